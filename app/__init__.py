@@ -1,0 +1,142 @@
+"""KnownCaller: recognise the caller, pop them on every agent's screen, route the call."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import config_for
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_secrets(app)
+    configure_database(app)
+    configure_logging(app)
+    configure_proxies(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+
+    from app.services.phone_numbers import load_metadata
+
+    load_metadata()
+    return app
+
+
+def _instance_secret(app: Flask, filename: str) -> str:
+    """A secret generated once into instance/ for development, kept across restarts."""
+    path = Path(app.instance_path) / filename
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def configure_secrets(app: Flask) -> None:
+    for key, filename in (("SECRET_KEY", "secret_key"), ("TWILIO_AUTH_TOKEN", "twilio_auth_token")):
+        if app.config.get(key):
+            continue
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(f"{key} must be set in production")
+        app.config[key] = _instance_secret(app, filename)
+
+
+def configure_database(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "knowncaller.db")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        # Socket handlers and webhooks run on many threads; SQLite waits instead of failing.
+        options.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
+    elif uri.startswith("postgresql"):
+        # Fail fast: a webhook must answer the provider even when the database is unreachable.
+        options.setdefault("connect_args", {"connect_timeout": 3})
+        options.setdefault("pool_timeout", 3)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_logging(app: Flask) -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def configure_proxies(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES") or 0
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (tables must be known before migrate sees them)
+    from app.extensions import csrf, db, login, migrate, socketio
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login.init_app(app)
+    login.login_view = "auth.login"
+
+    @login.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    # cors_allowed_origins left unset: Socket.IO accepts only same-origin browsers.
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        async_mode="threading",
+        transports=["websocket", "polling"],
+    )
+    from app.realtime import events  # noqa: F401  (registers the handlers)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.agent import bp as agent_bp
+    from app.api import register_api
+    from app.auth import bp as auth_bp
+    from app.extensions import csrf
+    from app.webhooks import bp as webhooks_bp
+
+    csrf.exempt(webhooks_bp)  # the provider signs its requests instead
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

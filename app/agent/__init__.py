@@ -1,0 +1,14 @@
+"""Pages for people at work: the agent desktop. Every view needs a logged-in user."""
+from flask import Blueprint
+from flask_login import login_required
+
+bp = Blueprint("agent", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    return None
+
+
+from app.agent import views  # noqa: E402,F401

@@ -1,0 +1,5 @@
+"""flask CLI commands. Placeholder until the CLI lands."""
+
+
+def register(app) -> None:
+    return None

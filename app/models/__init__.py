@@ -1,0 +1,19 @@
+"""All tables, importable from one place (Alembic's autogenerate sees them through here)."""
+from app.models.base import isoformat, utcnow
+from app.models.call import MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
+from app.models.customer import (
+    COMPLAINT_STATUSES,
+    SEVERITIES,
+    TIERS,
+    Complaint,
+    Customer,
+    PhoneNumber,
+    Preference,
+)
+from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
+
+__all__ = [
+    "AgentPresence", "ApiToken", "Call", "Complaint", "Customer", "PhoneNumber", "Preference", "User",
+    "COMPLAINT_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
+]

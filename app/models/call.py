@@ -1,0 +1,79 @@
+"""One inbound call, keyed by the provider's CallSid."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import isoformat, utcnow
+from app.models.customer import Customer
+from app.models.user import User
+
+MATCH_KINDS = ("single", "multiple", "none", "withheld")
+# Rank of each provider status: a call only ever moves to a higher rank. All terminal ones share
+# the top rank, so once a call has ended no later event can change how it ended.
+STATUS_RANK = {
+    "queued": 0,
+    "initiated": 1,
+    "ringing": 2,
+    "in-progress": 3,
+    "completed": 4,
+    "busy": 4,
+    "no-answer": 4,
+    "canceled": 4,
+    "failed": 4,
+}
+TERMINAL_STATUSES = frozenset(s for s, rank in STATUS_RANK.items() if rank == 4)
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    account_sid: Mapped[str | None] = mapped_column(String(64))
+    from_raw: Mapped[str | None] = mapped_column(String(255))
+    from_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    to_raw: Mapped[str | None] = mapped_column(String(255))
+    to_e164: Mapped[str | None] = mapped_column(String(20))
+    match_kind: Mapped[str] = mapped_column(String(10))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="ringing", index=True)
+    status_sequence: Mapped[int] = mapped_column(default=-1)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration: Mapped[int | None]
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(String(50))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+
+    customer: Mapped[Customer | None] = relationship()
+    agent: Mapped[User | None] = relationship()
+
+    @property
+    def ended(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_dict(self) -> dict:
+        return {
+            "call_sid": self.call_sid,
+            "status": self.status,
+            "from": self.from_e164,
+            "from_raw": self.from_raw,
+            "to": self.to_e164 or self.to_raw,
+            "match": self.match_kind,
+            "customer_id": self.customer_id,
+            "agent": self.agent.summary() if self.agent else None,
+            "started_at": isoformat(self.started_at),
+            "answered_at": isoformat(self.answered_at),
+            "ended_at": isoformat(self.ended_at),
+            "duration": self.duration,
+            "notes": self.notes,
+            "disposition": self.disposition,
+        }

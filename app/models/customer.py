@@ -1,0 +1,106 @@
+"""Customers and what we know about them: numbers, preferences, complaints."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import isoformat, utcnow
+
+TIERS = ("standard", "silver", "gold", "vip")
+SEVERITIES = ("low", "medium", "high", "critical")
+COMPLAINT_STATUSES = ("open", "in-progress", "resolved")
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    tier: Mapped[str] = mapped_column(String(20), default="standard")
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phones: Mapped[list["PhoneNumber"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="PhoneNumber.id"
+    )
+    preferences: Mapped[list["Preference"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Preference.id"
+    )
+    complaints: Mapped[list["Complaint"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Complaint.opened_at"
+    )
+
+    @property
+    def open_complaints(self) -> list["Complaint"]:
+        return [c for c in self.complaints if c.status != "resolved"]
+
+
+class PhoneNumber(db.Model):
+    """A number in E.164; indexed but not unique, since households and switchboards share."""
+
+    __tablename__ = "phone_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Preference(db.Model):
+    __tablename__ = "preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="preferences")
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "key": self.key, "value": self.value}
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    customer: Mapped[Customer] = relationship(back_populates="complaints")
+
+    @property
+    def overdue(self) -> bool:
+        return self.status != "resolved" and self.due_at is not None and self.due_at < utcnow()
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "description": self.description,
+            "status": self.status,
+            "severity": self.severity,
+            "opened_at": isoformat(self.opened_at),
+            "due_at": isoformat(self.due_at),
+            "resolved_at": isoformat(self.resolved_at),
+            "resolution": self.resolution,
+            "overdue": self.overdue,
+        }

@@ -1,0 +1,1 @@
+"""Socket.IO: connection guard and rooms in `events`, every emit in `push`."""

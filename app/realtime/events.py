@@ -1,0 +1,82 @@
+"""Socket.IO handlers: who may connect, which rooms they join, what they get on (re)connect."""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import join_room
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db, socketio
+from app.realtime import push
+from app.services import accounts, calls, presence
+from app.services.screen_pop import build_screen_pop
+
+log = logging.getLogger(__name__)
+
+
+def _authenticated_user(auth):
+    """The session's user (browser cookie) or the owner of `auth["token"]` (API clients)."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    return accounts.user_for_token(token)
+
+
+def _replay_when_connected(app, sid: str, pops: list[dict]) -> None:
+    """Send the active calls once the connection is accepted, so they follow the CONNECT packet."""
+    manager = socketio.server.manager
+    deadline = time.monotonic() + 5
+    while not manager.is_connected(sid, "/"):
+        if time.monotonic() > deadline:
+            return
+        socketio.sleep(0.005)
+    with app.app_context():
+        for pop in pops:
+            push.screen_pop(pop, to=sid)
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    user = _authenticated_user(auth)
+    if user is None:
+        raise ConnectionRefusedError("authentication required")
+    join_room(push.AGENTS_ROOM)
+    join_room(push.user_room(user.id))
+    config = current_app.config
+    try:
+        presence.mark_online(request.sid, user.id)
+        pops = [
+            build_screen_pop(call, calls.customers_for(call), config["DEFAULT_REGION"])
+            for call in calls.active_calls(config["STALE_CALL_HOURS"])
+        ]
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not load active calls for a new connection")
+        pops = []
+    socketio.start_background_task(
+        _replay_when_connected, current_app._get_current_object(), request.sid, pops
+    )
+    return True
+
+
+@socketio.on("heartbeat")
+def on_heartbeat(_data=None):
+    """Desktops say they are still there; agents silent for PRESENCE_TTL_SECONDS are offline."""
+    try:
+        presence.heartbeat(request.sid)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("heartbeat not recorded", exc_info=True)
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    try:
+        presence.mark_offline(request.sid)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("presence not cleared", exc_info=True)

@@ -1,0 +1,71 @@
+"""Users, passwords and API tokens."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import REACH_KINDS, ROLES, ApiToken, User, utcnow
+from app.services.errors import Conflict, InvalidInput
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str = "agent",
+    display_name: str | None = None,
+    reach_kind: str = "client",
+    reach_address: str | None = None,
+) -> User:
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["required"]
+    if len(password or "") < 8:
+        errors["password"] = ["at least 8 characters"]
+    if role not in ROLES:
+        errors["role"] = [f"one of {', '.join(ROLES)}"]
+    if reach_kind not in REACH_KINDS:
+        errors["reach_kind"] = [f"one of {', '.join(REACH_KINDS)}"]
+    if errors:
+        raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", {"username": ["taken"]})
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        reach_kind=reach_kind,
+        reach_address=reach_address,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+def issue_token(user: User, ttl_hours: int) -> tuple[str, ApiToken]:
+    """A new bearer token; the plain text is returned once and only its hash is kept."""
+    plain = secrets.token_urlsafe(32)
+    token = ApiToken(user=user, token_hash=ApiToken.hash(plain), expires_at=utcnow() + timedelta(hours=ttl_hours))
+    db.session.add(token)
+    db.session.commit()
+    return plain, token
+
+
+def user_for_token(plain: str | None) -> User | None:
+    if not plain or not isinstance(plain, str):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain)))
+    if token is None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user

@@ -1,0 +1,6 @@
+"""Provider → app: Twilio's webhooks. Every view is behind the signature guard in `guard`."""
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
+
+from app.webhooks import guard, views  # noqa: E402,F401  (registers the guard and the routes)

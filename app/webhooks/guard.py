@@ -1,0 +1,43 @@
+"""The signature guard: nothing reaches a webhook view unless Twilio signed exactly this request."""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+from app.webhooks import bp
+
+log = logging.getLogger(__name__)
+
+
+def signed_url() -> str:
+    """The URL the provider signed: PUBLIC_BASE_URL + path when behind a proxy, else our own URL.
+
+    `request.url` already reflects X-Forwarded-* when TRUSTED_PROXIES enables ProxyFix.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return request.url
+    query = request.query_string.decode("utf-8", "replace")
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def _refuse(reason: str) -> Response:
+    log.warning("webhook refused: %s", reason, extra={"path": request.path})
+    return Response(f"Forbidden: {reason}\n", status=403, mimetype="text/plain")
+
+
+@bp.before_request
+def require_provider_signature():
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return _refuse("missing X-Twilio-Signature")
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    # request.form keeps every field, blank ones included, as the provider signed them.
+    if not validator.validate(signed_url(), request.form, signature):
+        return _refuse("invalid X-Twilio-Signature")
+    expected_account = current_app.config.get("TWILIO_ACCOUNT_SID")
+    if expected_account and request.form.get("AccountSid") != expected_account:
+        return _refuse("AccountSid is not this installation's account")
+    return None

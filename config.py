@@ -1,0 +1,102 @@
+"""Configuration, read from the environment (or a `.env` file) once, when the app is created.
+
+`create_app()` picks the class named by ``KNOWNCALLER_ENV`` (development, production, testing).
+Secrets that are missing in development are generated once into ``instance/`` by the factory, so
+signature validation is never switched off; production refuses to start without them.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _database_url(raw: str | None) -> str | None:
+    """Accept the URLs people paste from hosting dashboards and route them to psycopg 3."""
+    if not raw:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
+    PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
+    DEFAULT_REGION = (os.environ.get("DEFAULT_REGION") or "US").upper()
+    # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+    # Routing: how long agents' phones ring, and where a call goes when nobody answers.
+    DIAL_TIMEOUT_SECONDS = _int("DIAL_TIMEOUT_SECONDS", 20)
+    FALLBACK_NUMBER = os.environ.get("FALLBACK_NUMBER") or None
+    VOICEMAIL_GREETING = os.environ.get(
+        "VOICEMAIL_GREETING",
+        "Thank you for calling. All our agents are busy. Please leave a message after the tone.",
+    )
+    VOICEMAIL_MAX_SECONDS = _int("VOICEMAIL_MAX_SECONDS", 120)
+
+    # An agent is online while one of their desktops has sent a heartbeat this recently.
+    PRESENCE_TTL_SECONDS = _int("PRESENCE_TTL_SECONDS", 90)
+    # A call with no final status after this long is no longer replayed as active.
+    STALE_CALL_HOURS = _int("STALE_CALL_HOURS", 4)
+    API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    API_TITLE = "KnownCaller API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-secret-key"
+    TWILIO_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    name = (name or os.environ.get("KNOWNCALLER_ENV") or "development").lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"KNOWNCALLER_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from None

@@ -1,0 +1,46 @@
+"""Rows for tests, written straight through the models (the services have their own tests)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import Complaint, Customer, PhoneNumber, Preference, User, utcnow
+from app.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(username: str = "alice", role: str = "agent", password: str = PASSWORD, **fields) -> User:
+    user = User(username=username, display_name=fields.pop("display_name", username.title()), role=role, **fields)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_token(user: User, ttl_hours: int = 1) -> str:
+    plain, _ = accounts.issue_token(user, ttl_hours)
+    return plain
+
+
+def make_customer(name: str = "Alice Wong", phones: tuple[str, ...] = ("+14155550100",), tier: str = "standard",
+                  preferences: dict[str, str] | None = None, complaints: list[dict] | None = None,
+                  **fields) -> Customer:
+    customer = Customer(name=name, tier=tier, **fields)
+    customer.phones = [PhoneNumber(e164=p, label="mobile") for p in phones]
+    customer.preferences = [Preference(key=k, value=v) for k, v in (preferences or {}).items()]
+    now = utcnow()
+    customer.complaints = [
+        Complaint(
+            subject=c["subject"],
+            severity=c.get("severity", "medium"),
+            status=c.get("status", "open"),
+            opened_at=now - timedelta(days=c.get("age_days", 1)),
+            due_at=now + timedelta(days=c["due_in_days"]) if "due_in_days" in c else None,
+            resolved_at=now if c.get("status") == "resolved" else None,
+        )
+        for c in (complaints or [])
+    ]
+    db.session.add(customer)
+    db.session.commit()
+    return customer
