@@ -106,6 +106,10 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         return db.session.get(models.User, int(user_id))
 
+    # Handlers must be registered before init_app, which copies them onto each new server;
+    # imported later, they would bind only to the first app's server and leave later ones open.
+    from app.realtime import events  # noqa: F401
+
     # cors_allowed_origins left unset: Socket.IO accepts only same-origin browsers.
     socketio.init_app(
         app,
@@ -113,7 +117,6 @@ def register_extensions(app: Flask) -> None:
         async_mode="threading",
         transports=["websocket", "polling"],
     )
-    from app.realtime import events  # noqa: F401  (registers the handlers)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -179,6 +179,12 @@ def connect_socket(base_url: str, *, token: str | None = None, cookie: str | Non
         transports=list(transports),
         wait_timeout=5,
     )
+    ws = getattr(sio.eio, "ws", None)
+    if ws is not None:
+        # Werkzeug's dev server never answers the websocket close frame, so websocket-client would
+        # wait its full 3 s on every disconnect; the test server is torn down right after anyway.
+        close = ws.close
+        ws.close = lambda *args, **kwargs: close(*args, **{**kwargs, "timeout": 0.1})
     return recorder
 
 
