@@ -39,11 +39,18 @@ def customers_for(call: Call) -> list[Customer]:
     return []
 
 
+def _clip(value: str | None, length: int) -> str | None:
+    """Provider fields are kept as sent, but a caller ID longer than any real one is cut to fit."""
+    return value[:length] if value else value
+
+
 def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
     """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing."""
     call_sid = (params.get("CallSid") or "").strip()
     if not call_sid:
         raise InvalidInput("CallSid is missing", fields={"CallSid": ["required"]})
+    if len(call_sid) > 64:
+        raise InvalidInput("CallSid is longer than 64 characters", fields={"CallSid": ["too long"]})
     existing = get_call(call_sid)
     if existing is not None:
         return InboundCall(existing, customers_for(existing), created=False)
@@ -52,10 +59,10 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
     status = params.get("CallStatus")
     call = Call(
         call_sid=call_sid,
-        account_sid=params.get("AccountSid"),
-        from_raw=params.get("From"),
+        account_sid=_clip(params.get("AccountSid"), 64),
+        from_raw=_clip(params.get("From"), 255),
         from_e164=recognition.from_e164,
-        to_raw=params.get("To"),
+        to_raw=_clip(params.get("To"), 255),
         to_e164=phone_numbers.normalize(params.get("To"), region),
         match_kind=recognition.match_kind,
         customer=recognition.customer,

@@ -1,0 +1,60 @@
+"""The TwiML builders, read back as XML the way the provider reads them."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from app import twiml
+
+
+def parse(xml: str) -> ET.Element:
+    root = ET.fromstring(xml)
+    assert root.tag == "Response"
+    return root
+
+
+def test_ring_agents_dials_every_agent_at_once_with_their_own_noun():
+    targets = [
+        twiml.DialTarget("client", "agent_ann", "https://cc.example.com/twilio/status?agent=1"),
+        twiml.DialTarget("phone", "+14155550123", "https://cc.example.com/twilio/status?agent=2"),
+        twiml.DialTarget("sip", "sip:bob@pbx.example.com", "https://cc.example.com/twilio/status?agent=3"),
+    ]
+    root = parse(twiml.ring_agents(targets, timeout=17, action_url="https://cc.example.com/twilio/dial-result"))
+    (dial,) = root
+    assert dial.tag == "Dial"
+    assert dial.get("timeout") == "17"
+    assert dial.get("action") == "https://cc.example.com/twilio/dial-result"
+    assert [(n.tag, n.text.strip()) for n in dial] == [
+        ("Client", "agent_ann"), ("Number", "+14155550123"), ("Sip", "sip:bob@pbx.example.com")]
+    for noun, target in zip(dial, targets):
+        assert noun.get("statusCallback") == target.status_callback
+        assert set(noun.get("statusCallbackEvent").split()) == {"initiated", "ringing", "answered", "completed"}
+
+
+def test_fallback_without_number_takes_a_voicemail():
+    root = parse(twiml.fallback(number=None, greeting="Please leave a message.",
+                                record_action_url="https://cc.example.com/twilio/voicemail", max_seconds=90,
+                                timeout=20))
+    say, record = root
+    assert (say.tag, say.text) == ("Say", "Please leave a message.")
+    assert record.tag == "Record"
+    assert record.get("action") == "https://cc.example.com/twilio/voicemail"
+    assert record.get("maxLength") == "90"
+
+
+def test_fallback_with_number_forwards_the_call():
+    root = parse(twiml.fallback(number="+18005550000", greeting="unused", record_action_url="x",
+                                max_seconds=90, timeout=25))
+    (dial,) = root
+    assert (dial.tag, dial.text, dial.get("timeout")) == ("Dial", "+18005550000", "25")
+
+
+def test_greeting_text_is_escaped_not_markup():
+    root = parse(twiml.fallback(number=None, greeting="Tom & Jerry <Hangup/>", record_action_url="x",
+                                max_seconds=5, timeout=5))
+    assert root[0].text == "Tom & Jerry <Hangup/>"
+    assert [el.tag for el in root] == ["Say", "Record"]
+
+
+def test_empty_and_goodbye():
+    assert list(parse(twiml.empty())) == []
+    assert [el.tag for el in parse(twiml.goodbye("Bye"))] == ["Say", "Hangup"]
