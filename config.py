@@ -35,6 +35,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # The queue channel: installations (or test runs) sharing one Redis keep their pops apart.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "knowncaller"
 
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None

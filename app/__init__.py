@@ -114,6 +114,7 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        channel=app.config["SOCKETIO_CHANNEL"],
         async_mode="threading",
         transports=["websocket", "polling"],
     )

@@ -74,10 +74,13 @@ def runner(app):
 class Provider:
     """Sends webhooks as Twilio does: form-encoded and signed for the exact URL."""
 
-    def __init__(self, auth_token: str, client=None, base_url: str = "http://localhost"):
+    def __init__(self, auth_token: str, client=None, base_url: str = "http://localhost",
+                 public_url: str | None = None):
         self.auth_token = auth_token
         self.client = client
         self.base_url = base_url
+        # Behind a load balancer the provider signs the public URL, not the process's own.
+        self.public_url = public_url
 
     def sign(self, url: str, params: dict) -> str:
         return provider_support.sign(self.auth_token, url, params)
@@ -86,7 +89,7 @@ class Provider:
              headers: dict | None = None):
         url = self.base_url + path
         all_headers = {"X-Twilio-Signature": signature if signature is not None
-                       else self.sign(sign_url or url, params)}
+                       else self.sign(sign_url or (self.public_url or self.base_url) + path, params)}
         all_headers.update(headers or {})
         if self.client is not None:
             return self.client.post(path, data=params, headers=all_headers, base_url=self.base_url)

@@ -1,0 +1,101 @@
+"""Several server processes serve one contact center: PostgreSQL holds the calls, Redis carries pops."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import Provider, connect_socket
+from tests.factories import make_customer, make_token, make_user
+from tests.support import services
+from tests.support.servers import start_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.multiprocess]
+
+AUTH_TOKEN = "scale-test-token-" + uuid.uuid4().hex
+PUBLIC_URL = "https://cc.example.com"
+
+
+def provider_via(server) -> Provider:
+    """The provider reaching one process through the load balancer at PUBLIC_URL."""
+    return Provider(AUTH_TOKEN, base_url=server.base_url, public_url=PUBLIC_URL)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Two gunicorn processes sharing a fresh PostgreSQL database and a Redis channel."""
+    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
+    services.require(services.redis_available(), "Redis is not reachable on 127.0.0.1:6379")
+    database_url = services.create_postgres_database()
+    env = {
+        "KNOWNCALLER_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SOCKETIO_MESSAGE_QUEUE": services.REDIS_URL,
+        "SOCKETIO_CHANNEL": "kc-test-" + uuid.uuid4().hex,
+        "SECRET_KEY": uuid.uuid4().hex,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_URL,
+    }
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
+    with app.app_context():
+        db.create_all()
+        token = make_token(make_user("agent1", display_name="Ann Lee"))
+        make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "high-calcium"})
+    log_dir = tmp_path_factory.mktemp("servers")
+    servers = []
+    try:
+        servers = [start_server(env, log_dir, name=name) for name in ("a", "b")]
+        yield servers, token
+    finally:
+        for server in servers:
+            server.stop()
+        with app.app_context():
+            db.engine.dispose()
+        services.drop_postgres_database(database_url)
+
+
+def test_webhook_on_one_process_pops_on_an_agent_of_the_other(cluster):
+    (a, b), token = cluster
+    on_a, on_b = connect_socket(a.base_url, token=token), connect_socket(b.base_url, token=token)
+    try:
+        call_sid, response = provider_via(a).call(from_="+1 415 555 0100")
+        assert response.status_code == 200
+        for agent in (on_a, on_b):
+            pop = agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+            assert pop["match"] == "single"
+            assert pop["customer"]["name"] == "Alice Wong"
+
+        # The provider's status callback lands on the other process: both agents still hear of it.
+        provider_via(b).status(call_sid, "completed", sequence=2, duration=12)
+        for agent in (on_a, on_b):
+            update = agent.wait_for("call_update", lambda u: u["call_sid"] == call_sid)
+            assert (update["status"], update["duration"]) == ("completed", 12)
+    finally:
+        on_a.sio.disconnect()
+        on_b.sio.disconnect()
+
+
+def test_retry_delivered_to_the_other_process_does_not_pop_twice(cluster):
+    (a, b), token = cluster
+    agent = connect_socket(b.base_url, token=token)
+    try:
+        call_sid, first = provider_via(a).call(from_="+14155550100")
+        _, second = provider_via(b).call(from_="+14155550100", call_sid=call_sid)
+        assert first.status_code == second.status_code == 200
+        assert first.text == second.text
+        agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+        assert len([p for p in agent.events("screen_pop") if p["call_sid"] == call_sid]) == 1
+    finally:
+        agent.sio.disconnect()
+
+
+def test_an_agent_connected_to_one_process_is_rung_by_the_other(cluster):
+    (a, b), token = cluster
+    agent = connect_socket(a.base_url, token=token)
+    try:
+        _, response = provider_via(b).call(from_="+14155550100")
+        assert "<Client" in response.text and "agent1</Client>" in response.text
+    finally:
+        agent.sio.disconnect()
