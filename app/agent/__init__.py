@@ -1,4 +1,7 @@
-"""Pages for people at work: the agent desktop. Every view needs a logged-in user."""
+"""Pages for people at work: the agent desktop and the front-end packages it loads.
+
+Every view needs a logged-in user; the guard sits on the blueprint.
+"""
 from flask import Blueprint
 from flask_login import login_required
 

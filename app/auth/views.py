@@ -5,8 +5,11 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.agent.headers import security_headers
 from app.auth import bp
 from app.services import accounts
+
+bp.after_request(security_headers)
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,4 +37,5 @@ def login():
 @login_required
 def logout():
     logout_user()
+    flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

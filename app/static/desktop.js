@@ -1,0 +1,348 @@
+/* KnownCaller agent desktop: live screen pops over Socket.IO.
+ *
+ * One card per call, keyed by call_sid: the server replays a `screen_pop` for every active call on
+ * each (re)connect and the desktop re-syncs over HTTP too, so the same call arriving twice only
+ * updates its card. `call_update` moves a card from ringing to answered to ended, then to Recent.
+ */
+(function () {
+  "use strict";
+
+  var Cards = window.KnownCallerCards;
+  var root = document.getElementById("desktop");
+  if (!root || !Cards) return;
+
+  var HEARTBEAT_MS = 30000;
+  var RECENT_LIMIT = 30;
+  var urls = {
+    activeCalls: root.getAttribute("data-active-calls-url"),
+    customer: root.getAttribute("data-customer-url"),
+    newCustomer: root.getAttribute("data-new-customer-url")
+  };
+  var liveList = document.getElementById("live-calls");
+  var recentList = document.getElementById("recent-calls");
+  var connection = document.getElementById("connection");
+  var alertsButton = document.getElementById("enable-alerts");
+  var baseTitle = document.title;
+
+  /** call_sid -> {pop, status, agent, duration, since, seenAt, endedAt, el} */
+  var calls = new Map();
+  /** call_update that came before its pop (should not happen, but never lose one). */
+  var pendingUpdates = new Map();
+
+  function log() {
+    if (window.console) console.info.apply(console, ["[knowncaller]"].concat([].slice.call(arguments)));
+  }
+
+  // ---------------------------------------------------------------- cards and their placement
+
+  function startedAt(pop) {
+    var t = Date.parse(pop.received_at || "");
+    // A browser clock behind the server's would show negative ringing times; never in the future.
+    return isNaN(t) ? Date.now() : Math.min(t, Date.now());
+  }
+
+  /** Insert `card` so the list stays newest first by its data-order (ties: latest arrival first). */
+  function insertSorted(list, card, order) {
+    card.setAttribute("data-order", String(order));
+    var children = list.children;
+    for (var i = 0; i < children.length; i++) {
+      if (children[i] !== card && Number(children[i].getAttribute("data-order")) <= order) {
+        list.insertBefore(card, children[i]);
+        return;
+      }
+    }
+    list.appendChild(card);
+  }
+
+  function place(call) {
+    var fresh = Cards.render(call, urls);
+    var ended = Cards.isEnded(call.status);
+    var list = ended ? recentList : liveList;
+    if (ended && !call.endedAt) call.endedAt = Date.now();
+    var order = ended ? call.endedAt : call.since;
+    if (call.el && call.el.parentNode === list) {
+      fresh.setAttribute("data-order", String(order));
+      call.el.replaceWith(fresh);
+    } else {
+      if (call.el) call.el.remove();
+      insertSorted(list, fresh, order);
+    }
+    call.el = fresh;
+    trimRecent();
+    refreshCounts();
+  }
+
+  function trimRecent() {
+    while (recentList.children.length > RECENT_LIMIT) {
+      var last = recentList.lastElementChild;
+      calls.delete(last.getAttribute("data-call-sid"));
+      last.remove();
+    }
+  }
+
+  function refreshCounts() {
+    var live = liveList.children.length, recent = recentList.children.length;
+    document.getElementById("live-count").textContent = String(live);
+    document.getElementById("recent-count").textContent = String(recent);
+    document.getElementById("live-empty").hidden = live > 0;
+    document.getElementById("recent-empty").hidden = recent > 0;
+    var ringing = liveList.querySelectorAll(".is-ringing").length;
+    document.title = ringing ? "(" + ringing + ") Ringing · " + baseTitle : baseTitle;
+  }
+
+  /** Move a call forward only: a late or replayed event never brings back an earlier state. */
+  function advance(call, status, agent, duration) {
+    var changed = false;
+    if (status && Cards.rank(status) > Cards.rank(call.status)) {
+      call.status = status;
+      changed = true;
+    }
+    if (agent && (!call.agent || call.agent.id !== agent.id)) {
+      call.agent = agent;
+      changed = true;
+    }
+    if (duration !== null && duration !== undefined && call.duration !== duration) {
+      call.duration = duration;
+      changed = true;
+    }
+    return changed;
+  }
+
+  function receivePop(pop, source) {
+    if (!pop || !pop.call_sid) return null;
+    var call = calls.get(pop.call_sid);
+    if (!call) {
+      call = {
+        pop: pop, status: pop.status || "ringing", agent: pop.agent || null, duration: null,
+        since: startedAt(pop), seenAt: Date.now(), endedAt: null, el: null
+      };
+      calls.set(pop.call_sid, call);
+      var pending = pendingUpdates.get(pop.call_sid);
+      if (pending) {
+        pendingUpdates.delete(pop.call_sid);
+        advance(call, pending.status, pending.agent, pending.duration);
+      }
+      place(call);
+      if (Cards.isRinging(call.status)) alerts.announce(call, source);
+      return call;
+    }
+    // Same call again (replay, re-sync, or a customer linked to it): refresh what it shows.
+    call.pop = pop;
+    advance(call, pop.status, pop.agent, null);
+    place(call);
+    return call;
+  }
+
+  function receiveUpdate(update) {
+    if (!update || !update.call_sid) return;
+    var call = calls.get(update.call_sid);
+    if (!call) {
+      pendingUpdates.set(update.call_sid, update);
+      return;
+    }
+    if (advance(call, update.status, update.agent, update.duration)) place(call);
+  }
+
+  // ---------------------------------------------------------------- re-sync over HTTP
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(url + " answered " + response.status);
+        return response.json();
+      });
+  }
+
+  /** After a drop, calls may have ended while we were away: the API says which are still live. */
+  function resync() {
+    if (!urls.activeCalls) return Promise.resolve();
+    var requestedAt = Date.now();
+    return fetchJSON(urls.activeCalls).then(function (data) {
+      var items = (data && data.items) || [];
+      var active = new Set();
+      items.forEach(function (item) {
+        var pop = item.pop;
+        if (!pop || !pop.call_sid) return;
+        active.add(pop.call_sid);
+        var call = receivePop(pop, "sync");
+        if (call && advance(call, item.status, item.agent, item.duration)) place(call);
+      });
+      // A page of results may not be all of them: only conclude "ended" from a complete list.
+      if (data && data.next) return;
+      calls.forEach(function (call, sid) {
+        if (!Cards.isEnded(call.status) && !active.has(sid) && call.seenAt < requestedAt) {
+          call.status = "ended";
+          place(call);
+          settleEnded(sid);
+        }
+      });
+    }).catch(function (error) {
+      // Until the API is there (or while it is down) the server's replay on connect is enough.
+      log("re-sync skipped:", error && error.message ? error.message : error);
+    });
+  }
+
+  /** A call that ended while we were disconnected: ask how it ended, for its real duration. */
+  function settleEnded(sid) {
+    fetchJSON("/api/v1/calls/" + encodeURIComponent(sid)).then(function (detail) {
+      var call = calls.get(sid);
+      if (!call || !detail) return;
+      if (Cards.isEnded(detail.status)) call.status = detail.status;
+      if (detail.agent) call.agent = detail.agent;
+      if (detail.duration !== null && detail.duration !== undefined) call.duration = detail.duration;
+      place(call);
+    }).catch(function () { /* the generic "Ended" card is still right */ });
+  }
+
+  // ---------------------------------------------------------------- alerts (notification + beep)
+
+  var alerts = (function () {
+    var STORAGE_KEY = "knowncaller.alerts";
+    var enabled = false;
+    var audio = null;
+
+    try { enabled = window.localStorage.getItem(STORAGE_KEY) === "on"; } catch (e) { enabled = false; }
+
+    function unlockAudio() {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      if (!audio) audio = new Ctx();
+      if (audio.state === "suspended") audio.resume();
+    }
+
+    function beep() {
+      if (!audio || audio.state !== "running") return;
+      var now = audio.currentTime;
+      [0, 0.22].forEach(function (offset) {
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.type = "sine";
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.0001, now + offset);
+        gain.gain.exponentialRampToValueAtTime(0.25, now + offset + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.18);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(now + offset);
+        osc.stop(now + offset + 0.2);
+      });
+    }
+
+    function notify(call) {
+      if (!("Notification" in window) || Notification.permission !== "granted") return;
+      // Only when the agent is looking elsewhere; the card itself is the alert otherwise.
+      if (document.visibilityState === "visible" && document.hasFocus()) return;
+      var pop = call.pop;
+      var parts = [Cards.callerNumber(pop)];
+      if (pop.customer && pop.customer.tier === "vip") parts.push("VIP");
+      var overdue = Cards.overdueCount(pop);
+      if (overdue) parts.push(overdue + " overdue complaint" + (overdue > 1 ? "s" : ""));
+      var notification = new Notification("Incoming call: " + Cards.titleFor(pop), {
+        body: parts.filter(Boolean).join(" · "), tag: pop.call_sid
+      });
+      notification.onclick = function () { window.focus(); notification.close(); };
+    }
+
+    function render() {
+      if (!alertsButton) return;
+      alertsButton.setAttribute("aria-pressed", enabled ? "true" : "false");
+      alertsButton.textContent = enabled ? "Alerts on" : "Enable alerts";
+      var blocked = "Notification" in window && Notification.permission === "denied";
+      alertsButton.title = enabled
+        ? (blocked ? "Sound only: notifications are blocked in this browser" : "Click to mute alerts")
+        : "Notify and beep when a call comes in";
+    }
+
+    function toggle() {
+      enabled = !enabled;
+      try { window.localStorage.setItem(STORAGE_KEY, enabled ? "on" : "off"); } catch (e) { /* private mode */ }
+      if (enabled) {
+        unlockAudio();
+        if ("Notification" in window && Notification.permission === "default") {
+          Notification.requestPermission().then(render, render);
+        }
+        beep();
+      }
+      render();
+    }
+
+    if (alertsButton) alertsButton.addEventListener("click", toggle);
+    // Browsers only start audio after a gesture: once alerts are on, any click or key unlocks it.
+    ["pointerdown", "keydown"].forEach(function (kind) {
+      document.addEventListener(kind, function () { if (enabled) unlockAudio(); }, { passive: true });
+    });
+    render();
+
+    return {
+      announce: function (call) {
+        if (!enabled) return;
+        beep();
+        try { notify(call); } catch (e) { log("notification failed:", e); }
+      },
+      get enabled() { return enabled; }
+    };
+  })();
+
+  // ---------------------------------------------------------------- connection
+
+  function setConnection(state, label) {
+    connection.setAttribute("data-state", state);
+    connection.querySelector(".connection-label").textContent = label;
+  }
+
+  if (typeof window.io !== "function") {
+    setConnection("offline", "Offline: realtime client missing");
+    log("socket.io client did not load (is node_modules installed? run npm ci)");
+    return;
+  }
+
+  var socket = window.io({ withCredentials: true });
+
+  socket.on("connect", function () {
+    setConnection("connected", "Connected");
+    socket.emit("heartbeat");
+    resync();
+  });
+  socket.on("disconnect", function (reason) {
+    log("disconnected:", reason);
+    if (socket.active) setConnection("reconnecting", "Reconnecting…");
+    else setConnection("offline", "Offline");
+  });
+  socket.on("connect_error", function (error) {
+    log("connection failed:", error && error.message);
+    if (socket.active) setConnection("reconnecting", "Reconnecting…");
+    else setConnection("offline", "Offline: log in again");
+  });
+  socket.on("screen_pop", function (pop) { receivePop(pop, "socket"); });
+  socket.on("call_update", receiveUpdate);
+
+  window.addEventListener("offline", function () { setConnection("offline", "Offline"); });
+  window.addEventListener("online", function () {
+    if (!socket.connected) {
+      setConnection("reconnecting", "Reconnecting…");
+      socket.connect();
+    }
+  });
+
+  setInterval(function () { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
+
+  // Ringing and talking times tick every second without re-rendering the cards.
+  setInterval(function () {
+    var now = Date.now();
+    liveList.querySelectorAll("[data-since]").forEach(function (node) {
+      node.textContent = Cards.clock((now - Number(node.getAttribute("data-since"))) / 1000);
+    });
+  }, 1000);
+
+  refreshCounts();
+
+  // For later writes (claim, notes) and for tests: the socket, the calls, a manual re-sync.
+  window.knownCaller = {
+    socket: socket,
+    calls: calls,
+    resync: resync,
+    alerts: alerts,
+    csrfToken: function () {
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      return meta ? meta.getAttribute("content") : "";
+    }
+  };
+})();
