@@ -1,5 +1,195 @@
-"""flask CLI commands. Placeholder until the CLI lands."""
+"""flask commands: `users create`, `seed-demo`, `ensure-demo-agent`, `simulate-call`.
+
+Each command is a thin shell around a service: it reads options, calls the service, and turns
+domain errors into a one-line message and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import REACH_KINDS, ROLES, User
+from app.services import accounts, demo_data
+from app.services.errors import DomainError
+from app.services.phone_numbers import normalize
+from app.services.simulator import (
+    ACCOUNT_SID,
+    DEFAULT_TO,
+    Exchange,
+    SimulatedCall,
+    SimulationError,
+    new_call_sid,
+    parse_statuses,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+# Demo logins created by `ensure-demo-agent`: (username, role, display name, password file in instance/).
+DEMO_USERS = (
+    ("agent", "agent", "Demo Agent", "demo_agent_password"),
+    ("supervisor", "supervisor", "Demo Supervisor", "demo_supervisor_password"),
+)
+
+users = AppGroup("users", help="Manage the people who use KnownCaller.")
 
 
-def register(app) -> None:
-    return None
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(ensure_demo_agent)
+    app.cli.add_command(simulate_call)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; asked for when left out.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--name", "display_name", help="Display name shown to colleagues (default: the username).")
+@click.option("--reach-kind", type=click.Choice(REACH_KINDS), default="client", show_default=True,
+              help="How calls reach this user: the browser (client), a phone number, or a SIP address.")
+@click.option("--reach-address", help="The phone number or sip: URI for --reach-kind phone|sip.")
+def create_user(username: str, password: str, role: str, display_name: str | None, reach_kind: str,
+                reach_address: str | None) -> None:
+    """Create a user who can log in to the desktop and the API."""
+    if reach_kind == "phone":
+        e164 = normalize(reach_address, current_app.config["DEFAULT_REGION"])
+        if e164 is None:
+            raise click.BadParameter(f"{reach_address!r} is not a valid phone number",
+                                     param_hint="--reach-address")
+        reach_address = e164
+    elif reach_kind == "sip" and not (reach_address or "").startswith("sip:"):
+        raise click.BadParameter("a SIP address such as sip:alice@pbx.example.com is required",
+                                 param_hint="--reach-address")
+    try:
+        user = accounts.create_user(username, password, role=role, display_name=display_name,
+                                    reach_kind=reach_kind, reach_address=reach_address)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.role} {user.username!r} ({user.display_name}), reached by {user.reach_kind} "
+               f"{user.reach_target}.")
+
+
+@users.command("list")
+def list_users() -> None:
+    """Every user with role and status."""
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        state = "" if user.active else "  (inactive)"
+        click.echo(f"{user.username:<20} {user.role:<11} {user.display_name}{state}")
+
+
+@click.command("seed-demo")
+@click.option("--customers", type=click.IntRange(min=1), default=demo_data.DEFAULT_CUSTOMERS, show_default=True,
+              help="How many demo customers to create.")
+@click.option("--if-empty", is_flag=True, help="Seed only when the database has no customers at all.")
+@click.option("--replace", is_flag=True, help="Delete earlier demo customers first.")
+@click.option("--seed", "random_seed", type=int, default=demo_data.DEFAULT_SEED, show_default=True,
+              help="Seed of the generator: the same seed gives the same customers.")
+@with_appcontext
+def seed_demo(customers: int, if_empty: bool, replace: bool, random_seed: int) -> None:
+    """Load believable demo customers: preferences, complaints, shared numbers."""
+    existing = demo_data.customer_count()
+    if if_empty and existing:
+        click.echo(f"{existing} customers already in the database; demo data not seeded.")
+        return
+    if replace:
+        removed = demo_data.remove_demo_customers()
+        if removed:
+            click.echo(f"Removed {removed} earlier demo customers.")
+    started = time.monotonic()
+    try:
+        report = demo_data.seed(customers, random_seed, current_app.config["DEFAULT_REGION"])
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message}; pass --replace to seed them again") from None
+    click.echo(
+        f"Seeded {report.customers} demo customers ({report.phone_numbers} numbers, {report.shared_numbers} "
+        f"shared, {report.preferences} preferences, {report.complaints} complaints) "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+    if customers >= 6:
+        click.echo(f"Try calls from {demo_data.ALICE_NUMBER} (Alice Wong), {demo_data.HOUSEHOLD_NUMBER} "
+                   f"(a household) and {demo_data.SWITCHBOARD_NUMBER} (a switchboard).")
+
+
+def _demo_password(filename: str) -> str:
+    """A password generated once into instance/, so every `make run` prints the same login."""
+    path = Path(current_app.instance_path) / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@click.command("ensure-demo-agent")
+@with_appcontext
+def ensure_demo_agent() -> None:
+    """Create the demo agent and supervisor if missing, and print their logins."""
+    for username, role, display_name, filename in DEMO_USERS:
+        password = _demo_password(filename)
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            accounts.create_user(username, password, role=role, display_name=display_name)
+            state = "created"
+        elif user.check_password(password):
+            state = "exists"
+        else:
+            click.echo(f"User {username!r} exists with a password changed since; its login is not shown.")
+            continue
+        click.echo(f"Demo {role} login ({state}): username {username}  password {password}")
+
+
+def _report(exchange: Exchange) -> None:
+    click.echo(f"POST {exchange.path:<14} CallStatus={exchange.call_status:<12} -> {exchange.status_code}")
+    if exchange.path == "/twilio/voice" and exchange.status_code == 200:
+        click.echo("  TwiML: " + " ".join(exchange.body.split())[:400])
+
+
+def _parse_then(_ctx, _param, value: str | None) -> list[str]:
+    try:
+        return parse_statuses(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("simulate-call")
+@click.option("--from", "from_", required=True, help="The caller's number, sent as Twilio's From.")
+@click.option("--to", default=DEFAULT_TO, show_default=True, help="The number that was called.")
+@click.option("--base-url", envvar="KNOWNCALLER_URL", default=DEFAULT_BASE_URL, show_default=True,
+              help="The running server (or set KNOWNCALLER_URL).")
+@click.option("--then", "then", callback=_parse_then, metavar="STATUS,…",
+              help="Status callbacks to send after ringing, e.g. in-progress,completed.")
+@click.option("--delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds between one webhook and the next.")
+@click.option("--call-sid", help="The CallSid to use (default: a new one); repeat it to replay a retry.")
+@with_appcontext
+def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: float, call_sid: str | None) -> None:
+    """Play the provider: send a running server signed Twilio webhooks for an inbound call."""
+    config = current_app.config
+    call = SimulatedCall(
+        base_url=base_url, auth_token=config["TWILIO_AUTH_TOKEN"], from_=from_, to=to,
+        account_sid=config.get("TWILIO_ACCOUNT_SID") or ACCOUNT_SID, call_sid=call_sid or new_call_sid(),
+    )
+    click.echo(f"CallSid {call.call_sid}: {from_} calling {to} at {call.base_url}")
+    try:
+        call.play(then, delay=delay, on_exchange=_report)
+    except SimulationError as exc:
+        message = str(exc)
+        if call.exchanges and call.exchanges[-1].status_code == 403:
+            message += _signature_hint(call.base_url)
+        raise click.ClickException(message) from None
+    click.echo(f"Done: {call.call_sid}")
+
+
+def _signature_hint(base_url: str) -> str:
+    public = current_app.config.get("PUBLIC_BASE_URL")
+    if public and public != base_url.rstrip("/"):
+        return (f"\nThe server checks signatures against PUBLIC_BASE_URL; try --base-url {public}")
+    return ("\nThe server refused the signature: it must use the same TWILIO_AUTH_TOKEN as this command "
+            f"(the environment, or {os.path.join(current_app.instance_path, 'twilio_auth_token')}).")
