@@ -170,7 +170,7 @@ class SocketRecorder:
 
 
 def connect_socket(base_url: str, *, token: str | None = None, cookie: str | None = None,
-                   transports=("websocket",)) -> SocketRecorder:
+                   headers: dict | None = None, transports=("websocket",)) -> SocketRecorder:
     sio = socketio_client.Client(reconnection=False)
     recorder = SocketRecorder(sio)
     for event in ("screen_pop", "call_update"):
@@ -178,7 +178,7 @@ def connect_socket(base_url: str, *, token: str | None = None, cookie: str | Non
     sio.connect(
         base_url,
         auth={"token": token} if token else None,
-        headers={"Cookie": cookie} if cookie else {},
+        headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})},
         transports=list(transports),
         wait_timeout=5,
     )

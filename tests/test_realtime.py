@@ -122,3 +122,22 @@ def test_retried_webhook_pops_once(live_server, socket_factory, agent_token):
     assert first.text == second.text
     agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
     assert len([p for p in agent.events("screen_pop") if p["call_sid"] == call_sid]) == 1
+
+
+def test_cross_origin_browser_socket_is_refused(live_server, socket_factory, agent_token):
+    with pytest.raises(socketio_client.exceptions.ConnectionError):
+        socket_factory(token=agent_token, headers={"Origin": "http://evil.example.com"})
+    same_origin = socket_factory(token=agent_token)  # python-socketio sends its own origin
+    assert same_origin.sio.connected
+
+
+def test_connected_agent_is_rung_and_a_disconnected_one_is_not(live_server, socket_factory, app):
+    with app.app_context():
+        token = make_token(make_user("dana", reach_kind="phone", reach_address="+14155550123"))
+    agent = socket_factory(token=token)
+    _, response = live_server.provider.call()
+    assert "<Number" in response.text and "+14155550123" in response.text
+    agent.sio.disconnect()
+    _, response = live_server.provider.call()
+    assert "+14155550123" not in response.text
+    assert "<Record" in response.text

@@ -1,0 +1,40 @@
+"""Configuration: production refuses to start without its secrets; development makes its own."""
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from config import _database_url
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/x.db", SECRET_KEY=None)
+
+
+def test_development_generates_secrets_once_and_keeps_them(tmp_path):
+    first = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/x.db",
+                       SECRET_KEY=None, TWILIO_AUTH_TOKEN=None)
+    second = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/x.db",
+                        SECRET_KEY=None, TWILIO_AUTH_TOKEN=None)
+    assert first.config["TWILIO_AUTH_TOKEN"] and len(first.config["TWILIO_AUTH_TOKEN"]) >= 32
+    assert first.config["TWILIO_AUTH_TOKEN"] == second.config["TWILIO_AUTH_TOKEN"]
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] != first.config["TWILIO_AUTH_TOKEN"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("postgres://u:p@db/kc", "postgresql+psycopg://u:p@db/kc"),
+    ("postgresql://u@db/kc", "postgresql+psycopg://u@db/kc"),
+    ("postgresql+psycopg://u@db/kc", "postgresql+psycopg://u@db/kc"),
+    ("sqlite:////var/kc.db", "sqlite:////var/kc.db"),
+    ("", None),
+])
+def test_database_url_is_routed_to_psycopg3(raw, expected):
+    assert _database_url(raw) == expected
+
+
+def test_unknown_environment_name_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="KNOWNCALLER_ENV"):
+        create_app("staging")
