@@ -1,7 +1,6 @@
 """KnownCaller: recognise the caller, pop them on every agent's screen, route the call."""
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -68,9 +67,9 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from app.logs import configure_logging as configure
+
+    configure()
 
 
 def configure_proxies(app: Flask) -> None:

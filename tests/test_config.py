@@ -38,3 +38,15 @@ def test_database_url_is_routed_to_psycopg3(raw, expected):
 def test_unknown_environment_name_is_a_clear_error():
     with pytest.raises(RuntimeError, match="KNOWNCALLER_ENV"):
         create_app("staging")
+
+
+def test_json_log_lines_carry_the_call_sid():
+    import json
+    import logging
+
+    from app.logs import JsonFormatter
+
+    record = logging.LogRecord("app.webhooks", logging.ERROR, __file__, 1, "lookup failed", None, None)
+    record.call_sid = "CA123"
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["level"], entry["message"], entry["call_sid"]) == ("ERROR", "lookup failed", "CA123")
