@@ -65,9 +65,7 @@ run: demo
 	@echo "    $(SIMULATE)"
 	@echo
 	@# One process, many threads: Socket.IO's threading mode needs no message queue then.
-	@if [ -f .env ]; then set -x; exec $(BIN)/dotenv run --no-override -- \
-	    $(BIN)/gunicorn -w 1 --threads $(THREADS) -b $(HOST):$(PORT) wsgi:app; \
-	  else set -x; exec $(BIN)/gunicorn -w 1 --threads $(THREADS) -b $(HOST):$(PORT) wsgi:app; fi
+	$(BIN)/gunicorn -w 1 --threads $(THREADS) -b $(HOST):$(PORT) wsgi:app
 
 # SQLite first (every test), then PostgreSQL (all but the browser tests). Both runs always happen;
 # the target fails if either failed, including pytest's "no tests collected" (exit 5).
