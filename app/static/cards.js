@@ -112,8 +112,9 @@
 
     var timing = el("div", "timing");
     if (isEnded(status)) {
-      timing.appendChild(el("span", "duration", call.duration === null || call.duration === undefined
-        ? "No duration" : "Duration " + clock(call.duration)));
+      if (call.duration !== null && call.duration !== undefined) {
+        timing.appendChild(el("span", "duration", "Duration " + clock(call.duration)));
+      }
     } else {
       var elapsed = el("span", "elapsed");
       elapsed.setAttribute("data-since", String(call.since));
@@ -123,6 +124,7 @@
     var at = timeOfDay(call.pop.received_at);
     if (at) timing.appendChild(el("span", "received-at", at));
     block.appendChild(timing);
+    if (isEnded(status) && call.agent) block.appendChild(el("div", "handled-by", "Taken by " + call.agent.name));
     return block;
   }
 
@@ -194,7 +196,8 @@
       main.appendChild(preferencesSection(pop.customer));
     } else if (pop.match === "multiple") {
       var section = el("section", "candidates");
-      section.appendChild(el("h4", null, (pop.candidates || []).length + " customers share this number — ask who is calling"));
+      section.appendChild(el("h4", null, (pop.candidates || []).length + " customers on this number"));
+      section.appendChild(el("p", "hint", "Ask who is calling, then open their record."));
       var list = el("ul", "candidate-list");
       (pop.candidates || []).forEach(function (c) {
         var item = el("li", "candidate");

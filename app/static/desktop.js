@@ -168,7 +168,7 @@
         if (call && advance(call, item.status, item.agent, item.duration)) place(call);
       });
       // A page of results may not be all of them: only conclude "ended" from a complete list.
-      if (data && data.next) return;
+      if (data && (data.next || (typeof data.total === "number" && data.total > items.length))) return;
       calls.forEach(function (call, sid) {
         if (!Cards.isEnded(call.status) && !active.has(sid) && call.seenAt < requestedAt) {
           call.status = "ended";
