@@ -1,6 +1,9 @@
 """One place that turns errors into answers: JSON for the API, pages for people.
 
-Webhooks catch their own failures (they must always answer TwiML), so nothing here is for them.
+The API's shape is `{"error": {"code", "message", "fields"?}}` (SPEC §6), whoever raised it: a
+domain error from a service, an HTTP error from Werkzeug or the API guard, or webargs refusing a
+request body. Webhooks catch their own failures (they must always answer TwiML), so nothing here is
+for them.
 """
 from __future__ import annotations
 
@@ -18,17 +21,67 @@ HTTP_CODES = {
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
     422: "invalid", 429: "too_many_requests", 500: "internal_error", 503: "unavailable",
 }
+# Headers an HTTP error carries that a JSON answer must keep (the rest describe the HTML body).
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
+def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None,
+                   headers: dict | None = None):
     body: dict = {"code": code or HTTP_CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
-    return jsonify({"error": body}), status
+    return jsonify({"error": body}), status, headers or {}
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested errors as dotted paths: {"phones": {1: [...]}} -> {"phones.1": [...]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = "" if key == "_schema" else str(key)
+            flat.update(_flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name))
+        return flat
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return {prefix or "body": list(messages)}
+    if isinstance(messages, (list, tuple)):
+        flat = {}
+        for value in messages:
+            flat.update(_flatten(value, prefix))
+        return flat
+    return {prefix or "body": [str(messages)]}
+
+
+def _webargs_errors(exc: HTTPException) -> dict[str, list[str]]:
+    """The field errors webargs (through flask-smorest) puts in `exc.data["messages"]`, by field."""
+    data = getattr(exc, "data", None)
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, dict):
+        return {}
+    fields: dict[str, list[str]] = {}
+    for location, errors in messages.items():
+        for name, found in _flatten(errors).items():
+            # A body that is not a JSON object is a problem of the body, not of a field named "body".
+            fields.setdefault(location if name == "body" else name, []).extend(found)
+    return fields
+
+
+def api_http_error(exc: HTTPException):
+    status = exc.code or 500
+    fields = _webargs_errors(exc)
+    data = getattr(exc, "data", None)
+    message = data.get("message") if isinstance(data, dict) and data.get("message") else exc.description
+    if status == 400 and fields:
+        # webargs' "Invalid JSON body.": one message, no field is to blame.
+        message = "; ".join(m for messages in fields.values() for m in messages)
+        fields = {}
+    elif fields:
+        message = "; ".join(f"{name}: {messages[0]}" for name, messages in fields.items())
+    headers = {k: v for k, v in exc.get_headers() if k in KEPT_HEADERS}
+    return error_response(status, message, fields=fields or None, headers=headers)
 
 
 def register_errorhandlers(app) -> None:
@@ -39,18 +92,7 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
-            fields = None
-            # webargs/flask-smorest put field errors in exc.data["messages"]
-            data = getattr(exc, "data", None) or {}
-            messages = data.get("messages") if isinstance(data, dict) else None
-            if messages:
-                fields = {}
-                for location in messages.values():
-                    fields.update(location if isinstance(location, dict) else {"_": location})
-            message = data.get("message") if isinstance(data, dict) and data.get("message") else exc.description
-            if fields and exc.code == 422:
-                message = "invalid input: " + ", ".join(sorted(fields))
-            return error_response(exc.code or 500, message, fields=fields)
+            return api_http_error(exc)
         return render_template("error.html", code=exc.code, message=exc.description), exc.code
 
     @app.errorhandler(Exception)
