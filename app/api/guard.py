@@ -1,0 +1,81 @@
+"""The API's guards, set on each blueprint: who is calling, and whether the body is JSON.
+
+API clients send `Authorization: Bearer <token>`. The agent desktop, served from the same origin,
+calls with its session cookie instead; a cookie is sent by the browser on its own, so a request
+that changes something must also carry the page's CSRF token in `X-CSRFToken`. Bearer requests
+need no CSRF token: no browser attaches that header for another site.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from app.errors import error_response
+from app.models import User
+from app.services import accounts
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def api_user() -> User:
+    """The user this API request acts for; set by `require_api_user` before any protected view."""
+    return g.api_user
+
+
+def _unauthorized(message: str):
+    return error_response(401, message, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def _csrf_token() -> str | None:
+    for header in current_app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"]):
+        if request.headers.get(header):
+            return request.headers[header]
+    return None
+
+
+def require_api_user():
+    """A bearer token, or a logged-in browser session (with a CSRF token for anything unsafe)."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        # Explicit credentials decide alone: a bad token is refused even beside a good cookie.
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _unauthorized("use Authorization: Bearer <token>")
+        user = accounts.user_for_token(token.strip())
+        if user is None:
+            return _unauthorized("the token is invalid or has expired")
+        g.api_user = user
+        return None
+    if not current_user.is_authenticated:
+        return _unauthorized("authentication required: send Authorization: Bearer <token>")
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(_csrf_token())
+        except ValidationError as exc:
+            return error_response(403, f"CSRF check failed: {exc.args[0] if exc.args else 'bad token'}",
+                                  code="csrf_failed")
+    g.api_user = current_user._get_current_object()
+    return None
+
+
+def require_json_body():
+    """A body, when there is one, must be JSON: a form post is refused, not read as empty."""
+    if request.method not in BODY_METHODS:
+        return None
+    has_body = bool(request.content_length) or bool(request.mimetype) or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json:
+        return error_response(415, f"send JSON (Content-Type: application/json), not {request.mimetype or 'no type'}")
+    return None
+
+
+def public(bp) -> None:
+    """Guards for a blueprint anyone may call (getting a token)."""
+    bp.before_request(require_json_body)
+
+
+def protect(bp) -> None:
+    """Guards for a blueprint that needs a user: authentication first, then the body check."""
+    bp.before_request(require_api_user)
+    bp.before_request(require_json_body)
