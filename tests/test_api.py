@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 from flask import session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from flask_wtf.csrf import generate_csrf
 
 from app import create_app
@@ -164,6 +166,27 @@ def test_form_body_is_refused_as_unsupported_media_type(client, auth):
     assert_error(response, 415, "unsupported_media_type")
 
 
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=80),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+_fields = st.sampled_from(["name", "phones", "email", "tier", "external_id", "preferences", "subject", "severity",
+                           "due_at", "status", "resolution", "key", "value"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(_fields, _json, max_size=4) | _json,
+       target=st.sampled_from(["POST /customers", "PATCH /customers/1", "POST /customers/1/preferences",
+                               "POST /customers/1/complaints", "PATCH /complaints/1"]))
+def test_no_json_body_makes_the_api_fail(client, auth, app_ctx, body, target):
+    if db.session.get(Customer, 1) is None:
+        make_customer("Seed", complaints=[{"subject": "Seed"}])
+    method, path = target.split()
+    response = client.open("/api/v1" + path, method=method, json=body, headers=auth)
+    assert response.status_code < 500 and response.is_json, response.get_data(as_text=True)
+
+
 # --- finding, changing and deleting customers ----------------------------------------------------
 
 @pytest.mark.parametrize("phone", ["+1 415 555 0100", "(415) 555-0100", "415.555.0100", "+14155550100"])
@@ -181,6 +204,18 @@ def test_search_by_shared_number_finds_everyone_holding_it(client, auth, app_ctx
     make_customer("Mei Huang", phones=("+14155550111", "+14155550112"))
     response = client.get("/api/v1/customers?phone=4155550111", headers=auth)
     assert sorted(c["name"] for c in response.json["items"]) == ["Mei Huang", "Wei Huang"]
+
+
+def test_find_by_phone_serves_callers_without_http(app_ctx):
+    """The CSV import and the pages use the service directly, with the same reading of numbers."""
+    from app.services import customers
+    from app.services.errors import InvalidInput
+
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    assert customers.find_by_phone("415 555 0100", "US") == [alice]
+    assert customers.find_by_phone("+14155550111", "US") == []
+    with pytest.raises(InvalidInput, match="banana"):
+        customers.find_by_phone("banana", "US")
 
 
 def test_search_by_unreadable_phone_is_refused_naming_it(client, auth):

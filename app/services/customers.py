@@ -270,8 +270,8 @@ def _matching(region: str, phone: str | None, q: str | None):
 
 def find_by_phone(raw: str, region: str) -> list[Customer]:
     """Every customer holding the number `raw`, written in any format `region` can read."""
-    if raw is None or not str(raw).strip():
-        phone_numbers.normalize_or_raise(raw, region, field="phone")
+    if not isinstance(raw, str) or not raw.strip():
+        phone_numbers.normalize_or_raise(raw, region, field="phone")  # refused, naming what was given
     return list(db.session.scalars(_loaded(_matching(region, raw, None)).order_by(Customer.id)))
 
 
