@@ -137,6 +137,8 @@
     if (!update || !update.call_sid) return;
     var call = calls.get(update.call_sid);
     if (!call) {
+      // Calls routed to other agents never pop here; keep only the latest few waiting.
+      if (pendingUpdates.size >= 100) pendingUpdates.delete(pendingUpdates.keys().next().value);
       pendingUpdates.set(update.call_sid, update);
       return;
     }
