@@ -207,3 +207,21 @@ def test_wrong_password_shows_an_error_and_stays_on_login(live_server, page):
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_label("Username")).to_have_value("erin")
+
+
+def test_call_that_ended_while_disconnected_moves_to_recent_on_resync(live_server, desktop):
+    from playwright.sync_api import expect
+
+    call_sid, _ = live_server.provider.call(from_="+14155550170")
+    live_server.provider.status(call_sid, "in-progress", sequence=1)
+    expect(card(desktop, call_sid).locator("[data-role=status]")).to_have_text("Answered")
+
+    desktop.evaluate("window.knownCaller.socket.disconnect()")
+    expect(desktop.locator("#connection")).to_have_attribute("data-state", "offline")
+    live_server.provider.status(call_sid, "completed", sequence=2, duration=17)
+
+    desktop.evaluate("window.knownCaller.socket.connect()")
+    ended = desktop.locator(f'#recent-calls [data-call-sid="{call_sid}"]')
+    expect(ended).to_have_count(1)
+    expect(ended.locator(".duration")).to_have_text("Duration 0:17")
+    expect(desktop.locator("#live-calls .card")).to_have_count(0)
