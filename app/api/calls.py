@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.api import guard
 from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema
-from app.extensions import db
-from app.models import Call, Customer
+from app.models import Call
 from app.services import calls
 from app.services.errors import NotFound
 from app.services.screen_pop import build_screen_pop
@@ -23,23 +20,6 @@ def call_with_pop(call: Call) -> dict:
     return {**call.to_dict(), "pop": pop}
 
 
-def _recent_calls(page: int, per_page: int) -> tuple[list[Call], int]:
-    """Every call, newest first, one page of them with what their pops show loaded up front."""
-    total = db.session.scalar(select(func.count(Call.id)))
-    stmt = (
-        select(Call)
-        .options(
-            selectinload(Call.agent),
-            selectinload(Call.customer).selectinload(Customer.preferences),
-            selectinload(Call.customer).selectinload(Customer.complaints),
-        )
-        .order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(db.session.scalars(stmt)), total or 0
-
-
 @bp.get("/calls")
 @bp.arguments(CallQuerySchema, location="query")
 @bp.response(200, CallPageSchema)
@@ -50,7 +30,7 @@ def list_calls(args: dict):
         items = list(reversed(calls.active_calls(current_app.config["STALE_CALL_HOURS"])))
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
                 "total": len(items)}
-    items, total = _recent_calls(args["page"], args["per_page"])
+    items, total = calls.recent_calls(args["page"], args["per_page"])
     return {"items": [call_with_pop(c) for c in items], "page": args["page"], "per_page": args["per_page"],
             "total": total}
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -166,3 +166,20 @@ def active_calls(stale_hours: int) -> list[Call]:
         .order_by(Call.started_at, Call.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def recent_calls(page: int, per_page: int) -> tuple[list[Call], int]:
+    """Every call, newest first, one page of them with what their pops show loaded up front."""
+    total = db.session.scalar(select(func.count(Call.id)))
+    stmt = (
+        select(Call)
+        .options(
+            selectinload(Call.agent),
+            selectinload(Call.customer).selectinload(Customer.preferences),
+            selectinload(Call.customer).selectinload(Customer.complaints),
+        )
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(db.session.scalars(stmt)), total or 0
