@@ -1,4 +1,5 @@
 """All tables, importable from one place (Alembic's autogenerate sees them through here)."""
+from app.models.audit import AUDIT_ACTIONS, AuditEvent, LoginAttempt, LoginSession
 from app.models.base import isoformat, utcnow
 from app.models.call import MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
 from app.models.customer import (
@@ -10,10 +11,12 @@ from app.models.customer import (
     PhoneNumber,
     Preference,
 )
+from app.models.import_job import IMPORT_STATUSES, ImportJob
 from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
-    "AgentPresence", "ApiToken", "Call", "Complaint", "Customer", "PhoneNumber", "Preference", "User",
-    "COMPLAINT_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "ImportJob", "LoginAttempt",
+    "LoginSession", "PhoneNumber", "Preference", "User",
+    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "IMPORT_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

@@ -49,12 +49,18 @@ class Call(db.Model):
     ended_at: Mapped[datetime | None]
     duration: Mapped[int | None]
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None]
+    # When an agent linked the call to a customer (unknown caller created, or one of several chosen).
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime | None]
+    # The customer lookup failed (database unavailable): the pop said so, and the call was routed.
+    lookup_failed: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[str | None] = mapped_column(String(50))
     recording_url: Mapped[str | None] = mapped_column(String(500))
 
     customer: Mapped[Customer | None] = relationship()
-    agent: Mapped[User | None] = relationship()
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
 
     @property
     def ended(self) -> bool:

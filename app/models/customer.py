@@ -63,6 +63,7 @@ class Preference(db.Model):
     value: Mapped[str] = mapped_column(String(500))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="preferences")
 
@@ -84,6 +85,10 @@ class Complaint(db.Model):
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who is working on it (supervisors reassign), and the call it was raised on, if any.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="complaints")
 
