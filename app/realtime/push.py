@@ -37,3 +37,12 @@ def screen_pop(payload: dict, to: str | None = None) -> bool:
 
 def call_update(payload: dict) -> bool:
     return _emit(CALL_UPDATE, payload, AGENTS_ROOM)
+
+
+def disconnect_sockets(sids: list[str]) -> None:
+    """Cut these sockets off, wherever they are connected (the queue carries it to other processes)."""
+    for sid in sids:
+        try:
+            socketio.server.disconnect(sid, namespace="/")
+        except Exception:
+            log.warning("could not disconnect a socket", exc_info=True)

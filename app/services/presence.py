@@ -36,3 +36,8 @@ def online_agents(ttl_seconds: int) -> list[User]:
         .order_by(User.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def sockets_of(user_id: int) -> list[str]:
+    """Every socket a user has open, on any server process."""
+    return list(db.session.scalars(select(AgentPresence.sid).where(AgentPresence.user_id == user_id)))
