@@ -29,6 +29,54 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+DEFAULT_DISPOSITIONS = (
+    "resolved,follow-up needed,complaint opened,information given,transferred,wrong number,no action"
+)
+DEFAULT_COMPLAINT_SLA_HOURS = "low=168,medium=72,high=24,critical=4"
+# The width of calls.disposition: a longer configured disposition could never be saved.
+MAX_DISPOSITION_LENGTH = 50
+
+
+def _dispositions(raw: str | None) -> tuple[str, ...]:
+    """DISPOSITIONS="resolved,follow-up needed,...": the wrap-up choices, in the order agents see them."""
+    items: list[str] = []
+    for item in (raw if raw and raw.strip() else DEFAULT_DISPOSITIONS).split(","):
+        item = item.strip()
+        if not item or item in items:
+            continue
+        if len(item) > MAX_DISPOSITION_LENGTH:
+            raise RuntimeError(f"DISPOSITIONS: {item!r} is longer than {MAX_DISPOSITION_LENGTH} characters")
+        items.append(item)
+    return tuple(items)
+
+
+def _sla_hours(raw: str | None) -> dict[str, int]:
+    """COMPLAINT_SLA_HOURS="high=24,critical=4": hours until a new complaint is due, per severity.
+
+    Severities left out keep their default, so one can be tuned without restating the others.
+    """
+    hours = {}
+    for text in (DEFAULT_COMPLAINT_SLA_HOURS, raw or ""):
+        for pair in text.split(","):
+            if not pair.strip():
+                continue
+            severity, sep, value = pair.partition("=")
+            severity = severity.strip().lower()
+            if not sep or severity not in ("low", "medium", "high", "critical"):
+                raise RuntimeError(
+                    f"COMPLAINT_SLA_HOURS: {pair.strip()!r} is not severity=hours "
+                    "(severity one of low, medium, high, critical)"
+                )
+            try:
+                hours[severity] = int(value)
+            except ValueError:
+                raise RuntimeError(f"COMPLAINT_SLA_HOURS: hours for {severity} must be a whole number, "
+                                   f"got {value.strip()!r}") from None
+            if hours[severity] <= 0:
+                raise RuntimeError(f"COMPLAINT_SLA_HOURS: hours for {severity} must be positive")
+    return hours
+
+
 class Config:
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -54,11 +102,23 @@ class Config:
     )
     VOICEMAIL_MAX_SECONDS = _int("VOICEMAIL_MAX_SECONDS", 120)
 
+    # The caller lookup may take this long on PostgreSQL before the call is routed without it.
+    LOOKUP_TIMEOUT_MS = _int("LOOKUP_TIMEOUT_MS", 1500)
+    # How long to wait for a database connection (connect, or a free one in the pool).
+    DB_CONNECT_TIMEOUT_SECONDS = _int("DB_CONNECT_TIMEOUT_SECONDS", 2)
+    # Provider events that could not be stored wait here until the database is back.
+    SPOOL_DIR = os.environ.get("SPOOL_DIR") or None  # default: instance/spool
+    SPOOL_RETRY_SECONDS = _int("SPOOL_RETRY_SECONDS", 2)
+
     # An agent is online while one of their desktops has sent a heartbeat this recently.
     PRESENCE_TTL_SECONDS = _int("PRESENCE_TTL_SECONDS", 90)
     # A call with no final status after this long is no longer replayed as active.
     STALE_CALL_HOURS = _int("STALE_CALL_HOURS", 4)
     API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
+
+    # Working the call: the wrap-up dispositions agents choose from, and when a complaint is due.
+    DISPOSITIONS = _dispositions(os.environ.get("DISPOSITIONS"))
+    COMPLAINT_SLA_HOURS = _sla_hours(os.environ.get("COMPLAINT_SLA_HOURS"))
 
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

@@ -18,6 +18,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_secrets(app)
+    app.config["SPOOL_DIR"] = app.config.get("SPOOL_DIR") or os.path.join(app.instance_path, "spool")
     configure_database(app)
     configure_logging(app)
     configure_proxies(app)
@@ -30,7 +31,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.services.phone_numbers import load_metadata
 
     load_metadata()
+    resume_spool_replay(app)
     return app
+
+
+def resume_spool_replay(app: Flask) -> None:
+    """Provider events spooled before a restart are replayed in the background."""
+    from app.services import provider_events, spool
+
+    if spool.pending(app.config["SPOOL_DIR"]):
+        provider_events.ensure_replay_running(app)
 
 
 def _instance_secret(app: Flask, filename: str) -> str:
@@ -61,8 +71,9 @@ def configure_database(app: Flask) -> None:
         options.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
     elif uri.startswith("postgresql"):
         # Fail fast: a webhook must answer the provider even when the database is unreachable.
-        options.setdefault("connect_args", {"connect_timeout": 3})
-        options.setdefault("pool_timeout", 3)
+        timeout = app.config["DB_CONNECT_TIMEOUT_SECONDS"]
+        options.setdefault("connect_args", {"connect_timeout": timeout})
+        options.setdefault("pool_timeout", timeout)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -110,12 +121,30 @@ def register_extensions(app: Flask) -> None:
     from app.realtime import events  # noqa: F401
 
     # cors_allowed_origins left unset: Socket.IO accepts only same-origin browsers.
+    # client_manager is always passed: Flask-SocketIO keeps options between init_app calls.
     socketio.init_app(
         app,
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-        channel=app.config["SOCKETIO_CHANNEL"],
+        client_manager=_message_queue(app),
         async_mode="threading",
         transports=["websocket", "polling"],
+    )
+
+
+def _message_queue(app: Flask):
+    """The Redis manager shared by all processes, or None for a single process."""
+    url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    if not url:
+        return None
+    if not url.startswith(("redis://", "rediss://")):
+        raise RuntimeError(f"SOCKETIO_MESSAGE_QUEUE must be a redis:// or rediss:// URL, got {url.split('://')[0]}://…")
+    from app.realtime.push import resync_local_desktops
+    from app.realtime.queue import ResilientRedisManager
+
+    return ResilientRedisManager(
+        url,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        redis_options={"socket_connect_timeout": 1, "socket_timeout": 2, "health_check_interval": 5},
+        on_loss=resync_local_desktops,
     )
 
 

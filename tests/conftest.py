@@ -41,8 +41,8 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+def app(database_url, tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, SPOOL_DIR=str(tmp_path / "spool"))
     with app.app_context():
         db.create_all()
     yield app

@@ -1,6 +1,7 @@
 """The provider's webhooks: signed or refused, idempotent, monotonic, and always answered."""
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import AgentPresence, Call, utcnow
+from app.services import spool
 from tests.conftest import Provider
 from tests.factories import make_customer, make_user
 from tests.support.provider import ACCOUNT_SID, new_call_sid, status_params, voice_params
@@ -259,10 +261,13 @@ def test_strange_caller_ids_are_recorded_as_none(app, provider, raw):
     "postgresql+psycopg://postgres@127.0.0.1:1/knowncaller",
     "sqlite:////nonexistent-directory/knowncaller.db",
 ])
-def test_database_unavailable_still_routes_the_call(unreachable, caplog):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=unreachable)
+def test_database_unavailable_still_routes_the_call(unreachable, caplog, tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=unreachable, SPOOL_DIR=str(tmp_path / "spool"))
     provider = Provider(app.config["TWILIO_AUTH_TOKEN"], client=app.test_client())
     call_sid, response = provider.call()
     root = twiml_of(response)
     assert [el.tag for el in root] == ["Say", "Record"]
     assert any(r.levelname == "ERROR" and getattr(r, "call_sid", None) == call_sid for r in caplog.records)
+    assert provider.status(call_sid, "completed", sequence=1).status_code == 200
+    spooled = [json.loads(p.read_text()) for p in spool.pending(tmp_path / "spool")]
+    assert [(e["kind"], e["params"]["CallSid"]) for e in spooled] == [("voice", call_sid), ("status", call_sid)]

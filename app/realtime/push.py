@@ -46,3 +46,14 @@ def disconnect_sockets(sids: list[str]) -> None:
             socketio.server.disconnect(sid, namespace="/")
         except Exception:
             log.warning("could not disconnect a socket", exc_info=True)
+
+
+RESYNC = "resync"
+
+
+def resync_local_desktops(reason: str) -> None:
+    """Tell the desktops connected to THIS process to re-read active calls over HTTP.
+
+    Used when the message queue may have lost pops; it bypasses the queue on purpose.
+    """
+    socketio.emit(RESYNC, {"reason": reason}, to=AGENTS_ROOM, ignore_queue=True)

@@ -1,6 +1,9 @@
 """The one place that defines what a screen pop and a call update look like (SPEC §5)."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Mapping
+
 from app.models import Call, Customer, isoformat, utcnow
 from app.services import phone_numbers
 
@@ -43,6 +46,28 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str) -> dict
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),
         "agent": call.agent.summary() if call.agent else None,
+        "lookup": "unavailable" if call.lookup_failed and call.customer is None else "ok",
+    }
+
+
+def build_unavailable_pop(params: Mapping[str, str], region: str, received_at: datetime) -> dict:
+    """The pop for a call we could not look up (database down): who we can tell, and that we can't."""
+    raw_from = params.get("From")
+    withheld = phone_numbers.is_withheld(raw_from)
+    from_e164 = None if withheld else phone_numbers.normalize(raw_from, region)
+    return {
+        "call_sid": params.get("CallSid"),
+        "status": "ringing",
+        "received_at": isoformat(received_at),
+        "from": from_e164,
+        "from_raw": raw_from,
+        "from_display": phone_numbers.display(from_e164, region),
+        "to": phone_numbers.normalize(params.get("To"), region) or params.get("To"),
+        "match": "withheld" if withheld else "none",
+        "customer": None,
+        "candidates": [],
+        "agent": None,
+        "lookup": "unavailable",
     }
 
 

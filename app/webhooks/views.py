@@ -13,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import twiml
 from app.extensions import db
 from app.realtime import push
-from app.services import calls, presence
+from app.models import utcnow
+from app.services import calls, presence, provider_events, spool
 from app.services.errors import InvalidInput
-from app.services.screen_pop import build_call_update, build_screen_pop
+from app.services.screen_pop import build_unavailable_pop
 from app.webhooks import bp
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,28 @@ def _routing_twiml() -> str:
     )
 
 
+def _spool(kind: str) -> bool:
+    """Keep an event we could not store, to replay when the database is back. False if even that failed."""
+    try:
+        spool.spool_event(provider_events.spool_folder(), kind, request.form, request.args)
+    except OSError:
+        log.exception("provider event LOST: neither the database nor the spool could take it",
+                      extra={"call_sid": request.form.get("CallSid"), "kind": kind})
+        return False
+    provider_events.ensure_replay_running(current_app._get_current_object())
+    return True
+
+
 @bp.post("/voice")
 def voice():
-    """An inbound call: record it, pop it on every desktop, and route it."""
+    """An inbound call: record it, pop it on every desktop, and route it.
+
+    If the database fails, the call is still routed (to the fallback, as nobody's presence can be
+    read), the desktops get a pop that says the lookup was unavailable, and the call is spooled.
+    """
     call_sid = request.form.get("CallSid")
     try:
-        inbound = calls.receive_inbound(request.form, current_app.config["DEFAULT_REGION"])
-        if inbound.created:
-            push.screen_pop(
-                build_screen_pop(inbound.call, inbound.customers, current_app.config["DEFAULT_REGION"])
-            )
+        provider_events.record_inbound(request.form)
         return _twiml(_routing_twiml())
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
@@ -82,33 +95,23 @@ def voice():
         db.session.rollback()
         log.exception("database unavailable for an inbound call; routed to fallback",
                       extra={"call_sid": call_sid})
+        if _spool("voice"):
+            push.screen_pop(build_unavailable_pop(request.form, current_app.config["DEFAULT_REGION"], utcnow()))
     return _twiml(_fallback_twiml())
 
 
 @bp.post("/status")
 def status():
     """Status callbacks for the call itself, and for the agent legs we dialled (`?agent=<id>`)."""
-    form = request.form
-    agent_id = request.args.get("agent", type=int)
     try:
-        if agent_id is not None and form.get("ParentCallSid"):
-            call = calls.apply_agent_leg(form["ParentCallSid"], agent_id, form.get("CallStatus", ""))
-        else:
-            call = calls.apply_status(
-                form.get("CallSid", ""), form.get("CallStatus", ""),
-                form.get("SequenceNumber"), form.get("CallDuration"),
-            )
+        provider_events.record_status(request.form, request.args)
     except InvalidInput as exc:
-        log.warning("status callback ignored: %s", exc.message, extra={"call_sid": form.get("CallSid")})
-        return _twiml(twiml.empty())
+        log.warning("status callback ignored: %s", exc.message, extra={"call_sid": request.form.get("CallSid")})
     except SQLAlchemyError:
         db.session.rollback()
-        # Logged with every field but the numbers, so the event can be replayed by hand.
-        replay = {k: v for k, v in form.items() if k not in ("From", "To", "Caller", "Called")}
-        log.exception("status callback not stored", extra={"call_sid": form.get("CallSid"), "replay": replay})
-        return Response("status not stored, please retry\n", status=503, mimetype="text/plain")
-    if call is not None:
-        push.call_update(build_call_update(call))
+        log.exception("status callback not stored; spooled for replay", extra={"call_sid": request.form.get("CallSid")})
+        if not _spool("status"):
+            return Response("status not stored, please retry\n", status=503, mimetype="text/plain")
     return _twiml(twiml.empty())
 
 

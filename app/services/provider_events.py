@@ -1,0 +1,105 @@
+"""What the provider's events do, whether they arrive live or are replayed from the spool.
+
+Each function commits once and then pushes, so a desktop never hears of something that is not
+stored. The webhook views call these; so does the spool replay when the database comes back.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Mapping
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.extensions import db
+from app.models import Call
+from app.realtime import push
+from app.services import calls, spool
+from app.services.errors import InvalidInput
+from app.services.screen_pop import build_call_update, build_screen_pop
+
+log = logging.getLogger(__name__)
+
+
+def limit_lookup_time() -> None:
+    """Bound the caller lookup on PostgreSQL, so the provider gets its answer even when the
+    database is slow; SQLite has no statement timeout and needs none (it is local)."""
+    if db.engine.dialect.name == "postgresql":
+        milliseconds = int(current_app.config["LOOKUP_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
+
+
+def record_inbound(params: Mapping[str, str], *, replayed: bool = False) -> calls.InboundCall:
+    """Store an inbound call and pop it; a replayed call is marked as one whose lookup failed."""
+    region = current_app.config["DEFAULT_REGION"]
+    limit_lookup_time()
+    inbound = calls.receive_inbound(params, region)
+    if replayed and inbound.created:
+        inbound.call.lookup_failed = True
+        db.session.commit()
+    if inbound.created and not inbound.call.ended:
+        push.screen_pop(build_screen_pop(inbound.call, inbound.customers, region))
+    return inbound
+
+
+def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call | None:
+    """Apply a status callback: the call's own, or an agent leg we dialled (`?agent=<id>`)."""
+    agent = query.get("agent")
+    if agent and params.get("ParentCallSid"):
+        try:
+            agent_id = int(agent)
+        except ValueError:
+            raise InvalidInput(f"agent must be a number, got {agent!r}", {"agent": ["not a number"]})
+        call = calls.apply_agent_leg(params["ParentCallSid"], agent_id, params.get("CallStatus", ""))
+    else:
+        call = calls.apply_status(params.get("CallSid", ""), params.get("CallStatus", ""),
+                                  params.get("SequenceNumber"), params.get("CallDuration"))
+    if call is not None:
+        push.call_update(build_call_update(call))
+    return call
+
+
+def spool_folder() -> str:
+    return current_app.config["SPOOL_DIR"]
+
+
+def replay_spool() -> tuple[int, int]:
+    """Replay what was spooled while the database was down; returns (replayed, still waiting)."""
+
+    def apply(kind: str, params: dict, query: dict) -> None:
+        try:
+            if kind == "voice":
+                record_inbound(params, replayed=True)
+            else:
+                record_status(params, query)
+        except InvalidInput as exc:  # nothing to store; keeping it would block the rest
+            log.warning("spooled %s event dropped: %s", kind, exc.message, extra={"call_sid": params.get("CallSid")})
+        except Exception:
+            db.session.rollback()
+            raise
+
+    replayed, left = spool.replay(spool_folder(), apply)
+    if replayed:
+        log.warning("replayed %d spooled provider events", replayed)
+    return replayed, left
+
+
+_replayers: dict[int, spool.Replayer] = {}
+
+
+def ensure_replay_running(app) -> None:
+    """Start this process's background replay for `app`, if it is not running already."""
+    from app.extensions import socketio
+
+    def run_once() -> tuple[int, int]:
+        with app.app_context():
+            return replay_spool()
+
+    def has_pending() -> bool:
+        return bool(spool.pending(app.config["SPOOL_DIR"]))
+
+    replayer = _replayers.get(id(app))
+    if replayer is None:
+        replayer = _replayers[id(app)] = spool.Replayer(
+            socketio.start_background_task, run_once, has_pending, interval=app.config["SPOOL_RETRY_SECONDS"])
+    replayer.ensure_running()

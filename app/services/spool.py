@@ -1,0 +1,124 @@
+"""Provider events we could not store (database down) wait here, on local disk, until it returns.
+
+One JSON file per event, named so that sorting replays them in arrival order. Any process on the
+host may replay; an exclusive lock on the folder keeps two from replaying the same files at once.
+The files hold caller numbers, so the folder is private to the service user.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+
+log = logging.getLogger(__name__)
+
+KINDS = ("voice", "status")
+
+
+def spool_event(folder: str | Path, kind: str, params: Mapping[str, str], query: Mapping[str, str]) -> Path:
+    """Write one event durably; returns its file. Raises OSError if the disk refuses."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown spool kind {kind!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = f"{time.time_ns():020d}-{os.getpid()}-{kind}.json"
+    payload = {"kind": kind, "params": dict(params.items()), "query": dict(query.items())}
+    with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as handle:
+        json.dump(payload, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    final = folder / name
+    os.replace(handle.name, final)
+    return final
+
+
+def pending(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+
+
+@contextmanager
+def _replay_lock(folder: Path) -> Iterator[bool]:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(folder / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def replay(folder: str | Path, apply: Callable[[str, dict, dict], None]) -> tuple[int, int]:
+    """Apply every spooled event in order; stops at the first failure so order is kept.
+
+    Returns (replayed, left). `apply(kind, params, query)` raises when the database is still down.
+    """
+    folder = Path(folder)
+    done = 0
+    with _replay_lock(folder) as locked:
+        if not locked:
+            return 0, len(pending(folder))
+        for path in pending(folder):
+            try:
+                event = json.loads(path.read_text())
+            except (OSError, ValueError):
+                log.error("unreadable spool file set aside", extra={"spool_file": path.name})
+                path.rename(path.with_suffix(".bad"))
+                continue
+            apply(event["kind"], event["params"], event.get("query", {}))
+            path.unlink()
+            done += 1
+    return done, len(pending(folder))
+
+
+class Replayer:
+    """Retries the spool in the background until it is empty; one per process, started on demand."""
+
+    def __init__(self, start_task: Callable, run_once: Callable[[], tuple[int, int]],
+                 has_pending: Callable[[], bool], interval: float = 2.0):
+        self._start_task = start_task
+        self._run_once = run_once
+        self._has_pending = has_pending
+        self._interval = interval
+        self._running = False
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        self._start_task(self._loop)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            try:
+                _, left = self._run_once()
+            except Exception:
+                log.warning("spool replay failed; will retry", exc_info=True)
+                continue
+            if left:
+                continue
+            with self._lock:
+                self._running = False
+            # An event spooled between the last replay and now would otherwise wait for the next one.
+            if not self._has_pending():
+                return
+            with self._lock:
+                if self._running:
+                    return
+                self._running = True
