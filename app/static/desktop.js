@@ -23,8 +23,9 @@
   var connection = document.getElementById("connection");
   var alertsButton = document.getElementById("enable-alerts");
   var baseTitle = document.title;
+  var me = { id: Number(root.getAttribute("data-user-id")) || null };
 
-  /** call_sid -> {pop, status, agent, duration, since, seenAt, endedAt, el} */
+  /** call_sid -> {pop, status, agent, duration, notes, disposition, holding, since, seenAt, endedAt, el} */
   var calls = new Map();
   /** call_update that came before its pop (should not happen, but never lose one). */
   var pendingUpdates = new Map();
@@ -54,22 +55,37 @@
     list.appendChild(card);
   }
 
-  function place(call) {
-    var fresh = Cards.render(call, urls);
+  /**
+   * Show `call` where it belongs. Its card is patched in place (see Cards.patch), so forms open in
+   * it survive; `popChanged` also rebuilds what the pop shows (customer, candidates).
+   */
+  function place(call, popChanged) {
     var ended = Cards.isEnded(call.status);
-    var list = ended ? recentList : liveList;
+    // My own call stays on the desktop after it ends, until I have wrapped it up.
+    if (!ended) call.holding = undefined;
+    else if (call.holding === undefined) call.holding = isMine(call) && !call.disposition;
+    var fresh = Cards.render(call, urls, me);
+    var inRecent = ended && !call.holding;
+    var list = inRecent ? recentList : liveList;
     if (ended && !call.endedAt) call.endedAt = Date.now();
-    var order = ended ? call.endedAt : call.since;
-    if (call.el && call.el.parentNode === list) {
-      fresh.setAttribute("data-order", String(order));
-      call.el.replaceWith(fresh);
+    var order = inRecent ? call.endedAt : call.since;
+    var card = call.el ? Cards.patch(call.el, fresh, popChanged !== false) : fresh;
+    if (card.parentNode === list) {
+      card.setAttribute("data-order", String(order));
     } else {
-      if (call.el) call.el.remove();
-      insertSorted(list, fresh, order);
+      if (card.parentNode) card.remove();
+      insertSorted(list, card, order);
     }
-    call.el = fresh;
+    call.el = card;
     trimRecent();
     refreshCounts();
+  }
+
+  function isMine(call) { return !!(call.agent && me.id && call.agent.id === me.id); }
+
+  /** What the pop shows beyond the call's state: when it changes, the card body is rebuilt. */
+  function popShape(pop) {
+    return JSON.stringify([pop.match, pop.from, pop.customer, pop.candidates]);
   }
 
   function trimRecent() {
@@ -114,7 +130,7 @@
     if (!call) {
       call = {
         pop: pop, status: pop.status || "ringing", agent: pop.agent || null, duration: null,
-        since: startedAt(pop), seenAt: Date.now(), endedAt: null, el: null
+        notes: null, disposition: null, since: startedAt(pop), seenAt: Date.now(), endedAt: null, el: null
       };
       calls.set(pop.call_sid, call);
       var pending = pendingUpdates.get(pop.call_sid);
@@ -127,9 +143,10 @@
       return call;
     }
     // Same call again (replay, re-sync, or a customer linked to it): refresh what it shows.
+    var changed = popShape(call.pop) !== popShape(pop);
     call.pop = pop;
     advance(call, pop.status, pop.agent, null);
-    place(call);
+    place(call, changed);
     return call;
   }
 
@@ -142,7 +159,27 @@
       pendingUpdates.set(update.call_sid, update);
       return;
     }
-    if (advance(call, update.status, update.agent, update.duration)) place(call);
+    if (advance(call, update.status, update.agent, update.duration)) place(call, false);
+  }
+
+  /** A call as the API returns it (call fields plus "pop"): take everything it says. */
+  function receiveCall(item) {
+    if (!item || !item.pop) return null;
+    var call = receivePop(item.pop, "sync");
+    if (!call) return null;
+    var changed = advance(call, item.status, item.agent, item.duration);
+    if (item.notes !== undefined && item.notes !== call.notes) { call.notes = item.notes; changed = true; }
+    if (item.disposition !== undefined && item.disposition !== call.disposition) {
+      call.disposition = item.disposition;
+      changed = true;
+    }
+    if (changed) place(call, false);
+    return call;
+  }
+
+  /** Ask the server for the call's current state and pop (after this desktop changed something). */
+  function refreshCall(sid) {
+    return fetchJSON("/api/v1/calls/" + encodeURIComponent(sid)).then(receiveCall);
   }
 
   // ---------------------------------------------------------------- re-sync over HTTP
@@ -166,15 +203,14 @@
         var pop = item.pop;
         if (!pop || !pop.call_sid) return;
         active.add(pop.call_sid);
-        var call = receivePop(pop, "sync");
-        if (call && advance(call, item.status, item.agent, item.duration)) place(call);
+        receiveCall(item);
       });
       // A page of results may not be all of them: only conclude "ended" from a complete list.
       if (data && (data.next || (typeof data.total === "number" && data.total > items.length))) return;
       calls.forEach(function (call, sid) {
         if (!Cards.isEnded(call.status) && !active.has(sid) && call.seenAt < requestedAt) {
           call.status = "ended";
-          place(call);
+          place(call, false);
           settleEnded(sid);
         }
       });
@@ -192,7 +228,9 @@
       if (Cards.isEnded(detail.status)) call.status = detail.status;
       if (detail.agent) call.agent = detail.agent;
       if (detail.duration !== null && detail.duration !== undefined) call.duration = detail.duration;
-      place(call);
+      if (detail.disposition !== undefined) call.disposition = detail.disposition;
+      if (detail.notes !== undefined) call.notes = detail.notes;
+      place(call, false);
     }).catch(function () { /* the generic "Ended" card is still right */ });
   }
 
@@ -315,6 +353,8 @@
   });
   socket.on("screen_pop", function (pop) { receivePop(pop, "socket"); });
   socket.on("call_update", receiveUpdate);
+  // The server may have lost pops on the way (message queue down): read the active calls again.
+  socket.on("resync", function () { resync(); });
 
   window.addEventListener("offline", function () { setConnection("offline", "Offline"); });
   window.addEventListener("online", function () {
@@ -336,15 +376,20 @@
 
   refreshCounts();
 
-  // For later writes (claim, notes) and for tests: the socket, the calls, a manual re-sync.
+  // For the card actions (work.js, keys.js) and for tests.
   window.knownCaller = {
     socket: socket,
     calls: calls,
+    me: me,
+    urls: urls,
     resync: resync,
     alerts: alerts,
-    csrfToken: function () {
-      var meta = document.querySelector('meta[name="csrf-token"]');
-      return meta ? meta.getAttribute("content") : "";
-    }
+    place: place,
+    advance: advance,
+    receivePop: receivePop,
+    receiveCall: receiveCall,
+    refreshCall: refreshCall,
+    csrfToken: window.KC.csrfToken
   };
+  document.dispatchEvent(new CustomEvent("knowncaller:ready"));
 })();
