@@ -106,6 +106,8 @@ def test_messy_file_imports_every_good_row_and_reports_the_rest(app_ctx, cli, tm
     assert by_name("Gina Tan").tier == "gold"
     assert {(p.key, p.value) for p in by_name("Hank Hill").preferences} == {("note", "after 5pm"), ("gate", "1234")}
     assert count(Customer) == 6
+    assert db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "customers_imported")).all() == [
+        "customers.csv: created 6, updated 1, refused 5"]
 
     report = refused_rows(tmp_path / "customers.refused.csv")
     assert list(report[0]) == ["Name ", " PHONE", "Phone 2", "phone3", "E-Mail", "Tier", "External ID",
@@ -171,6 +173,15 @@ def test_a_file_without_a_name_column_is_refused_before_any_row(app_ctx, cli, tm
     assert "no 'name' column" in result.output and "'full name'" in result.output
     assert count(Customer) == 0
     assert not (tmp_path / "noname.refused.csv").exists()
+
+
+def test_a_quote_left_open_is_refused_before_any_row(app_ctx, cli, tmp_path):
+    path = write(tmp_path / "quotes.csv", ["name,phone", "Alice,+14155550100", '"Bob,+14155550101', "Carol,"])
+
+    result, _ = run_import(cli, path)
+
+    assert result.exit_code != 0 and "the record starting on line 3 has broken quoting" in result.output
+    assert count(Customer) == 0
 
 
 def test_a_missing_file_is_an_error(cli, tmp_path):

@@ -115,7 +115,8 @@ class Layout:
     ignored: list[str]
 
     def present(self, name: str) -> bool:
-        return name == "phones" and bool(self.phones) or name in self.columns
+        """Whether the file has this field's column (phones: any phone column)."""
+        return bool(self.phones) if name == "phones" else name in self.columns
 
 
 @dataclass
@@ -153,8 +154,11 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for every record that is not blank."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """(line where the record starts, cells) for every record that is not blank.
+
+    Strict: a quote left open would otherwise swallow the rest of the file into one cell.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     line = 1
     try:
         for cells in reader:
@@ -162,7 +166,8 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             if any(cell.strip() for cell in cells):
                 yield start, cells
     except csv.Error as exc:
-        raise CsvUnreadable(f"line {reader.line_num}: {exc}") from None
+        raise CsvUnreadable(f"the record starting on line {line} has broken quoting ({exc}); "
+                            "nothing was imported") from None
 
 
 def header_key(name: str) -> str:
@@ -312,6 +317,11 @@ def inspect(data: bytes) -> tuple[str, Layout, str]:
     return text, read_layout(first[1]), encoding
 
 
+def count_rows(text: str) -> int:
+    """How many records follow the header; reads the whole file, so broken quoting shows now."""
+    return sum(1 for _ in _records(text)) - 1
+
+
 # --- importing -----------------------------------------------------------------------------------
 
 def import_customers(
@@ -333,7 +343,7 @@ def import_customers(
     text, layout, encoding = inspect(data)
     records = _records(text)
     next(records)  # the header
-    total = sum(1 for _ in _records(text)) - 1
+    total = count_rows(text)
     report = ImportReport(header=layout.header, encoding=encoding, total_rows=total, dry_run=dry_run)
     if layout.ignored:
         report.warnings.append(f"ignored unknown columns: {', '.join(layout.ignored)}")
@@ -343,21 +353,26 @@ def import_customers(
     batch: list[CustomerRow] = []
     planned: set[str] = set()  # a dry run's would-be-created external_ids, so a repeat counts as an update
     extra_cells_line = None
-    for line, cells in records:
-        if extra_cells_line is None and any(c.strip() for c in cells[len(layout.header):]):
-            extra_cells_line = line
-        checked = check_row(layout, line, cells, region)
-        if isinstance(checked, Refusal):
-            report.refusals.append(checked)
-        else:
-            batch.append(checked)
-        report.processed_rows += 1
-        if report.processed_rows % batch_size == 0:
-            _apply_batch(batch, layout, report, planned, recorded_by_id=recorded_by_id)
-            batch = []
-            if progress:
-                progress(report.processed_rows, total)
-    _apply_batch(batch, layout, report, planned, recorded_by_id=recorded_by_id)
+    try:
+        for line, cells in records:
+            if extra_cells_line is None and any(c.strip() for c in cells[len(layout.header):]):
+                extra_cells_line = line
+            checked = check_row(layout, line, cells, region)
+            if isinstance(checked, Refusal):
+                report.refusals.append(checked)
+            else:
+                batch.append(checked)
+            report.processed_rows += 1
+            if report.processed_rows % batch_size == 0:
+                _apply_batch(batch, layout, report, planned, recorded_by_id=recorded_by_id)
+                batch = []
+                if progress:
+                    progress(report.processed_rows, total)
+        _apply_batch(batch, layout, report, planned, recorded_by_id=recorded_by_id)
+    except ImportStopped:
+        if not dry_run:
+            _audit("customers_imported", recorded_by_id, f"{source}: stopped after {report.summary()}")
+        raise
     if progress and report.processed_rows % batch_size:
         progress(report.processed_rows, total)
     if extra_cells_line is not None:
@@ -381,13 +396,9 @@ def _merge_preferences(earlier: list[tuple[str, str]], later: list[tuple[str, st
     return [(k, v) for k, v in earlier if k not in keys] + later
 
 
-def _fold(earlier: CustomerRow, later: CustomerRow, layout: Layout) -> CustomerRow:
-    """Two rows for one customer, as if applied one after the other."""
-    merged = replace(later, line=earlier.line)
-    if not layout.present("phones"):
-        merged.phones = earlier.phones
-    merged.preferences = _merge_preferences(earlier.preferences, later.preferences)
-    return merged
+def _fold(earlier: CustomerRow, later: CustomerRow) -> CustomerRow:
+    """Two rows for one customer, as if applied one after the other: the later one's fields win."""
+    return replace(later, preferences=_merge_preferences(earlier.preferences, later.preferences))
 
 
 def _apply_batch(rows: list[CustomerRow], layout: Layout, report: ImportReport, planned: set[str], *,
@@ -404,12 +415,12 @@ def _apply_batch(rows: list[CustomerRow], layout: Layout, report: ImportReport, 
             ext = row.external_id
             if ext in existing:
                 cid = existing[ext]
-                updates[cid] = _fold(updates[cid], row, layout) if cid in updates else row
+                updates[cid] = _fold(updates[cid], row) if cid in updates else row
                 updated += 1
             elif ext in planned:  # dry run: an earlier batch would have created it
                 updated += 1
             elif ext is not None and ext in creates:
-                creates[ext] = _fold(creates[ext], row, layout)
+                creates[ext] = _fold(creates[ext], row)
                 updated += 1
             else:
                 creates[ext if ext is not None else id(row)] = row
@@ -503,8 +514,13 @@ def _update(rows: dict[int, CustomerRow], layout: Layout, now, recorded_by_id: i
 
 
 def _audit(action: str, user_id: int | None, detail: str) -> None:
-    db.session.add(AuditEvent(action=action, user_id=user_id, detail=detail[:255]))
-    db.session.commit()
+    """Record a bulk read or write of customer data; failing to record it does not undo the work."""
+    try:
+        db.session.add(AuditEvent(action=action, user_id=user_id, detail=detail[:255]))
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not record the audit event %s (%s)", action, detail)
 
 
 # --- the refused-rows report ---------------------------------------------------------------------
@@ -603,7 +619,7 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, dry_run: bool, c
     Progress lands on the ImportJob row after every batch, so any server process can report it.
     A job whose process dies stays `running`; nothing resumes it.
     """
-    inspect(data)  # an unreadable file is refused now, not discovered by the thread
+    count_rows(inspect(data)[0])  # an unreadable file is refused now, not discovered by the thread
     job = ImportJob(filename=filename[:255], dry_run=dry_run, status="queued", created_by_id=created_by_id)
     db.session.add(job)
     db.session.commit()
