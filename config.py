@@ -120,6 +120,13 @@ class Config:
     DISPOSITIONS = _dispositions(os.environ.get("DISPOSITIONS"))
     COMPLAINT_SLA_HOURS = _sla_hours(os.environ.get("COMPLAINT_SLA_HOURS"))
 
+    # A browser login ends after this long without a request or a desktop heartbeat.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+    # Failed logins allowed per LOGIN_WINDOW_MINUTES, per username and per client address.
+    LOGIN_MAX_FAILURES_PER_USER = _int("LOGIN_MAX_FAILURES_PER_USER", 5)
+    LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 20)
+    LOGIN_WINDOW_MINUTES = _int("LOGIN_WINDOW_MINUTES", 15)
+
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

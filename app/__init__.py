@@ -114,7 +114,15 @@ def register_extensions(app: Flask) -> None:
 
     @login.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        # The signed cookie names a server-side login session; it must still be open and active.
+        from flask import session
+
+        from app.services import sessions
+
+        try:
+            return sessions.resolve(session.get("login_secret"), int(user_id), app.config["SESSION_IDLE_MINUTES"])
+        except ValueError:
+            return None
 
     # Handlers must be registered before init_app, which copies them onto each new server;
     # imported later, they would bind only to the first app's server and leave later ones open.

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.agent.headers import security_headers
 from app.auth import bp
-from app.services import accounts
+from app.realtime import push
+from app.services import accounts, presence, sessions
 
 bp.after_request(security_headers)
 
@@ -24,18 +27,41 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("agent.desktop"))
     if request.method == "POST":
-        user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        wait = sessions.retry_after(username, request.remote_addr, login_throttle())
+        if wait is not None:
+            flash(f"Too many failed logins. Try again in {max(1, round(wait / 60))} minute(s).", "error")
+            return render_template("auth/login.html", username=username), 429, {"Retry-After": str(wait)}
+        user = accounts.authenticate(username, request.form.get("password", ""))
         if user is None:
+            sessions.record_failure(username, request.remote_addr)
             flash("Wrong username or password.", "error")
-            return render_template("auth/login.html", username=request.form.get("username", "")), 401
+            return render_template("auth/login.html", username=username), 401
+        sessions.clear_failures(username)
+        session.clear()
+        session.permanent = True
+        session["login_secret"] = sessions.start(user, request.remote_addr, request.user_agent.string)
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", username="")
 
 
+def login_throttle() -> sessions.Throttle:
+    config = current_app.config
+    return sessions.Throttle(per_user=config["LOGIN_MAX_FAILURES_PER_USER"],
+                             per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+                             window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]))
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    """End the login everywhere it reaches: the server-side session and this user's open sockets."""
+    user_id = current_user.id
+    sessions.end(session.get("login_secret"))
+    sockets = presence.sockets_of(user_id)
     logout_user()
+    session.clear()
+    push.disconnect_sockets(sockets)
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

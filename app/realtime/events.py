@@ -4,25 +4,39 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import disconnect, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, socketio
 from app.realtime import push
-from app.services import accounts, calls, presence
+from app.services import accounts, audit, calls, presence
 from app.services.screen_pop import build_screen_pop
 
 log = logging.getLogger(__name__)
 
 
 def _authenticated_user(auth):
-    """The session's user (browser cookie) or the owner of `auth["token"]` (API clients)."""
+    """The session's user (browser cookie) or the owner of `auth["token"]` (API clients).
+
+    The token is kept in this socket's own session (Flask-SocketIO keeps one per connection), so
+    every heartbeat can check again that the login, or the token, is still good.
+    """
     if current_user.is_authenticated:
         return current_user._get_current_object()
     token = auth.get("token") if isinstance(auth, dict) else None
-    return accounts.user_for_token(token)
+    user = accounts.user_for_token(token)
+    if user is not None:
+        session["socket_token"] = token
+    return user
+
+
+def _still_authenticated():
+    token = session.get("socket_token")
+    if token:
+        return accounts.user_for_token(token)
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _replay_when_connected(app, sid: str, pops: list[dict]) -> None:
@@ -48,10 +62,14 @@ def on_connect(auth=None):
     config = current_app.config
     try:
         presence.mark_online(request.sid, user.id)
-        pops = [
-            build_screen_pop(call, calls.customers_for(call), config["DEFAULT_REGION"])
-            for call in calls.active_calls(config["STALE_CALL_HOURS"])
-        ]
+        pops = []
+        for call in calls.active_calls(config["STALE_CALL_HOURS"]):
+            customers = calls.customers_for(call)
+            pops.append(build_screen_pop(call, customers, config["DEFAULT_REGION"]))
+            for customer in customers:
+                audit.record(user.id, "pop_delivered", customer.id, call.call_sid, "replayed on connect",
+                             commit=False)
+        db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not load active calls for a new connection")
@@ -64,8 +82,16 @@ def on_connect(auth=None):
 
 @socketio.on("heartbeat")
 def on_heartbeat(_data=None):
-    """Desktops say they are still there; agents silent for PRESENCE_TTL_SECONDS are offline."""
+    """Desktops say they are still there; agents silent for PRESENCE_TTL_SECONDS are offline.
+
+    Each heartbeat also re-checks the login (it keeps the session from idling out meanwhile):
+    a socket whose login ended, idled out or was deactivated is cut off here even if the
+    disconnect sent at that moment was lost.
+    """
     try:
+        if _still_authenticated() is None:
+            disconnect()
+            return {"ok": False}
         presence.heartbeat(request.sid)
     except SQLAlchemyError:
         db.session.rollback()

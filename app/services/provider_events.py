@@ -10,11 +10,12 @@ from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Call
 from app.realtime import push
-from app.services import calls, spool
+from app.services import audit, calls, spool
 from app.services.errors import InvalidInput
 from app.services.screen_pop import build_call_update, build_screen_pop
 
@@ -39,7 +40,19 @@ def record_inbound(params: Mapping[str, str], *, replayed: bool = False) -> call
         db.session.commit()
     if inbound.created and not inbound.call.ended:
         push.screen_pop(build_screen_pop(inbound.call, inbound.customers, region))
+        if inbound.customers:
+            _audit_pop(inbound)
     return inbound
+
+
+def _audit_pop(inbound: calls.InboundCall) -> None:
+    # The call is stored and popped already: a failing audit write must not undo either.
+    try:
+        audit.record_pop_broadcast(inbound.call.call_sid, [c.id for c in inbound.customers],
+                                   current_app.config["PRESENCE_TTL_SECONDS"])
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.error("pop delivery not audited", exc_info=True, extra={"call_sid": inbound.call.call_sid})
 
 
 def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call | None:

@@ -1,0 +1,181 @@
+"""Sessions, login throttling, socket cut-off, audit and what the logs never contain."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+import socketio as socketio_client
+from sqlalchemy import select, update
+
+from app import create_app
+from app.extensions import db
+from app.models import AuditEvent, LoginSession, User, utcnow
+from tests.conftest import login_cookie
+from tests.factories import PASSWORD, make_customer, make_token, make_user
+
+
+def login(client, username, password=PASSWORD, **kwargs):
+    return client.post("/login", data={"username": username, "password": password}, **kwargs)
+
+
+def test_passwords_are_hashed_with_a_modern_kdf(app_ctx):
+    user = make_user("kdf")
+    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+
+
+def test_logout_kills_the_session_even_for_a_copied_cookie(app, client):
+    with app.app_context():
+        make_user("ann")
+    assert login(client, "ann").status_code == 302
+    copied = client.get_cookie("session").value
+    assert client.get("/").status_code == 200
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_idle_session_expires(app, client):
+    with app.app_context():
+        make_user("ann")
+    login(client, "ann")
+    with app.app_context():
+        db.session.execute(update(LoginSession).values(
+            last_seen_at=utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)))
+        db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_deactivated_user_loses_the_browser_session_at_once(app, client):
+    with app.app_context():
+        make_user("ann")
+    login(client, "ann")
+    with app.app_context():
+        db.session.execute(update(User).values(active=False))
+        db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_failed_logins_are_throttled_per_user_across_processes(app, database_url, tmp_path):
+    with app.app_context():
+        make_user("ann")
+    other_process = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, SPOOL_DIR=str(tmp_path / "s2"))
+    limit = app.config["LOGIN_MAX_FAILURES_PER_USER"]
+    for attempt in range(limit):
+        target = app if attempt % 2 else other_process
+        assert login(target.test_client(), "ann", "wrong password").status_code == 401
+    blocked = login(app.test_client(), "ann")  # even the right password waits now
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert b"Too many failed logins" in blocked.data
+    with other_process.app_context():
+        db.engine.dispose()
+
+
+def test_failed_logins_are_throttled_per_address(app):
+    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
+    with app.app_context():
+        make_user("ann")
+    for name in ("x1", "x2", "x3"):
+        assert login(app.test_client(), name, "nope").status_code == 401
+    assert login(app.test_client(), "ann").status_code == 429
+    other_address = app.test_client()
+    assert login(other_address, "ann", environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
+
+
+def test_login_form_requires_csrf_token(database_url, tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=True,
+                     SPOOL_DIR=str(tmp_path / "spool"))
+    with app.app_context():
+        db.create_all()
+        make_user("ann")
+    assert login(app.test_client(), "ann").status_code == 400
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_production_cookies_are_secure_httponly_lax(database_url, tmp_path):
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="s" * 32,
+                     TWILIO_AUTH_TOKEN="t" * 32, WTF_CSRF_ENABLED=False, SPOOL_DIR=str(tmp_path / "spool"))
+    with app.app_context():
+        db.create_all()
+        make_user("ann")
+    response = login(app.test_client(), "ann", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_logout_disconnects_the_users_sockets(live_server, socket_factory):
+    with live_server.app.app_context():
+        make_user("ann")
+    browser = requests.Session()
+    browser.post(f"{live_server.base_url}/login", data={"username": "ann", "password": PASSWORD}, timeout=5)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    agent = socket_factory(cookie=cookie)
+    assert agent.sio.connected
+    browser.post(f"{live_server.base_url}/logout", timeout=5)
+    assert wait_until(lambda: not agent.sio.connected), "socket still connected after logout"
+    with pytest.raises(socketio_client.exceptions.ConnectionError):
+        socket_factory(cookie=cookie)  # the old cookie no longer opens a socket
+
+
+def test_heartbeat_cuts_off_a_deactivated_token_user(live_server, socket_factory):
+    with live_server.app.app_context():
+        token = make_token(make_user("ann"))
+    agent = socket_factory(token=token)
+    assert agent.sio.call("heartbeat", {}, timeout=5) == {"ok": True}
+    with live_server.app.app_context():
+        db.session.execute(update(User).values(active=False))
+        db.session.commit()
+    agent.sio.emit("heartbeat", {})
+    assert wait_until(lambda: not agent.sio.connected), "deactivated user still connected"
+
+
+def test_pops_are_audited_per_user_who_received_them(live_server, socket_factory):
+    with live_server.app.app_context():
+        customer_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        ann, bob = make_user("ann"), make_user("bob")
+        ids = {ann.id, bob.id}
+        tokens = [make_token(ann), make_token(bob)]
+    agents = [socket_factory(token=t) for t in tokens]
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    for agent in agents:
+        agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+    late = socket_factory(cookie=login_cookie(live_server.base_url, "ann", PASSWORD))
+    late.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+    with live_server.app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.call_sid == call_sid)).all()
+        assert {(r.user_id, r.action, r.customer_id) for r in rows} == {
+            (uid, "pop_delivered", customer_id) for uid in ids}
+        assert sorted(r.user_id for r in rows).count(min(ids)) == 2  # ann again, on her replay
+
+
+def test_call_handling_never_logs_numbers_or_names_at_info(app, provider, caplog):
+    with app.app_context():
+        make_customer("Alice Wong", phones=("+14155550100",))
+    caplog.set_level(logging.INFO)
+    call_sid, _ = provider.call(from_="+14155550100")
+    provider.status(call_sid, "completed", sequence=1, duration=3)
+    provider.status("CA-unknown", "completed")
+    for record in caplog.records:
+        text = record.getMessage() + " " + " ".join(str(v) for v in vars(record).values())
+        for secret in ("4155550100", "Alice Wong", "Alice"):
+            assert secret not in text, f"{record.levelname} {record.name}: {record.getMessage()}"
