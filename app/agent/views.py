@@ -1,11 +1,22 @@
-"""The agent desktop, and the browser packages it needs served from `node_modules` (no CDN)."""
+"""The pages people work in: the agent desktop, customers, the supervisors' dashboard, admin pages.
+
+Each page is a template plus a script under app/static that reads and writes through `/api/v1`
+with the session cookie; the view only decides who may open it. Also serves the browser packages
+the pages need from `node_modules` (no CDN).
+"""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from flask import abort, current_app, render_template, send_file
+from functools import wraps
+
+from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Complaint, utcnow
 
 from app.agent import bp
 from app.agent.headers import security_headers
@@ -25,9 +36,78 @@ def node_modules() -> Path:
     return Path(current_app.root_path).parent / "node_modules"
 
 
+# Who may open a page beyond the desktop and customers: a role and every role above it.
+ROLES_AT_LEAST = {"supervisor": ("supervisor", "admin"), "admin": ("admin",)}
+
+
+def role_required(role: str):
+    """The page is for `role` and above; anyone else gets the 403 page."""
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if current_user.role not in ROLES_AT_LEAST[role]:
+                abort(403, description=f"This page is for {role}s" + (" and admins." if role == "supervisor" else "."))
+            return view(*args, **kwargs)
+        return guarded
+    return decorate
+
+
 @bp.get("/")
 def desktop():
     return render_template("agent/desktop.html", user=current_user)
+
+
+@bp.get("/customers")
+def customers():
+    return render_template("agent/customers.html", q=request.args.get("q", ""))
+
+
+@bp.get("/customers/new")
+def new_customer():
+    return render_template(
+        "agent/customer_new.html", phone=request.args.get("phone", ""), call_sid=request.args.get("call_sid", "")
+    )
+
+
+@bp.get("/customers/<int(max=2147483647):customer_id>")
+def customer(customer_id: int):
+    may_delete = current_user.role in ROLES_AT_LEAST["supervisor"]
+    return render_template("agent/customer.html", customer_id=customer_id, may_delete=may_delete)
+
+
+def complaint_counts() -> dict[str, int]:
+    """Open and overdue complaints, for the dashboard's headline numbers (no API route gives these)."""
+    unresolved = Complaint.status != "resolved"
+    open_count = db.session.scalar(select(func.count()).select_from(Complaint).where(unresolved)) or 0
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Complaint).where(unresolved, Complaint.due_at < utcnow())
+    ) or 0
+    return {"open": open_count, "overdue": overdue}
+
+
+@bp.get("/dashboard")
+@role_required("supervisor")
+def dashboard():
+    return render_template("agent/dashboard.html", counts=complaint_counts())
+
+
+@bp.get("/dashboard/counts")
+@role_required("supervisor")
+def dashboard_counts():
+    """The dashboard refreshes its complaint numbers from here while it stays open."""
+    return complaint_counts()
+
+
+@bp.get("/admin/users")
+@role_required("admin")
+def admin_users():
+    return render_template("admin/users.html")
+
+
+@bp.get("/admin/import")
+@role_required("admin")
+def admin_import():
+    return render_template("admin/import.html")
 
 
 @bp.get("/vendor/<path:name>")
@@ -48,7 +128,10 @@ def vendor(name: str):
 
 
 # Pages other audiences build; the top bar links to each one once its route exists.
-NAV_PAGES = (("Desktop", "/", None), ("Customers", "/customers", None), ("Dashboard", "/dashboard", "supervisor"))
+NAV_PAGES = (
+    ("Desktop", "/", None), ("Customers", "/customers", None), ("Dashboard", "/dashboard", "supervisor"),
+    ("Users", "/admin/users", "admin"), ("Import", "/admin/import", "admin"),
+)
 
 
 @bp.app_context_processor
@@ -57,10 +140,9 @@ def navigation() -> dict:
     if not current_user.is_authenticated:
         return {"nav_links": []}
     routes = {rule.rule for rule in current_app.url_map.iter_rules()}
-    allowed = {"supervisor": ("supervisor", "admin")}
     links = [
         (label, path)
         for label, path, role in NAV_PAGES
-        if path in routes and (role is None or current_user.role in allowed[role])
+        if path in routes and (role is None or current_user.role in ROLES_AT_LEAST[role])
     ]
     return {"nav_links": links}

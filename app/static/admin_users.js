@@ -1,0 +1,184 @@
+/* KnownCaller: /admin/users — create users, change their role and how calls reach them, reset a
+ * password, deactivate (which cuts them off at once) or reactivate. Admins only; data via /api/v1/users. */
+(function () {
+  "use strict";
+
+  var KC = window.KC;
+  var el = KC.el;
+  var page = document.getElementById("users-page");
+  if (!page) return;
+  var ROLES = ["agent", "supervisor", "admin"];
+  var REACH = [["client", "Browser (Twilio Client)"], ["phone", "Phone number"], ["sip", "SIP address"]];
+  var status = document.getElementById("users-status");
+  var tbody = document.querySelector("#users-table tbody");
+  var me = KC.currentUser();
+
+  function setStatus(text, kind) {
+    status.textContent = text || "";
+    status.className = "status-line" + (kind ? " status-line-" + kind : "");
+  }
+
+  function actionsRow(form, label) {
+    var actions = el("div", "form-actions");
+    var submit = el("button", "button button-primary button-small", label);
+    submit.type = "submit";
+    actions.appendChild(submit);
+    form.appendChild(actions);
+    return actions;
+  }
+
+  function wire(form, save) {
+    form.noValidate = true;
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      KC.clearErrors(form);
+      KC.busy(form, save(KC.values(form, true))).catch(function (error) { KC.showErrors(form, error); });
+    };
+  }
+
+  // ---------------------------------------------------------------- create
+
+  function buildCreate() {
+    var form = document.getElementById("user-create-form");
+    form.textContent = "";
+    var grid = el("div", "form-grid");
+    grid.appendChild(KC.field({ name: "username", label: "Username", autocomplete: "off" }));
+    grid.appendChild(KC.field({ name: "display_name", label: "Display name", autocomplete: "off" }));
+    grid.appendChild(KC.field({ name: "password", label: "Password (8+ characters)", type: "password", autocomplete: "new-password" }));
+    grid.appendChild(KC.field({ name: "role", label: "Role", type: "select", options: KC.options(ROLES), value: "agent" }));
+    grid.appendChild(KC.field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: "client" }));
+    grid.appendChild(KC.field({ name: "reach_address", label: "Address (identity, number or sip:…)", autocomplete: "off" }));
+    form.appendChild(grid);
+    actionsRow(form, "Create user");
+    wire(form, function (v) {
+      var body = { username: v.username, password: v.password, role: v.role, reach_kind: v.reach_kind };
+      if (v.display_name) body.display_name = v.display_name;
+      if (v.reach_address) body.reach_address = v.reach_address;
+      return KC.api("POST", "/users", body).then(function (user) {
+        buildCreate();
+        setStatus("Created " + user.username + ".", "");
+        return load();
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- list and row actions
+
+  function reachText(user) {
+    var kind = REACH.filter(function (r) { return r[0] === user.reach_kind; })[0];
+    return (kind ? kind[1] : user.reach_kind || "") + (user.reach_address ? ": " + user.reach_address : "");
+  }
+
+  function rowFor(user) {
+    var tr = el("tr", user.active ? "" : "row-inactive");
+    tr.setAttribute("data-user-id", String(user.id));
+    tr.setAttribute("data-username", user.username);
+    tr.appendChild(el("td", "num", user.username));
+    tr.appendChild(el("td", null, user.display_name));
+    tr.appendChild(el("td", null, user.role));
+    tr.appendChild(el("td", null, reachText(user)));
+    var state = el("td");
+    state.appendChild(el("span", "badge", user.active ? (user.online ? "online" : "active") : "deactivated"));
+    tr.appendChild(state);
+    var actions = el("td");
+    var tools = el("div", "table-actions");
+    var edit = KC.button("Edit", "button-small button-ghost");
+    edit.addEventListener("click", function () { editRow(tr, user); });
+    var reset = KC.button("Reset password", "button-small button-ghost");
+    reset.addEventListener("click", function () { passwordRow(tr, user); });
+    tools.appendChild(edit);
+    tools.appendChild(reset);
+    if (user.id !== me.id) {
+      var toggle = KC.button(user.active ? "Deactivate" : "Reactivate", "button-small button-ghost");
+      toggle.addEventListener("click", function () {
+        if (user.active && !toggle.hasAttribute("data-confirm")) {
+          toggle.setAttribute("data-confirm", "");
+          toggle.textContent = "Deactivate " + user.username + "?";
+          toggle.classList.add("button-danger");
+          return;
+        }
+        toggle.disabled = true;
+        KC.api("PATCH", "/users/" + user.id, { active: !user.active }).then(function (updated) {
+          setStatus((updated.active ? "Reactivated " : "Deactivated ") + updated.username + ".", "");
+          return load();
+        }, function (error) {
+          toggle.disabled = false;
+          setStatus(error.message, "error");
+        });
+      });
+      tools.appendChild(toggle);
+    }
+    actions.appendChild(tools);
+    tr.appendChild(actions);
+    return tr;
+  }
+
+  /** An editing row under the user's row, spanning the table. */
+  function formRow(tr, label) {
+    var next = tr.nextElementSibling;
+    if (next && next.classList.contains("row-form")) next.remove();
+    var row = el("tr", "row-form");
+    var cell = el("td");
+    cell.colSpan = 6;
+    var form = el("form", "inline-form");
+    form.setAttribute("aria-label", label);
+    cell.appendChild(form);
+    row.appendChild(cell);
+    tr.after(row);
+    return form;
+  }
+
+  function cancelButton(form) {
+    var cancel = KC.button("Cancel", "button-small button-ghost");
+    cancel.addEventListener("click", function () { form.closest("tr").remove(); });
+    return cancel;
+  }
+
+  function editRow(tr, user) {
+    var form = formRow(tr, "Edit " + user.username);
+    var grid = el("div", "inline-form-fields");
+    grid.appendChild(KC.field({ name: "display_name", label: "Display name", value: user.display_name }));
+    grid.appendChild(KC.field({ name: "role", label: "Role", type: "select", options: KC.options(ROLES), value: user.role }));
+    grid.appendChild(KC.field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: user.reach_kind }));
+    grid.appendChild(KC.field({ name: "reach_address", label: "Address", value: user.reach_address || "" }));
+    form.appendChild(grid);
+    actionsRow(form, "Save").appendChild(cancelButton(form));
+    wire(form, function (v) {
+      var body = { display_name: v.display_name, role: v.role, reach_kind: v.reach_kind, reach_address: v.reach_address || null };
+      return KC.api("PATCH", "/users/" + user.id, body).then(function (updated) {
+        setStatus("Saved " + updated.username + ".", "");
+        return load();
+      });
+    });
+    form.querySelector("input").focus();
+  }
+
+  function passwordRow(tr, user) {
+    var form = formRow(tr, "Reset the password of " + user.username);
+    var grid = el("div", "inline-form-fields");
+    grid.appendChild(KC.field({ name: "password", label: "New password for " + user.username, type: "password", autocomplete: "new-password" }));
+    form.appendChild(grid);
+    actionsRow(form, "Set password").appendChild(cancelButton(form));
+    wire(form, function (v) {
+      return KC.api("PATCH", "/users/" + user.id, { password: v.password }).then(function () {
+        form.closest("tr").remove();
+        setStatus("New password set for " + user.username + ".", "");
+      });
+    });
+    form.querySelector("input").focus();
+  }
+
+  function load() {
+    return KC.api("GET", "/users").then(function (data) {
+      tbody.textContent = "";
+      (data.items || []).forEach(function (user) { tbody.appendChild(rowFor(user)); });
+      document.getElementById("users-table").hidden = false;
+      if (status.textContent === "Loading…") setStatus("");
+    }, function (error) {
+      setStatus("Could not load users: " + error.message, "error");
+    });
+  }
+
+  buildCreate();
+  load();
+})();

@@ -1,0 +1,117 @@
+/* KnownCaller: /customers — search by name, number (any format), email or external id, a page at a time.
+ *
+ * Something that reads as a phone number is looked up with `phone=` (matched on E.164); anything
+ * else goes to `q=`. The query and page live in the address, so back, reload and links work.
+ */
+(function () {
+  "use strict";
+
+  var KC = window.KC;
+  var el = KC.el;
+  var form = document.getElementById("customer-search");
+  if (!form) return;
+  var input = document.getElementById("customer-q");
+  var table = document.getElementById("customer-results");
+  var tbody = table.querySelector("tbody");
+  var status = document.getElementById("customer-status");
+  var pager = document.getElementById("customer-pager");
+  var PER_PAGE = 25;
+  var state = { q: "", page: 1, total: 0 };
+  var latest = 0;
+
+  function setStatus(text, kind) {
+    status.textContent = text;
+    status.className = "status-line" + (kind ? " status-line-" + kind : "");
+  }
+
+  function readAddress() {
+    var params = new URLSearchParams(window.location.search);
+    state.q = params.get("q") || "";
+    state.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
+    input.value = state.q;
+    var deleted = params.get("deleted");
+    if (deleted !== null) setStatus("Deleted " + (deleted || "the customer") + ".", "");
+  }
+
+  function writeAddress() {
+    var params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    if (state.page > 1) params.set("page", String(state.page));
+    var query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }
+
+  function search() {
+    var ticket = ++latest;
+    var params = new URLSearchParams({ page: String(state.page), per_page: String(PER_PAGE) });
+    if (state.q) params.set(KC.looksLikePhone(state.q) ? "phone" : "q", state.q);
+    setStatus("Searching…");
+    return KC.api("GET", "/customers?" + params.toString()).then(function (data) {
+      if (ticket !== latest) return;  // a newer search answered first
+      render(data);
+    }, function (error) {
+      if (ticket !== latest) return;
+      table.hidden = true;
+      pager.hidden = true;
+      setStatus(error.fields && (error.fields.phone || error.fields.q)
+        ? [].concat(error.fields.phone || error.fields.q).join(" ") : "Search failed: " + error.message, "error");
+    });
+  }
+
+  function render(data) {
+    var items = data.items || [];
+    state.total = data.total || 0;
+    tbody.textContent = "";
+    items.forEach(function (c) {
+      var row = el("tr");
+      row.setAttribute("data-customer-id", String(c.id));
+      var name = el("td");
+      var link = el("a", null, c.name);
+      link.href = "/customers/" + encodeURIComponent(c.id);
+      name.appendChild(link);
+      row.appendChild(name);
+      row.appendChild(el("td", "num", (c.phones || []).join(", ")));
+      row.appendChild(el("td", null, c.email || ""));
+      var tier = el("td");
+      if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, KC.TIER_LABELS[c.tier] || c.tier));
+      row.appendChild(tier);
+      row.appendChild(el("td", "num", c.external_id || ""));
+      var complaints = el("td");
+      var open = c.open_complaints || [];
+      var overdue = open.filter(function (x) { return x.overdue; }).length;
+      complaints.appendChild(document.createTextNode(String(open.length)));
+      if (overdue) {
+        complaints.appendChild(document.createTextNode(" "));
+        complaints.appendChild(el("span", "badge badge-overdue", overdue + " overdue"));
+      }
+      row.appendChild(complaints);
+      tbody.appendChild(row);
+    });
+    table.hidden = !items.length;
+    var pages = Math.max(1, Math.ceil(state.total / PER_PAGE));
+    pager.hidden = pages <= 1;
+    document.getElementById("customer-page-label").textContent = "Page " + state.page + " of " + pages;
+    pager.querySelector('[data-page="prev"]').disabled = state.page <= 1;
+    pager.querySelector('[data-page="next"]').disabled = state.page >= pages;
+    if (!items.length) setStatus(state.q ? "No customer matches “" + state.q + "”." : "No customers yet.");
+    else setStatus(state.total + (state.total === 1 ? " customer" : " customers") + (state.q ? " match “" + state.q + "”" : ""));
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    state.q = input.value.trim();
+    state.page = 1;
+    writeAddress();
+    search();
+  });
+  pager.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-page]");
+    if (!button) return;
+    state.page += button.getAttribute("data-page") === "next" ? 1 : -1;
+    writeAddress();
+    search();
+  });
+
+  readAddress();
+  search();
+})();
