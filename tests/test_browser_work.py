@@ -1,0 +1,397 @@
+"""Working the call in a real Chromium (SPEC §9): take it, create or choose the customer, remember
+what they prefer, open and resolve complaints, wrap up — then the next call shows all of it. Also
+the customer page, the admin's user page, and an agent who never touches the mouse.
+
+Playwright drives Debian's Chromium (never a downloaded one) against the live server and the real
+API. CSRF is on here, as in production: every write the pages make must carry the page's token.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Call, Customer, PhoneNumber, User
+from tests.factories import PASSWORD, make_customer, make_user
+from tests.support import services
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def app(app):
+    """The shared test app, with CSRF checks on: the pages must send X-CSRFToken on every write."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture(scope="module")
+def browser():
+    services.require(services.chromium_available(), f"Chromium is not installed at {services.CHROMIUM}")
+    if not SOCKET_IO_CLIENT.is_file():
+        pytest.fail(f"{SOCKET_IO_CLIENT.relative_to(ROOT)} is missing: run `npm ci` in {ROOT}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Pages in fresh contexts (one per person); every dialog is recorded and dismissed."""
+    contexts = []
+
+    def factory():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.errors = []
+
+        def on_dialog(dialog):
+            page.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def open_desktop(live_server, open_page, username: str):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    log_in(page, live_server.base_url, username)
+    expect(page).to_have_url(f"{live_server.base_url}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    return page
+
+
+@pytest.fixture
+def dana(live_server, open_page):
+    """Dana, an agent, on a connected desktop."""
+    with live_server.app.app_context():
+        make_user("dana", display_name="Dana Scully")
+    return open_desktop(live_server, open_page, "dana")
+
+
+def card(page, call_sid: str):
+    return page.locator(f'[data-call-sid="{call_sid}"]')
+
+
+def stored_call(live_server, call_sid: str) -> Call:
+    with live_server.app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        db.session.expunge_all()
+        return call
+
+
+def test_claim_shows_who_took_it_at_once_and_a_late_claim_is_told_who(live_server, open_page, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("frank", display_name="Frank Ocean")
+        make_customer("Alice Wong", phones=("+14155550100",))
+    frank = open_desktop(live_server, open_page, "frank")
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    expect(card(frank, call_sid).get_by_role("button", name="I'm taking this")).to_be_visible()
+
+    card(dana, call_sid).get_by_role("button", name="I'm taking this").click()
+    expect(card(dana, call_sid).locator("[data-role=claimed-by]")).to_have_text("You took this")
+    expect(card(frank, call_sid).locator("[data-role=claimed-by]")).to_have_text("Taken by Dana Scully")
+    expect(card(frank, call_sid).get_by_role("button", name="I'm taking this")).to_have_count(0)
+    assert stored_call(live_server, call_sid).agent_id is not None
+
+    # Frank's desktop misses the news (dropped socket) and he tries to take the next call too late.
+    second, _ = live_server.provider.call(from_="+14155550100")
+    expect(card(frank, second).get_by_role("button", name="I'm taking this")).to_be_visible()
+    frank.evaluate("window.knownCaller.socket.disconnect()")
+    card(dana, second).get_by_role("button", name="I'm taking this").click()
+    expect(card(dana, second).locator("[data-role=claimed-by]")).to_have_text("You took this")
+    card(frank, second).get_by_role("button", name="I'm taking this").click()
+    message = card(frank, second).locator('[data-part="message"]')
+    expect(message).to_contain_text("Dana Scully")
+    expect(card(frank, second).locator("[data-role=claimed-by]")).to_have_text("Taken by Dana Scully")
+    assert frank.errors == [] and dana.errors == []
+
+
+def test_unknown_caller_becomes_a_customer_from_the_card(live_server, dana):
+    from playwright.sync_api import expect
+
+    call_sid, _ = live_server.provider.call(from_="+14155550177")
+    pop = card(dana, call_sid)
+    expect(pop.locator(".caller-name")).to_have_text("Unknown caller")
+    pop.get_by_role("link", name="New customer").click()
+
+    form = pop.get_by_role("form", name="New customer")
+    expect(form.get_by_label("Number")).to_have_value("+14155550177")
+    form.get_by_label("Name").fill("Grace Hopper")
+    form.get_by_label("Number").fill("12")
+    form.get_by_role("button", name="Create and link").click()
+    # The server refuses the number; its message sits next to the number field.
+    expect(form.locator('[data-field="phone"] .field-error')).to_contain_text("12")
+    expect(form.get_by_label("Number")).to_have_attribute("aria-invalid", "true")
+
+    form.get_by_label("Number").fill("(415) 555-0177")
+    form.get_by_label("Email").fill("grace@example.com")
+    form.get_by_label("Tier").select_option("gold")
+    form.get_by_role("button", name="Create and link").click()
+
+    expect(pop.locator(".caller-name")).to_have_text("Grace Hopper")
+    expect(pop).to_have_attribute("data-match", "single")
+    expect(pop.locator(".badge-tier-gold")).to_have_text("Gold")
+    expect(pop.get_by_role("link", name="Open customer record")).to_be_visible()
+    with live_server.app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.name == "Grace Hopper"))
+        assert [p.e164 for p in customer.phones] == ["+14155550177"]
+        assert customer.email == "grace@example.com"
+        customer_id = customer.id
+    assert stored_call(live_server, call_sid).customer_id == customer_id
+
+
+def test_choosing_among_several_matches_links_the_call_and_shows_their_pop(live_server, open_page, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Wei Huang", phones=("+14155550111",))
+        mei_id = make_customer("Mei Huang", phones=("+14155550111",), preferences={"language": "Cantonese"}).id
+        make_user("frank", display_name="Frank Ocean")
+    frank = open_desktop(live_server, open_page, "frank")
+    call_sid, _ = live_server.provider.call(from_="+14155550111")
+    pop = card(dana, call_sid)
+    expect(pop.locator(".candidate a")).to_have_text(["Wei Huang", "Mei Huang"])
+
+    pop.get_by_role("button", name="This is Mei Huang").click()
+    expect(pop.locator(".caller-name")).to_have_text("Mei Huang")
+    expect(pop.locator(".preference")).to_have_text(re.compile(r"language\s*Cantonese"))
+    # The server's fresh screen_pop reaches every desktop.
+    expect(card(frank, call_sid).locator(".caller-name")).to_have_text("Mei Huang")
+    assert stored_call(live_server, call_sid).customer_id == mei_id
+
+
+def test_whole_call_from_the_card_then_the_next_call_shows_it_all(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        customer_id = make_customer(
+            "Alice Wong", phones=("+14155550100",),
+            complaints=[{"subject": "Late delivery", "severity": "high", "due_in_days": -1}],
+        ).id
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    pop = card(dana, call_sid)
+    expect(pop.locator(".complaint-overdue")).to_contain_text("Late delivery")
+    pop.get_by_role("button", name="I'm taking this").click()
+    live_server.provider.status(call_sid, "in-progress", sequence=1)
+
+    # Remember this: a preference, saved with Enter.
+    pop.get_by_role("button", name="Remember this").click()
+    remember = pop.get_by_role("form", name="Remember this")
+    remember.get_by_label("What").fill("callbacks")
+    remember.get_by_label("Preference").fill("evenings after 6")
+    remember.get_by_label("Preference").press("Enter")
+    expect(pop.locator(".preference")).to_have_text(re.compile(r"callbacks\s*evenings after 6"))
+
+    # Edit it, then it is still one preference.
+    pop.get_by_role("button", name="Edit callbacks").click()
+    edit = pop.get_by_role("form", name="Edit preference")
+    edit.get_by_label("Preference").fill("evenings after 7")
+    edit.get_by_label("Preference").press("Enter")
+    expect(pop.locator(".preference")).to_have_text(re.compile(r"callbacks\s*evenings after 7"))
+
+    # A new complaint, and the old one resolved.
+    pop.get_by_role("button", name="New complaint").click()
+    opened = pop.get_by_role("form", name="New complaint")
+    opened.get_by_label("Subject").fill("Broken lid")
+    opened.get_by_label("What happened").fill("Lid cracked on arrival")
+    opened.get_by_label("Severity").select_option("low")
+    opened.get_by_role("button", name="Open complaint").click()
+    expect(pop.locator(".complaint", has_text="Broken lid")).to_have_count(1)
+
+    late = pop.locator(".complaint", has_text="Late delivery")
+    late.get_by_role("button", name="Resolve").click()
+    resolve = late.get_by_role("form", name="Resolve complaint")
+    resolve.get_by_label("Resolution").fill("Refunded the delivery fee")
+    resolve.get_by_label("Resolution").press("Enter")
+    expect(pop.locator(".complaint", has_text="Late delivery")).to_have_count(0)
+    expect(pop.locator(".badge-overdue")).to_have_count(0)
+
+    # Wrap-up: notes and a disposition from the configured list.
+    pop.get_by_role("button", name="Notes & wrap-up").click()
+    wrap = pop.get_by_role("form", name="Notes and wrap-up")
+    wrap.get_by_label("Notes", exact=True).fill("Wants evening callbacks; lid complaint opened")
+    wrap.get_by_label("Disposition").select_option("complaint opened")
+    wrap.get_by_role("button", name="Save wrap-up").click()
+    expect(pop.locator('[data-part="message"]')).to_have_text("Wrap-up saved.")
+    call = stored_call(live_server, call_sid)
+    assert (call.notes, call.disposition) == ("Wants evening callbacks; lid complaint opened", "complaint opened")
+
+    live_server.provider.status(call_sid, "completed", sequence=2, duration=95)
+    recent = dana.locator(f'#recent-calls [data-call-sid="{call_sid}"]')
+    expect(recent.locator("[data-role=wrapup-summary]")).to_contain_text("complaint opened")
+
+    # The next call from Alice pops with everything this one recorded.
+    next_sid, _ = live_server.provider.call(from_="+14155550100")
+    following = card(dana, next_sid)
+    expect(following.locator(".caller-name")).to_have_text("Alice Wong")
+    expect(following.locator(".preference")).to_have_text(re.compile(r"callbacks\s*evenings after 7"))
+    expect(following.locator(".complaint")).to_have_count(1)
+    expect(following.locator(".complaint")).to_contain_text("Broken lid")
+    expect(following).not_to_contain_text("Late delivery")
+
+    # And the customer page's timeline tells the story, newest first.
+    dana.goto(f"{live_server.base_url}/customers/{customer_id}")
+    timeline = dana.locator("#timeline")
+    expect(timeline.locator("[data-kind=note]")).to_contain_text("Wants evening callbacks")
+    expect(timeline.locator("[data-kind=call]").first).to_be_visible()
+    expect(timeline).to_contain_text("complaint opened")
+    expect(dana.locator("#past-complaints")).to_contain_text("Refunded the delivery fee")
+    assert dana.errors == []
+
+
+def test_customer_page_edit_shows_the_bad_number_next_to_its_field(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        customer_id = make_customer("Bruno Diaz", phones=("+14155550150",), preferences={"milk": "oat"}).id
+    dana.goto(f"{live_server.base_url}/customers?q=bruno")
+    dana.get_by_role("link", name="Bruno Diaz").click()
+    expect(dana).to_have_url(f"{live_server.base_url}/customers/{customer_id}")
+    expect(dana.locator("#customer-name")).to_have_text("Bruno Diaz")
+
+    form = dana.locator("#customer-edit-form")
+    number = form.locator(".phone-input").first
+    expect(number).to_have_value("+14155550150")
+    number.fill("call me maybe")
+    form.get_by_label("Name").fill("Bruno Díaz")
+    form.get_by_role("button", name="Save changes").click()
+    error = form.locator('[data-error-for="phones"]')
+    expect(error).to_contain_text("call me maybe")
+    with live_server.app.app_context():
+        assert db.session.get(Customer, customer_id).name == "Bruno Diaz"  # nothing half-saved
+
+    number.fill("415 555 0151")
+    form.get_by_role("button", name="Save changes").click()
+    expect(dana.locator("#customer-name")).to_have_text("Bruno Díaz")
+    expect(form.locator(".phone-input").first).to_have_value("+14155550151")
+    expect(error).to_be_empty()
+    # Agents may not delete customers: the button is not even offered.
+    expect(dana.get_by_role("button", name="Delete customer…")).to_have_count(0)
+    # Search by any number format finds them.
+    dana.goto(f"{live_server.base_url}/customers?q=(415)%20555-0151")
+    expect(dana.locator("#customer-results tbody tr")).to_have_count(1)
+    expect(dana.locator("#customer-results")).to_contain_text("Bruno Díaz")
+
+
+def test_admin_creates_a_user_and_agents_are_kept_out(live_server, open_page, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("root", role="admin", display_name="Ada Admin")
+    dana.goto(f"{live_server.base_url}/admin/users")
+    expect(dana.locator("h1")).to_have_text("403")
+    dana.goto(f"{live_server.base_url}/dashboard")
+    expect(dana.locator("h1")).to_have_text("403")
+
+    admin = open_page()
+    log_in(admin, live_server.base_url, "root")
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    form = admin.locator("#user-create-form")
+    form.get_by_label("Username").fill("gina")
+    form.get_by_label("Display name").fill("Gina Linetti")
+    form.get_by_label("Password (8+ characters)").fill("short")
+    form.get_by_label("Role").select_option("supervisor")
+    form.get_by_role("button", name="Create user").click()
+    expect(form.locator('[data-error-for="password"]')).not_to_be_empty()
+
+    form.get_by_label("Password (8+ characters)").fill("a long enough password")
+    form.get_by_label("Calls reach them by").select_option("phone")
+    form.get_by_label("Address (identity, number or sip:…)").fill("(415) 555-0199")
+    form.get_by_role("button", name="Create user").click()
+    row = admin.locator('#users-table tr[data-username="gina"]')
+    expect(row).to_contain_text("Gina Linetti")
+    expect(row).to_contain_text("supervisor")
+    expect(row).to_contain_text("+14155550199")
+    with live_server.app.app_context():
+        gina = db.session.scalar(select(User).where(User.username == "gina"))
+        assert gina.role == "supervisor" and gina.check_password("a long enough password")
+
+    # The new supervisor logs in and sees the dashboard.
+    supervisor = open_page()
+    log_in(supervisor, live_server.base_url, "gina", "a long enough password")
+    supervisor.goto(f"{live_server.base_url}/dashboard")
+    expect(supervisor.locator("h1")).to_have_text("Dashboard")
+    assert admin.errors == [] and supervisor.errors == []
+
+
+def test_keyboard_only_claim_note_and_resolve(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Alice Wong", phones=("+14155550100",),
+                      complaints=[{"subject": "Late delivery", "due_in_days": 2}])
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    pop = card(dana, call_sid)
+    expect(pop.locator("[data-role=status]")).to_have_text("Ringing")
+
+    keyboard = dana.keyboard
+    keyboard.press("?")
+    expect(dana.locator("#shortcuts")).to_be_visible()
+    keyboard.press("Escape")
+    expect(dana.locator("#shortcuts")).to_be_hidden()
+
+    keyboard.press("c")
+    expect(pop.locator("[data-role=claimed-by]")).to_have_text("You took this")
+
+    keyboard.press("x")
+    resolution = pop.get_by_label("Resolution")
+    expect(resolution).to_be_focused()
+    keyboard.type("Sent a replacement")
+    keyboard.press("Enter")
+    expect(pop.locator(".complaint")).to_have_count(0)
+
+    keyboard.press("r")
+    expect(pop.get_by_label("What")).to_be_focused()
+    keyboard.type("milk")
+    keyboard.press("Tab")
+    keyboard.type("high-calcium")
+    keyboard.press("Enter")
+    expect(pop.locator(".preference")).to_have_text(re.compile(r"milk\s*high-calcium"))
+
+    keyboard.press("n")
+    notes = pop.get_by_label("Notes", exact=True)
+    expect(notes).to_be_focused()
+    keyboard.type("Replacement sent, happy now")
+    keyboard.press("Tab")
+    expect(pop.get_by_label("Disposition")).to_be_focused()
+    keyboard.press("ArrowDown")  # the first disposition
+    keyboard.press("Control+Enter")
+    expect(pop.locator('[data-part="message"]')).to_have_text("Wrap-up saved.")
+    call = stored_call(live_server, call_sid)
+    assert call.notes == "Replacement sent, happy now"
+    assert call.disposition == "resolved"
+    assert dana.errors == []
