@@ -395,3 +395,77 @@ def test_keyboard_only_claim_note_and_resolve(live_server, dana):
     assert call.notes == "Replacement sent, happy now"
     assert call.disposition == "resolved"
     assert dana.errors == []
+
+
+def test_supervisor_watches_the_dashboard_and_deletes_a_customer_after_confirming(live_server, open_page, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("sam", role="supervisor", display_name="Sam Boss")
+        customer_id = make_customer("Carl Gone", phones=("+14155550190",),
+                                    complaints=[{"subject": "Still broken", "due_in_days": -3}]).id
+    call_sid, _ = live_server.provider.call(from_="+14155550190")
+    card(dana, call_sid).get_by_role("button", name="I'm taking this").click()
+    expect(card(dana, call_sid).locator("[data-role=claimed-by]")).to_have_text("You took this")
+
+    sam = open_page()
+    log_in(sam, live_server.base_url, "sam")
+    sam.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    live = sam.locator("#live-table")
+    expect(live).to_contain_text("Carl Gone")
+    expect(live).to_contain_text("Dana Scully")
+    expect(sam.locator("#stat-overdue")).to_have_text("1")
+
+    sam.goto(f"{live_server.base_url}/customers/{customer_id}")
+    expect(sam.locator("#customer-name")).to_have_text("Carl Gone")
+    sam.get_by_role("button", name="Delete customer…").click()
+    confirm = sam.get_by_role("alertdialog", name="Confirm deletion")
+    expect(confirm).to_contain_text("Delete Carl Gone for good?")
+    confirm.get_by_role("button", name="Cancel").click()
+    with live_server.app.app_context():
+        assert db.session.get(Customer, customer_id) is not None
+
+    sam.get_by_role("button", name="Delete customer…").click()
+    sam.get_by_role("alertdialog", name="Confirm deletion").get_by_role("button", name="Yes, delete").click()
+    expect(sam).to_have_url(re.compile(r"/customers\?deleted="))
+    expect(sam.locator("#customer-status")).to_contain_text("Deleted Carl Gone")
+    with live_server.app.app_context():
+        assert db.session.get(Customer, customer_id) is None
+        assert db.session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == "+14155550190")) is None
+    assert stored_call(live_server, call_sid) is not None  # the call keeps its history
+    assert sam.errors == []
+
+
+def test_admin_imports_a_csv_and_downloads_the_refused_rows(live_server, open_page, tmp_path):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("root", role="admin", display_name="Ada Admin")
+    upload = tmp_path / "customers.csv"
+    upload.write_text(
+        "name,phone,email,tier,external_id,preferences\n"
+        "Ivy Import,+1 415 555 0301,ivy@example.com,gold,EXT-1,milk=oat\n"
+        "No Number Ned,not a phone,,standard,EXT-2,\n"
+        "June Import,(415) 555-0302,,,EXT-3,\n",
+        encoding="utf-8",
+    )
+    admin = open_page()
+    log_in(admin, live_server.base_url, "root")
+    admin.goto(f"{live_server.base_url}/admin/import")
+    admin.get_by_role("button", name="Upload and import").click()
+    expect(admin.locator('[data-error-for="file"]')).to_have_text("Choose a CSV file first.")
+
+    admin.get_by_label("CSV file").set_input_files(str(upload))
+    admin.get_by_role("button", name="Upload and import").click()
+    expect(admin.locator("#job-title")).to_contain_text("done", timeout=20_000)
+    expect(admin.locator("#job-created")).to_have_text("2")
+    expect(admin.locator("#job-refused")).to_have_text("1")
+    expect(admin.locator("#job-progress-label")).to_contain_text("3")
+    link = admin.get_by_role("link", name="Download refused rows")
+    with admin.expect_download() as download:
+        link.click()
+    refused = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "No Number Ned" in refused and "Ivy Import" not in refused
+    with live_server.app.app_context():
+        assert db.session.scalar(select(Customer).where(Customer.external_id == "EXT-1")).name == "Ivy Import"
+    assert admin.errors == []

@@ -18,8 +18,10 @@
   var PER_PAGE = 25;
   var state = { q: "", page: 1, total: 0 };
   var latest = 0;
+  var notice = "";  // said once above the results, e.g. after a deletion
 
   function setStatus(text, kind) {
+    if (notice && !kind) text = notice + " " + text;
     status.textContent = text;
     status.className = "status-line" + (kind ? " status-line-" + kind : "");
   }
@@ -30,7 +32,7 @@
     state.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
     input.value = state.q;
     var deleted = params.get("deleted");
-    if (deleted !== null) setStatus("Deleted " + (deleted || "the customer") + ".", "");
+    if (deleted !== null) notice = "Deleted " + (deleted || "the customer") + ".";
   }
 
   function writeAddress() {
@@ -101,6 +103,7 @@
     event.preventDefault();
     state.q = input.value.trim();
     state.page = 1;
+    notice = "";
     writeAddress();
     search();
   });
