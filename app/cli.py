@@ -1,4 +1,5 @@
-"""flask commands: `users create`, `seed-demo`, `ensure-demo-agent`, `simulate-call`.
+"""flask commands: `users create`, `seed-demo`, `ensure-demo-agent`, `simulate-call`; the customer
+CSV commands (`import-customers`, `export-customers`) live in `app/cli_customers.py`.
 
 Each command is a thin shell around a service: it reads options, calls the service, and turns
 domain errors into a one-line message and a non-zero exit code.
@@ -41,10 +42,13 @@ users = AppGroup("users", help="Manage the people who use KnownCaller.")
 
 
 def register(app: Flask) -> None:
+    from app import cli_customers
+
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(ensure_demo_agent)
     app.cli.add_command(simulate_call)
+    cli_customers.register(app)  # import-customers, export-customers
 
 
 @users.command("create")

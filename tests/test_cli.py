@@ -72,6 +72,13 @@ def test_users_create_refuses_an_unreadable_phone_reach_address(runner):
     assert "'not a number' is not a valid phone number" in result.output
 
 
+def test_every_documented_command_is_registered(app):
+    commands = app.cli.commands
+    assert {"users", "seed-demo", "ensure-demo-agent", "simulate-call", "import-customers",
+            "export-customers"} <= set(commands)
+    assert {"create", "list"} <= set(commands["users"].commands)
+
+
 # seed-demo ---------------------------------------------------------------------------------------
 
 def test_seed_demo_puts_alice_on_the_walkthrough_number(runner, app):
