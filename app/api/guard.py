@@ -7,6 +7,8 @@ need no CSRF token: no browser attaches that header for another site.
 """
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
@@ -14,6 +16,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 from app.errors import error_response
 from app.models import User
 from app.services import accounts
+from app.services.errors import Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -50,6 +53,9 @@ def require_api_user():
         return None
     if not current_user.is_authenticated:
         return _unauthorized("authentication required: send Authorization: Bearer <token>")
+    if not current_user.active:
+        # Deactivated while logged in: the session's cookie stops working at once, like its tokens.
+        return _unauthorized("this account has been deactivated")
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             validate_csrf(_csrf_token())
@@ -70,12 +76,47 @@ def require_json_body():
     return None
 
 
+def require_role(role: str):
+    """A view decorator: only users at `role` or above (agent < supervisor < admin) get in.
+
+    Put it first, above flask-smorest's decorators (under the route's own on a function view), so
+    the role is checked before the body is read: a user without it learns nothing from a 422. The
+    user is already known, because `protect` runs before any view of the blueprint.
+    """
+    if role not in accounts.ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            user = api_user()
+            if not accounts.has_role(user, role):
+                raise Forbidden(f"this needs the {role} role; you are {user.role}")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+def require_known_role():
+    """Every user of the API has one of the roles; a row with anything else gets nowhere."""
+    user = g.get("api_user")
+    if user is not None and user.role not in accounts.ROLE_RANK:
+        return error_response(403, f"unknown role {user.role!r}", code="forbidden")
+    return None
+
+
 def public(bp) -> None:
     """Guards for a blueprint anyone may call (getting a token)."""
     bp.before_request(require_json_body)
 
 
 def protect(bp) -> None:
-    """Guards for a blueprint that needs a user: authentication first, then the body check."""
+    """Guards for a blueprint that needs a user: authentication first, a role, then the body check.
+
+    Every role may use what `protect` alone guards; views that need more use `require_role`.
+    """
     bp.before_request(require_api_user)
+    bp.before_request(require_known_role)
     bp.before_request(require_json_body)
