@@ -44,3 +44,18 @@ def make_customer(name: str = "Alice Wong", phones: tuple[str, ...] = ("+1415555
     db.session.add(customer)
     db.session.commit()
     return customer
+
+
+def make_call(call_sid: str, customer: Customer | None = None, agent: User | None = None, *, status: str = "ringing",
+              from_e164: str | None = "+14155550100", started_at=None, **fields):
+    """A call as the provider's webhook would have stored it; `customer` makes it a single match."""
+    from app.models import Call
+
+    call = Call(
+        call_sid=call_sid, from_raw=from_e164, from_e164=from_e164, to_raw="+18005550199", to_e164="+18005550199",
+        match_kind="single" if customer is not None else fields.pop("match_kind", "none"),
+        customer=customer, agent=agent, status=status, started_at=started_at or utcnow(), **fields,
+    )
+    db.session.add(call)
+    db.session.commit()
+    return call

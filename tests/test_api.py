@@ -1,6 +1,8 @@
 """The JSON API (`/api/v1`, SPEC §6): tokens, customers, preferences, complaints, calls, errors."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from flask import session
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +11,8 @@ from flask_wtf.csrf import generate_csrf
 
 from app import create_app
 from app.extensions import db
-from app.models import Call, Complaint, Customer, Preference
+from app.models import Call, Complaint, Customer, Preference, User
+from app.services import sessions
 from tests.factories import PASSWORD, make_customer, make_token, make_user
 
 
@@ -21,6 +24,12 @@ def agent(app_ctx):
 @pytest.fixture
 def auth(agent):
     return {"Authorization": f"Bearer {make_token(agent)}"}
+
+
+@pytest.fixture
+def supervisor_auth(app_ctx):
+    """Deleting customers and everyone's call history need a supervisor (tests/test_api_roles.py)."""
+    return {"Authorization": f"Bearer {make_token(make_user('super1', role='supervisor'))}"}
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -248,10 +257,10 @@ def test_paging_out_of_bounds_is_refused(client, auth, query):
     assert_error(client.get(f"/api/v1/customers?{query}", headers=auth), 422, "invalid")
 
 
-def test_unknown_customer_is_not_found(client, auth):
+def test_unknown_customer_is_not_found(client, auth, supervisor_auth):
     assert_error(client.get("/api/v1/customers/999", headers=auth), 404, "not_found")
     assert_error(client.patch("/api/v1/customers/999", headers=auth, json={"name": "X"}), 404)
-    assert_error(client.delete("/api/v1/customers/999", headers=auth), 404)
+    assert_error(client.delete("/api/v1/customers/999", headers=supervisor_auth), 404)
     assert_error(client.get("/api/v1/customers/99999999999999999999", headers=auth), 404)
 
 
@@ -284,13 +293,13 @@ def test_patch_refuses_bad_values(client, auth):
     assert own.status_code == 200
 
 
-def test_delete_keeps_the_customers_calls_unlinked(client, auth, provider, app_ctx):
+def test_delete_keeps_the_customers_calls_unlinked(client, auth, supervisor_auth, provider, app_ctx):
     customer = make_customer("Alice Wong", phones=("+14155550100",))
     customer_id = customer.id
     call_sid, _ = provider.call(from_="+14155550100")
     assert db.session.query(Call).filter_by(call_sid=call_sid).one().customer_id == customer_id
 
-    response = client.delete(f"/api/v1/customers/{customer_id}", headers=auth)
+    response = client.delete(f"/api/v1/customers/{customer_id}", headers=supervisor_auth)
     assert response.status_code == 204
     assert response.get_data() == b""
     db.session.expire_all()
@@ -357,11 +366,13 @@ def test_complaint_is_opened_and_resolved(client, auth, agent):
     assert client.get(f"/api/v1/customers/{customer['id']}", headers=auth).json["open_complaints"] == []
 
 
-def test_complaint_defaults_to_medium_severity(client, auth):
+def test_complaint_defaults_to_medium_severity_due_after_its_service_level(client, auth):
     customer = create(client, auth)
     response = client.post(f"/api/v1/customers/{customer['id']}/complaints", headers=auth,
                            json={"subject": "Rude driver"})
-    assert (response.status_code, response.json["severity"], response.json["due_at"]) == (201, "medium", None)
+    assert (response.status_code, response.json["severity"]) == (201, "medium")
+    opened, due = (datetime.fromisoformat(response.json[k].replace("Z", "+00:00")) for k in ("opened_at", "due_at"))
+    assert due - opened == timedelta(hours=72)  # COMPLAINT_SLA_HOURS: medium=72
 
 
 def test_invalid_complaints_are_refused(client, auth):
@@ -381,7 +392,8 @@ def test_invalid_complaints_are_refused(client, auth):
 
 # --- calls ---------------------------------------------------------------------------------------
 
-def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(client, auth, provider, app_ctx):
+def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(client, auth, supervisor_auth, provider,
+                                                                            app_ctx):
     customer = make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "oat"},
                              complaints=[{"subject": "Damaged parcel"}])
     first, _ = provider.call(from_="(415) 555-0100")
@@ -403,7 +415,7 @@ def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(clie
     assert [c["subject"] for c in alice["pop"]["customer"]["open_complaints"]] == ["Damaged parcel"]
     assert items[0]["pop"]["match"] == "withheld"
 
-    everything = client.get("/api/v1/calls", headers=auth).json
+    everything = client.get("/api/v1/calls", headers=supervisor_auth).json
     assert [c["call_sid"] for c in everything["items"]] == [latest, ended, first]
     assert everything["items"][1]["status"] == "completed"
     assert everything["items"][1]["duration"] == 12
@@ -476,7 +488,9 @@ def log_in(app, client, user_id: int) -> str:
     with app.test_request_context():
         token = generate_csrf()
         raw = session["csrf_token"]
+        login_secret = sessions.start(db.session.get(User, user_id), "127.0.0.1", "pytest")
     with client.session_transaction() as sess:
+        sess["login_secret"] = login_secret  # the server-side login session the cookie points at
         sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
         sess["csrf_token"] = raw

@@ -1,18 +1,27 @@
-"""`/api/v1/calls`: calls as stored, each with its current screen pop (the desktop re-syncs from it)."""
+"""`/api/v1/calls`: calls as stored, each with its current screen pop (the desktop re-syncs from it),
+and the agent's work on them: claim, link to a customer, wrap-up (SPEC §9).
+
+Every role works calls; the history of everyone's calls is for supervisors and admins, an agent's
+history lists the calls they took. Emits go through `app.realtime.push`, after the service commits.
+"""
 from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
 
 from app.api import guard
-from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema
+from app.api.guard import api_user
+from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema, CallUpdateSchema, DispositionsSchema
 from app.models import Call
-from app.services import calls
+from app.realtime import push
+from app.services import accounts, calls
 from app.services.errors import NotFound
-from app.services.screen_pop import build_screen_pop
+from app.services.screen_pop import build_call_update, build_screen_pop
 
-bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls and their screen pops.")
+bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
 guard.protect(bp)
+
+CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 
 def call_with_pop(call: Call) -> dict:
@@ -25,17 +34,24 @@ def call_with_pop(call: Call) -> dict:
 @bp.response(200, CallPageSchema)
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_calls(args: dict):
-    """Calls, newest first. `active=true`: every call not yet ended, in one page, for the desktop."""
+    """Calls, newest first. `active=true`: every call not yet ended, in one page, for the desktop.
+
+    Without it, the history: every call for supervisors and admins, an agent's own calls for agents.
+    """
     if args["active"]:
         items = list(reversed(calls.active_calls(current_app.config["STALE_CALL_HOURS"])))
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
                 "total": len(items)}
-    items, total = calls.recent_calls(args["page"], args["per_page"])
+    user = api_user()
+    if accounts.has_role(user, "supervisor"):
+        items, total = calls.recent_calls(args["page"], args["per_page"])
+    else:
+        items, total = calls.calls_taken_by(user.id, args["page"], args["per_page"])
     return {"items": [call_with_pop(c) for c in items], "page": args["page"], "per_page": args["per_page"],
             "total": total}
 
 
-@bp.get("/calls/<string(maxlength=64):call_sid>")
+@bp.get(CALL_URL)
 @bp.response(200, CallSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 def get_call(call_sid: str):
@@ -44,3 +60,44 @@ def get_call(call_sid: str):
     if call is None:
         raise NotFound(f"call {call_sid} does not exist")
     return call_with_pop(call)
+
+
+@bp.patch(CALL_URL)
+@bp.arguments(CallUpdateSchema)
+@bp.response(200, CallSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def update_call(changes: dict, call_sid: str):
+    """Link the call to a customer (`customer_id`), and/or wrap it up (`notes`, `disposition`).
+
+    Linking makes the call a single match and sends every desktop a fresh `screen_pop` for it.
+    """
+    change = calls.update_call(call_sid, changes, user_id=api_user().id,
+                               dispositions=current_app.config["DISPOSITIONS"])
+    body = call_with_pop(change.call)
+    if change.linked:
+        push.screen_pop(body["pop"])
+    return body
+
+
+@bp.post(CALL_URL + "/claim")
+@bp.response(200, CallSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def claim_call(call_sid: str):
+    """"I'm taking this": the call becomes yours and every desktop hears it (`call_update`).
+
+    Of two agents claiming at once exactly one wins; the other gets a 409 naming who holds it.
+    Claiming a call you already hold changes nothing and answers 200.
+    """
+    claimed = calls.claim_call(call_sid, api_user().id)
+    if claimed.changed:
+        push.call_update(build_call_update(claimed.call))
+    return call_with_pop(claimed.call)
+
+
+@bp.get("/dispositions")
+@bp.response(200, DispositionsSchema)
+def list_dispositions():
+    """The wrap-up dispositions to choose from (the DISPOSITIONS setting), in order."""
+    return {"items": list(current_app.config["DISPOSITIONS"])}

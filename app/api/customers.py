@@ -1,4 +1,7 @@
-"""`/api/v1/customers` and `/api/v1/complaints`: thin views over `app.services.customers`."""
+"""`/api/v1/customers`, `/preferences` and `/complaints`: thin views over `app.services.customers`.
+
+Every role works with customers; deleting one is for supervisors and admins.
+"""
 from __future__ import annotations
 
 from flask import current_app, url_for
@@ -9,7 +12,7 @@ from app.api import guard
 from app.api.guard import api_user
 from app.api.schemas import (
     ComplaintCreateSchema,
-    ComplaintSchema,
+    ComplaintDetailSchema,
     ComplaintUpdateSchema,
     CustomerCreateSchema,
     CustomerPageSchema,
@@ -18,8 +21,11 @@ from app.api.schemas import (
     CustomerUpdateSchema,
     PreferenceInSchema,
     PreferenceSchema,
+    PreferenceUpdateSchema,
+    TimelineQuerySchema,
+    TimelineSchema,
 )
-from app.services import customers
+from app.services import customers, timeline
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",
@@ -74,11 +80,23 @@ class CustomerDetail(MethodView):
         """Change the fields sent; `phones` replaces every number."""
         return customers.update_customer(customer_id, changes, region=_region())
 
+    @guard.require_role("supervisor")
     @bp.response(204)
+    @bp.alt_response(403, response="FORBIDDEN")
     @bp.alt_response(404, response="NOT_FOUND")
     def delete(self, customer_id: int):
-        """Delete a customer; their calls stay, no longer linked to anyone."""
+        """Delete a customer (supervisors and admins); their calls stay, no longer linked to anyone."""
         customers.delete_customer(customer_id)
+
+
+@bp.get(CUSTOMER_URL + "/timeline")
+@bp.arguments(TimelineQuerySchema, location="query")
+@bp.response(200, TimelineSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def customer_timeline(args: dict, customer_id: int):
+    """Every touchpoint, newest first: calls, their notes, complaints opened and resolved, preferences."""
+    return timeline.customer_timeline(customer_id, args["limit"])
 
 
 @bp.post(CUSTOMER_URL + "/preferences")
@@ -91,22 +109,45 @@ def add_preference(data: dict, customer_id: int):
     return customers.add_preference(customer_id, data["key"], data["value"], recorded_by_id=api_user().id)
 
 
+@bp.route("/preferences/<int(max=2147483647):preference_id>")
+class PreferenceDetail(MethodView):
+    @bp.arguments(PreferenceUpdateSchema)
+    @bp.response(200, PreferenceSchema)
+    @bp.alt_response(404, response="NOT_FOUND")
+    @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def patch(self, changes: dict, preference_id: int):
+        """Correct a preference; only the fields sent change."""
+        return customers.update_preference(preference_id, changes)
+
+    @bp.response(204)
+    @bp.alt_response(404, response="NOT_FOUND")
+    def delete(self, preference_id: int):
+        """Forget a preference."""
+        customers.delete_preference(preference_id)
+
+
 @bp.post(CUSTOMER_URL + "/complaints")
 @bp.arguments(ComplaintCreateSchema)
-@bp.response(201, ComplaintSchema)
+@bp.response(201, ComplaintDetailSchema)
+@bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def open_complaint(data: dict, customer_id: int):
-    """Open a complaint; it shows on the customer's screen pop until it is resolved."""
+    """Open a complaint, on a call when `call_sid` is given; it shows on the customer's screen pop
+    until it is resolved. Without `due_at` it is due after its severity's COMPLAINT_SLA_HOURS."""
     subject = data.pop("subject")
-    return customers.open_complaint(customer_id, subject, opened_by_id=api_user().id, **data)
+    user = api_user()
+    return customers.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
+                                    sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], **data)
 
 
 @bp.patch("/complaints/<int(max=2147483647):complaint_id>")
 @bp.arguments(ComplaintUpdateSchema)
-@bp.response(200, ComplaintSchema)
+@bp.response(200, ComplaintDetailSchema)
+@bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def update_complaint(changes: dict, complaint_id: int):
-    """Move a complaint along; `"status": "resolved"` stamps `resolved_at`."""
-    return customers.update_complaint(complaint_id, changes)
+    """Edit or move a complaint along; resolving stamps `resolved_at`, reopening clears it.
+    Only supervisors and admins assign it to someone other than themselves."""
+    return customers.update_complaint(complaint_id, changes, acting_user=api_user())

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
 from app.services import phone_numbers
-from app.services.errors import InvalidInput
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.recognition import customers_with_number, recognize
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,141 @@ def recent_calls(page: int, per_page: int) -> tuple[list[Call], int]:
     total = db.session.scalar(select(func.count(Call.id)))
     stmt = (
         select(Call)
+        .options(
+            selectinload(Call.agent),
+            selectinload(Call.customer).selectinload(Customer.preferences),
+            selectinload(Call.customer).selectinload(Customer.complaints),
+        )
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(db.session.scalars(stmt)), total or 0
+
+
+# --- working the call: claim, link, wrap-up (SPEC §9) ---------------------------------------------
+
+# Wrap-up notes are a few paragraphs, not a transcript.
+MAX_NOTES_LENGTH = 5000
+CALL_FIELDS = frozenset({"customer_id", "notes", "disposition"})
+
+
+@dataclass
+class ClaimedCall:
+    call: Call
+    changed: bool  # False when the agent already held the call: nothing for the others to hear
+
+
+@dataclass
+class CallChange:
+    call: Call
+    linked: bool  # True when this change linked the call to a customer: its pop must be sent again
+
+
+def _reloaded(call_sid: str) -> Call | None:
+    """The call as the database holds it now, not as this session last saw it."""
+    return db.session.scalar(
+        select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
+    )
+
+
+def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
+    """An agent takes the call ("I'm taking this"); of two agents claiming at once exactly one wins.
+
+    The claim is one conditional UPDATE, so the database decides the race: whoever's statement runs
+    second finds the call already held and changes nothing. Claiming a call one already holds is
+    fine and changes nothing; claiming someone else's raises Conflict naming them.
+    """
+
+    now = utcnow()
+    taken = db.session.execute(
+        update(Call)
+        .where(Call.call_sid == call_sid, Call.agent_id.is_(None))
+        .values(agent_id=agent_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        # Held already: by this agent (the phone they answered may have set it), stamp when it was claimed.
+        db.session.execute(
+            update(Call)
+            .where(Call.call_sid == call_sid, Call.agent_id == agent_id, Call.claimed_at.is_(None))
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    call = _reloaded(call_sid)
+    if call is None:
+        raise NotFound(f"call {call_sid} does not exist")
+    if call.agent_id != agent_id:
+        holder = call.agent.display_name if call.agent is not None else "another agent"
+        raise Conflict(f"call {call_sid} is already taken by {holder}", {"call_sid": [f"taken by {holder}"]})
+    return ClaimedCall(call, changed=bool(taken))
+
+
+def update_call(
+    call_sid: str, changes: Mapping[str, object], *, user_id: int, dispositions: tuple[str, ...] | list[str]
+) -> CallChange:
+    """Link the call to a customer and/or record its wrap-up (notes, disposition); commits once.
+
+    `customer_id` links the call (an unknown caller just created, or one of several candidates
+    chosen): the call becomes a `single` match, remembered with who linked it and when. `notes`
+    and `disposition` may be null to clear them; a disposition must be one of `dispositions`.
+    """
+
+    unknown = set(changes) - CALL_FIELDS
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    call = get_call(call_sid)
+    if call is None:
+        raise NotFound(f"call {call_sid} does not exist")
+    errors: dict[str, list[str]] = {}
+    customer = None
+    if "customer_id" in changes:
+        customer_id = changes["customer_id"]
+        if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+            errors["customer_id"] = ["must be a customer id"]
+        else:
+            customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+            if customer is None:
+                errors["customer_id"] = [f"customer {customer_id} does not exist"]
+    notes = changes.get("notes")
+    if notes is not None:
+        if not isinstance(notes, str):
+            errors["notes"] = ["must be text"]
+        elif "\x00" in notes:
+            errors["notes"] = ["must not contain NUL characters"]
+        elif len(notes) > MAX_NOTES_LENGTH:
+            errors["notes"] = [f"at most {MAX_NOTES_LENGTH} characters"]
+        else:
+            notes = notes.strip() or None
+    disposition = changes.get("disposition")
+    if disposition is not None and disposition not in dispositions:
+        errors["disposition"] = [f"{disposition!r} is not one of: {', '.join(dispositions)}"]
+    if errors:
+        raise InvalidInput("; ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors)
+
+    linked = False
+    if customer is not None:
+        linked = True
+        call.customer = customer
+        call.match_kind = "single"
+        call.linked_by_id = user_id
+        call.linked_at = utcnow()
+    if "notes" in changes:
+        call.notes = notes
+    if "disposition" in changes:
+        call.disposition = disposition
+    db.session.commit()
+    return CallChange(call, linked)
+
+
+def calls_taken_by(agent_id: int, page: int, per_page: int) -> tuple[list[Call], int]:
+    """One agent's own call history (the calls they took), newest first, one page of them."""
+    taken = Call.agent_id == agent_id
+    total = db.session.scalar(select(func.count(Call.id)).where(taken))
+    stmt = (
+        select(Call)
+        .where(taken)
         .options(
             selectinload(Call.agent),
             selectinload(Call.customer).selectinload(Customer.preferences),

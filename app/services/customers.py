@@ -7,7 +7,7 @@ raises a domain error when it must refuse, and commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, select
@@ -15,9 +15,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import COMPLAINT_STATUSES, SEVERITIES, TIERS, Complaint, Customer, PhoneNumber, Preference, utcnow
-from app.services import phone_numbers
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.models import (
+    COMPLAINT_STATUSES,
+    SEVERITIES,
+    TIERS,
+    Call,
+    Complaint,
+    Customer,
+    PhoneNumber,
+    Preference,
+    User,
+    utcnow,
+)
+from app.services import accounts, phone_numbers
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # The widths of the columns these values land in; PostgreSQL refuses anything longer.
 MAX_LENGTHS = {
@@ -27,7 +38,10 @@ MAX_LENGTHS = {
 MAX_ID = 2**31 - 1
 
 CUSTOMER_FIELDS = frozenset({"name", "phones", "email", "tier", "external_id"})
-COMPLAINT_FIELDS = frozenset({"status", "resolution", "severity", "due_at"})
+COMPLAINT_FIELDS = frozenset(
+    {"status", "resolution", "subject", "description", "severity", "due_at", "assigned_to_id"}
+)
+PREFERENCE_FIELDS = frozenset({"key", "value"})
 
 
 @dataclass
@@ -303,6 +317,62 @@ def add_preference(customer_id: int, key: str, value: str, recorded_by_id: int |
     return preference
 
 
+def get_preference(preference_id: int) -> Preference:
+    preference = None
+    if isinstance(preference_id, int) and 0 < preference_id <= MAX_ID:
+        preference = db.session.get(Preference, preference_id)
+    if preference is None:
+        raise NotFound(f"preference {preference_id} does not exist")
+    return preference
+
+
+def update_preference(preference_id: int, changes: Mapping[str, Any]) -> Preference:
+    """Correct what the customer prefers; only the fields sent change, and neither may become blank."""
+    unknown = set(changes) - PREFERENCE_FIELDS
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    preference = get_preference(preference_id)
+    errors = _Errors()
+    values = {field: _text(errors, field, changes[field], required=True) for field in PREFERENCE_FIELDS & set(changes)}
+    errors.raise_if_any()
+    for field, value in values.items():
+        setattr(preference, field, value)
+    db.session.commit()
+    return preference
+
+
+def delete_preference(preference_id: int) -> None:
+    db.session.delete(get_preference(preference_id))
+    db.session.commit()
+
+
+def _sla_due_at(opened_at: datetime, severity: str, sla_hours: Mapping[str, int] | None) -> datetime | None:
+    hours = (sla_hours or {}).get(severity)
+    return opened_at + timedelta(hours=hours) if hours else None
+
+
+def _assignee(errors: _Errors, value: Any) -> User | None:
+    """The active user a complaint is assigned to; None (unassigned) is allowed."""
+    if value is None:
+        return None
+    user = None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        user = db.session.get(User, value)
+    if user is None or not user.active:
+        errors.add("assigned_to_id", f"{value!r} is not an active user")
+        return None
+    return user
+
+
+def _check_may_assign(acting_user: User | None, assignee_id: int | None, current_id: int | None) -> None:
+    """Agents take complaints for themselves (or give back their own); only supervisors reassign."""
+    if acting_user is None or accounts.has_role(acting_user, "supervisor") or assignee_id == current_id:
+        return
+    if assignee_id == acting_user.id or (assignee_id is None and current_id == acting_user.id):
+        return
+    raise Forbidden("only a supervisor can assign a complaint to someone else")
+
+
 def open_complaint(
     customer_id: int,
     subject: str,
@@ -311,17 +381,36 @@ def open_complaint(
     severity: str | None = None,
     due_at: datetime | None = None,
     opened_by_id: int | None = None,
+    call_sid: str | None = None,
+    assigned_to_id: int | None = None,
+    sla_hours: Mapping[str, int] | None = None,
+    acting_user: User | None = None,
 ) -> Complaint:
+    """Open a complaint, raised on `call_sid` when given; without `due_at` it is due after the
+    severity's service level (`sla_hours`, e.g. the COMPLAINT_SLA_HOURS setting).
+
+    `acting_user`, when given, is held to the assignment rule: an agent assigns only themselves.
+    """
     customer = get_customer(customer_id)
     errors = _Errors()
     subject = _text(errors, "subject", subject, required=True)
     description = _text(errors, "description", description, required=False)
     severity = _choice(errors, "severity", severity, SEVERITIES) if severity is not None else "medium"
     due_at = _naive_utc(errors, "due_at", due_at)
+    assignee = _assignee(errors, assigned_to_id)
+    call = None
+    if call_sid is not None:
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if isinstance(call_sid, str) else None
+        if call is None:
+            errors.add("call_sid", f"call {call_sid!r} does not exist")
     errors.raise_if_any()
+    _check_may_assign(acting_user, assignee.id if assignee else None, None)
+    opened_at = utcnow()
     complaint = Complaint(
-        customer=customer, subject=subject, description=description, severity=severity, due_at=due_at,
-        status="open", opened_by_id=opened_by_id,
+        customer=customer, subject=subject, description=description, severity=severity,
+        due_at=due_at if due_at is not None else _sla_due_at(opened_at, severity, sla_hours),
+        status="open", opened_at=opened_at, opened_by_id=opened_by_id,
+        assigned_to_id=assignee.id if assignee else None, call_id=call.id if call else None,
     )
     db.session.add(complaint)
     db.session.commit()
@@ -337,8 +426,12 @@ def get_complaint(complaint_id: int) -> Complaint:
     return complaint
 
 
-def update_complaint(complaint_id: int, changes: Mapping[str, Any]) -> Complaint:
-    """Move a complaint along (open → in-progress → resolved, or back); resolving stamps resolved_at."""
+def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user: User | None = None) -> Complaint:
+    """Move a complaint along (open → in-progress → resolved, or back) and edit it.
+
+    Resolving stamps resolved_at, reopening clears it. `acting_user`, when given, is held to the
+    assignment rule: only a supervisor or an admin assigns a complaint to someone else.
+    """
     unknown = set(changes) - COMPLAINT_FIELDS
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
@@ -346,25 +439,36 @@ def update_complaint(complaint_id: int, changes: Mapping[str, Any]) -> Complaint
     errors = _Errors()
     status = _choice(errors, "status", changes["status"], COMPLAINT_STATUSES) if "status" in changes else None
     severity = _choice(errors, "severity", changes["severity"], SEVERITIES) if "severity" in changes else None
+    subject = _text(errors, "subject", changes["subject"], required=True) if "subject" in changes else None
+    description = _text(errors, "description", changes.get("description"), required=False)
     resolution = _text(errors, "resolution", changes.get("resolution"), required=False)
     due_at = _naive_utc(errors, "due_at", changes.get("due_at"))
+    assignee = _assignee(errors, changes.get("assigned_to_id"))
     errors.raise_if_any()
+    if "assigned_to_id" in changes:
+        _check_may_assign(acting_user, assignee.id if assignee else None, complaint.assigned_to_id)
 
     if status is not None and status != complaint.status:
         complaint.status = status
         complaint.resolved_at = utcnow() if status == "resolved" else None
     if severity is not None:
         complaint.severity = severity
+    if subject is not None:
+        complaint.subject = subject
+    if "description" in changes:
+        complaint.description = description
     if "resolution" in changes:
         complaint.resolution = resolution
     if "due_at" in changes:
         complaint.due_at = due_at
+    if "assigned_to_id" in changes:
+        complaint.assigned_to_id = assignee.id if assignee else None
     db.session.commit()
     return complaint
 
 
 __all__ = [
-    "CustomerPage", "add_preference", "create_customer", "delete_customer", "find_by_phone", "get_by_external_id",
-    "get_complaint", "get_customer", "normalize_phones", "open_complaint", "search", "update_complaint",
-    "update_customer",
+    "CustomerPage", "add_preference", "create_customer", "delete_customer", "delete_preference", "find_by_phone",
+    "get_by_external_id", "get_complaint", "get_customer", "get_preference", "normalize_phones", "open_complaint",
+    "search", "update_complaint", "update_customer", "update_preference",
 ]
