@@ -1,0 +1,170 @@
+"""Managing the people who use KnownCaller: the admin's user page and `/api/v1/users`.
+
+Plain functions over `User`; `accounts` keeps passwords and tokens. Deactivating someone must cut
+them off at once: their tokens are revoked here, and the caller disconnects their sockets (through
+`app.realtime.push`) once this has committed, using `UserChange.deactivated`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import REACH_KINDS, ROLES, ApiToken, User
+from app.services import accounts, phone_numbers, presence
+from app.services.errors import Conflict, InvalidInput, NotFound
+
+USER_FIELDS = frozenset({"display_name", "role", "active", "password", "reach_kind", "reach_address"})
+MAX_LENGTHS = {"username": 80, "display_name": 200, "reach_address": 255, "password": 1024}
+MIN_PASSWORD_LENGTH = 8
+MAX_ID = 2**31 - 1
+
+
+@dataclass
+class UserChange:
+    user: User
+    deactivated: bool  # the user was active and is not any more: disconnect their sockets
+
+
+def _invalid(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise InvalidInput("; ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors)
+
+
+def _text(errors: dict, field: str, value: Any, *, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.setdefault(field, []).append("required")
+        return None
+    if not isinstance(value, str) or "\x00" in value:
+        errors.setdefault(field, []).append("must be text")
+        return None
+    value = value.strip()
+    if len(value) > MAX_LENGTHS[field]:
+        errors.setdefault(field, []).append(f"at most {MAX_LENGTHS[field]} characters")
+        return None
+    return value
+
+
+def _password(errors: dict, value: Any) -> str | None:
+    if not isinstance(value, str) or "\x00" in value:
+        errors.setdefault("password", []).append("must be text")
+        return None
+    if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_LENGTHS["password"]:
+        errors.setdefault("password", []).append(
+            f"between {MIN_PASSWORD_LENGTH} and {MAX_LENGTHS['password']} characters")
+        return None
+    return value
+
+
+def reach_address_for(kind: Any, address: Any, region: str, errors: dict) -> str | None:
+    """Where the provider dials a user: a phone number (stored E.164), a `sip:` URI, or a Twilio
+    Client identity (none means the username)."""
+    if kind not in REACH_KINDS:
+        errors.setdefault("reach_kind", []).append(f"{kind!r} is not one of {', '.join(REACH_KINDS)}")
+        return None
+    address = _text(errors, "reach_address", address, required=kind != "client")
+    if address is None:
+        return None
+    if kind == "phone":
+        e164 = phone_numbers.normalize(address, region)
+        if e164 is None:
+            errors.setdefault("reach_address", []).append(f"{address!r} is not a valid phone number (region {region})")
+        return e164
+    if kind == "sip" and (not address.lower().startswith("sip:") or len(address) <= 4 or " " in address):
+        errors.setdefault("reach_address", []).append(f"{address!r} is not a SIP address (sip:agent@example.com)")
+        return None
+    return address
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+def online_ids(ttl_seconds: int) -> set[int]:
+    """Ids of the users with a desktop heard from within `ttl_seconds`."""
+    return {user.id for user in presence.online_agents(ttl_seconds)}
+
+
+def create_user(
+    username: str,
+    password: str,
+    *,
+    region: str,
+    role: str = "agent",
+    display_name: str | None = None,
+    reach_kind: str = "client",
+    reach_address: str | None = None,
+) -> User:
+    """A new user, as an admin creates them; a taken username is a Conflict."""
+    errors: dict[str, list[str]] = {}
+    username = _text(errors, "username", username, required=True)
+    _password(errors, password)
+    if role not in ROLES:
+        errors.setdefault("role", []).append(f"{role!r} is not one of {', '.join(ROLES)}")
+    display_name = _text(errors, "display_name", display_name, required=False)
+    reach_address = reach_address_for(reach_kind, reach_address, region, errors)
+    _invalid(errors)
+    return accounts.create_user(username, password, role=role, display_name=display_name, reach_kind=reach_kind,
+                                reach_address=reach_address)
+
+
+def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int, region: str) -> UserChange:
+    """Change the fields sent. A new password or a deactivation revokes the user's API tokens.
+
+    An admin cannot deactivate or demote themselves (Conflict): someone must remain to undo it.
+    """
+    unknown = set(changes) - USER_FIELDS
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    user = get_user(user_id)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    if "display_name" in changes:
+        values["display_name"] = _text(errors, "display_name", changes["display_name"], required=True)
+    if "role" in changes:
+        if changes["role"] not in ROLES:
+            errors.setdefault("role", []).append(f"{changes['role']!r} is not one of {', '.join(ROLES)}")
+        values["role"] = changes["role"]
+    if "active" in changes:
+        if not isinstance(changes["active"], bool):
+            errors.setdefault("active", []).append("must be true or false")
+        values["active"] = changes["active"]
+    password = _password(errors, changes["password"]) if "password" in changes else None
+    if "reach_kind" in changes or "reach_address" in changes:
+        # The two are checked together: a phone needs a number, SIP a sip: URI.
+        kind = changes.get("reach_kind", user.reach_kind)
+        address = changes["reach_address"] if "reach_address" in changes else (
+            user.reach_address if kind == user.reach_kind else None)
+        values["reach_kind"] = kind
+        values["reach_address"] = reach_address_for(kind, address, region, errors)
+    _invalid(errors)
+    if user.id == acting_user_id:
+        if values.get("active") is False:
+            raise Conflict("you cannot deactivate your own account; ask another admin",
+                           {"active": ["cannot deactivate yourself"]})
+        if "role" in values and accounts.ROLE_RANK[values["role"]] < accounts.ROLE_RANK[user.role]:
+            raise Conflict(f"you cannot demote yourself from {user.role}; ask another admin",
+                           {"role": ["cannot demote yourself"]})
+
+    deactivated = user.active and values.get("active") is False
+    for field, value in values.items():
+        setattr(user, field, value)
+    if password is not None:
+        user.set_password(password)
+    if password is not None or deactivated:
+        db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.commit()
+    return UserChange(user, deactivated)
+
+
+__all__ = ["UserChange", "create_user", "get_user", "list_users", "online_ids", "reach_address_for", "update_user"]
