@@ -3,7 +3,8 @@
 
 Serves the app in-process on a throwaway SQLite database, plays the provider with signed webhooks
 (a VIP with an overdue complaint ringing, an unknown number, a shared number already answered, and
-two finished calls), then photographs the desktop in Debian's Chromium at 1280x800.
+two finished calls), then has Dana wrap up one call and take another, then photographs the desktop in Debian's Chromium
+at 1280x900.
 
     .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png]
 
@@ -134,7 +135,7 @@ def main() -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base_url}/login")
             page.get_by_label("Username").fill("dana")
             page.get_by_label("Password").fill(PASSWORD)
@@ -148,7 +149,22 @@ def main() -> int:
             provider.status(grace, "completed", sequence=3, duration=3 * 60 + 12)
             missed = provider.call("+13125550148")
             provider.status(missed, "no-answer", sequence=2)
+            # Dana's own call waits on the desktop for its wrap-up, then joins Recent with it.
+            done = page.locator(f'[data-call-sid="{grace}"]')
+            done.get_by_role("button", name="Notes & wrap-up").click()
+            done.get_by_label("Notes", exact=True).fill("Moved deliveries to after 6 pm")
+            done.get_by_label("Disposition").select_option("resolved")
+            done.get_by_role("button", name="Save wrap-up").click()
             expect(page.locator("#recent-calls .card")).to_have_count(2)
+
+            # The VIP call: Dana takes it and is about to remember what Alice just said.
+            ringing = page.locator(f'[data-call-sid="{vip}"]')
+            ringing.get_by_role("button", name="I'm taking this").click()
+            expect(ringing.locator("[data-role=claimed-by]")).to_have_text("You took this")
+            page.keyboard.press("r")
+            ringing.get_by_label("What").fill("callbacks")
+            ringing.get_by_label("Preference").fill("evenings after 6")
+            page.evaluate("window.scrollTo(0, 0)")
 
             page.wait_for_timeout(1200)  # let the timers tick and the arrival animation finish
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)

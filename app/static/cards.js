@@ -137,7 +137,9 @@
       var take = button("I'm taking this", "button-primary button-claim", "claim");
       take.setAttribute("aria-keyshortcuts", "c");
       bar.appendChild(take);
-      bar.appendChild(el("span", "key-hint", "c"));
+      var hint = el("span", "key-hint", "or press ");
+      hint.appendChild(el("kbd", null, "c"));
+      bar.appendChild(hint);
     } else {
       bar.hidden = true;
     }
