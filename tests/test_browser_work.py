@@ -193,6 +193,17 @@ def test_choosing_among_several_matches_links_the_call_and_shows_their_pop(live_
     expect(card(frank, call_sid).locator(".caller-name")).to_have_text("Mei Huang")
     assert stored_call(live_server, call_sid).customer_id == mei_id
 
+    # No caller ID at all: find them by name, then link.
+    hidden, _ = live_server.provider.call(from_="anonymous")
+    withheld = card(dana, hidden)
+    withheld.get_by_role("button", name="Find customer").click()
+    finder = withheld.get_by_role("form", name="Find customer")
+    finder.get_by_label("Name, number or email").fill("wei")
+    finder.get_by_label("Name, number or email").press("Enter")
+    finder.get_by_role("button", name="This is Wei Huang").click()
+    expect(withheld.locator(".caller-name")).to_have_text("Wei Huang")
+    assert stored_call(live_server, hidden).customer_id is not None
+
 
 def test_whole_call_from_the_card_then_the_next_call_shows_it_all(live_server, dana):
     from playwright.sync_api import expect

@@ -273,6 +273,7 @@
       main.appendChild(section);
     } else if (pop.match === "withheld") {
       main.appendChild(el("p", "hint", "The caller hid their number. Ask for their name, phone or account to find them."));
+      if (live) main.appendChild(findBlock("Find customer"));
     } else {
       var none = el("div", "unknown");
       none.appendChild(el("p", "hint", pop.from ? "No customer has this number yet."
@@ -284,8 +285,17 @@
       none.appendChild(action);
       main.appendChild(none);
       main.appendChild(el("div", "form-slot form-slot-customer"));
+      if (live) main.appendChild(findBlock("Already a customer? Find them"));
     }
     return main;
+  }
+
+  /** Search for the caller among customers and link the call to the one they are. */
+  function findBlock(label) {
+    var block = el("div", "find-customer");
+    block.appendChild(button(label, "button-small button-ghost", "find"));
+    block.appendChild(el("div", "form-slot form-slot-find"));
+    return block;
   }
 
   /** Notes and disposition: a button until opened; work.js builds the form inside. */

@@ -224,6 +224,39 @@
     });
   }
 
+  /** Withheld or unknown number: find the caller by what they tell us, then link the call. */
+  function findForm(card, opener) {
+    var slot = slotIn(card, "find");
+    var results = el("ul", "candidate-list find-results");
+    openForm(slot, {
+      label: "Find customer", submit: "Search", opener: opener, className: "inline-form-row",
+      fields: [{ name: "query", label: "Name, number or email", autocomplete: "off" }],
+      onSubmit: function (form) {
+        var query = KC.values(form).query || "";
+        var params = new URLSearchParams({ per_page: "5" });
+        params.set(KC.looksLikePhone(query) ? "phone" : "q", query);
+        return KC.api("GET", "/customers?" + params.toString()).then(function (data) {
+          results.textContent = "";
+          var items = (data && data.items) || [];
+          if (!items.length) results.appendChild(el("li", "muted", "Nobody matches “" + query + "”."));
+          items.forEach(function (c) {
+            var item = el("li", "candidate");
+            item.setAttribute("data-customer-id", String(c.id));
+            item.appendChild(el("span", "candidate-name", c.name + ((c.phones || []).length ? " · " + c.phones[0] : "")));
+            var choose = KC.button("This is them", "button-small", "pick");
+            choose.setAttribute("aria-label", "This is " + c.name);
+            item.appendChild(choose);
+            results.appendChild(item);
+          });
+          if (!results.isConnected) form.appendChild(results);
+        }, function (error) {
+          if (error.fields && error.fields.phone) error.fields = { query: error.fields.phone };
+          throw error;
+        });
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- preferences
 
   function preferenceForm(card, opener, preference) {
@@ -444,6 +477,7 @@
     claim: function (card) { return claim(card); },
     "new-customer": function (card, button) { newCustomerForm(card, button); },
     pick: function (card, button) { return pick(card, button); },
+    find: function (card, button) { findForm(card, button); },
     remember: function (card, button) { preferenceForm(card, button, null); },
     "preference-edit": function (card, button) { preferenceForm(card, button, preferenceOf(card, button)); },
     "preference-remove": function (card, button) { return removePreference(card, button); },
