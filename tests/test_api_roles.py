@@ -286,3 +286,22 @@ def test_deactivating_a_user_cuts_off_their_socket_token_and_session(live_server
     assert requests.get(f"{base}/api/v1/me", headers=agent_api, timeout=5).status_code == 401
     assert requests.post(f"{base}/api/v1/auth/token", json={"username": "mallory", "password": PASSWORD},
                          timeout=5).status_code == 201
+
+
+def test_user_and_customer_changes_are_on_the_audit_trail(client, people):
+    from app.models import AuditEvent
+
+    admin, admin_headers = people["admin"]
+    agent, agent_headers = people["agent"]
+    client.patch(f"/api/v1/users/{agent.id}", headers=admin_headers, json={"role": "supervisor",
+                                                                          "password": "a brand new secret"})
+    customer = client.post("/api/v1/customers", headers=admin_headers, json={"name": "Alice Wong"}).json
+    client.post(f"/api/v1/customers/{customer['id']}/preferences", headers=admin_headers,
+                json={"key": "milk", "value": "oat"})
+    client.delete(f"/api/v1/customers/{customer['id']}", headers=admin_headers)
+
+    events = [(e.user_id, e.action, e.customer_id, e.detail) for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+    assert events[0] == (admin.id, "user_changed", None, f"user {agent.id} (agent1): password, role")
+    assert [e[1:3] for e in events[1:]] == [("customer_changed", customer["id"]), ("customer_changed", customer["id"]),
+                                            ("customer_deleted", customer["id"])]
+    assert all("secret" not in (e[3] or "") for e in events)

@@ -25,7 +25,7 @@ from app.api.schemas import (
     TimelineQuerySchema,
     TimelineSchema,
 )
-from app.services import customers, timeline
+from app.services import audit, customers, timeline
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",
@@ -39,6 +39,11 @@ CUSTOMER_URL = "/customers/<int(max=2147483647):customer_id>"
 
 def _region() -> str:
     return current_app.config["DEFAULT_REGION"]
+
+
+def _changed(customer_id: int, detail: str, action: str = "customer_changed") -> None:
+    """On the audit trail (SPEC's supervisors see it): who changed which customer, and what."""
+    audit.record(api_user().id, action, customer_id=customer_id, detail=detail)
 
 
 @bp.route("/customers")
@@ -60,6 +65,7 @@ class CustomerList(MethodView):
     def post(self, data: dict):
         """Create a customer; numbers are stored in E.164 and an unreadable one is named in a 422."""
         customer = customers.create_customer(region=_region(), recorded_by_id=api_user().id, **data)
+        _changed(customer.id, "created")
         return customer, {"Location": url_for("api_customers.CustomerDetail", customer_id=customer.id)}
 
 
@@ -78,7 +84,9 @@ class CustomerDetail(MethodView):
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def patch(self, changes: dict, customer_id: int):
         """Change the fields sent; `phones` replaces every number."""
-        return customers.update_customer(customer_id, changes, region=_region())
+        customer = customers.update_customer(customer_id, changes, region=_region())
+        _changed(customer.id, "updated " + ", ".join(sorted(changes)))
+        return customer
 
     @guard.require_role("supervisor")
     @bp.response(204)
@@ -87,6 +95,7 @@ class CustomerDetail(MethodView):
     def delete(self, customer_id: int):
         """Delete a customer (supervisors and admins); their calls stay, no longer linked to anyone."""
         customers.delete_customer(customer_id)
+        _changed(customer_id, "deleted", action="customer_deleted")
 
 
 @bp.get(CUSTOMER_URL + "/timeline")
@@ -106,7 +115,9 @@ def customer_timeline(args: dict, customer_id: int):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def add_preference(data: dict, customer_id: int):
     """Record what the customer prefers, as told to the agent making this request."""
-    return customers.add_preference(customer_id, data["key"], data["value"], recorded_by_id=api_user().id)
+    preference = customers.add_preference(customer_id, data["key"], data["value"], recorded_by_id=api_user().id)
+    _changed(customer_id, f"preference {preference.id} added")
+    return preference
 
 
 @bp.route("/preferences/<int(max=2147483647):preference_id>")
@@ -117,13 +128,16 @@ class PreferenceDetail(MethodView):
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def patch(self, changes: dict, preference_id: int):
         """Correct a preference; only the fields sent change."""
-        return customers.update_preference(preference_id, changes)
+        preference = customers.update_preference(preference_id, changes)
+        _changed(preference.customer_id, f"preference {preference.id} changed")
+        return preference
 
     @bp.response(204)
     @bp.alt_response(404, response="NOT_FOUND")
     def delete(self, preference_id: int):
         """Forget a preference."""
-        customers.delete_preference(preference_id)
+        customer_id = customers.delete_preference(preference_id)
+        _changed(customer_id, f"preference {preference_id} removed")
 
 
 @bp.post(CUSTOMER_URL + "/complaints")
@@ -137,8 +151,10 @@ def open_complaint(data: dict, customer_id: int):
     until it is resolved. Without `due_at` it is due after its severity's COMPLAINT_SLA_HOURS."""
     subject = data.pop("subject")
     user = api_user()
-    return customers.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
-                                    sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], **data)
+    complaint = customers.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
+                                         sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], **data)
+    _changed(customer_id, f"complaint {complaint.id} opened")
+    return complaint
 
 
 @bp.patch("/complaints/<int(max=2147483647):complaint_id>")
@@ -150,4 +166,6 @@ def open_complaint(data: dict, customer_id: int):
 def update_complaint(changes: dict, complaint_id: int):
     """Edit or move a complaint along; resolving stamps `resolved_at`, reopening clears it.
     Only supervisors and admins assign it to someone other than themselves."""
-    return customers.update_complaint(complaint_id, changes, acting_user=api_user())
+    complaint = customers.update_complaint(complaint_id, changes, acting_user=api_user())
+    _changed(complaint.customer_id, f"complaint {complaint.id}: " + ", ".join(sorted(changes)))
+    return complaint

@@ -60,7 +60,7 @@ class UserList(MethodView):
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, data: dict):
         """Create a user (admins); a phone `reach_address` is stored in E.164."""
-        user = users.create_user(region=current_app.config["DEFAULT_REGION"], **data)
+        user = users.create_user(region=current_app.config["DEFAULT_REGION"], created_by_id=api_user().id, **data)
         return user_json(user, set()), {"Location": url_for("api_users.UserDetail", user_id=user.id)}
 
 

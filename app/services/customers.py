@@ -341,9 +341,13 @@ def update_preference(preference_id: int, changes: Mapping[str, Any]) -> Prefere
     return preference
 
 
-def delete_preference(preference_id: int) -> None:
-    db.session.delete(get_preference(preference_id))
+def delete_preference(preference_id: int) -> int:
+    """Forget a preference; returns the id of the customer it belonged to."""
+    preference = get_preference(preference_id)
+    customer_id = preference.customer_id
+    db.session.delete(preference)
     db.session.commit()
+    return customer_id
 
 
 def _sla_due_at(opened_at: datetime, severity: str, sla_hours: Mapping[str, int] | None) -> datetime | None:

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import REACH_KINDS, ROLES, ApiToken, User
-from app.services import accounts, phone_numbers, presence
+from app.models import REACH_KINDS, ROLES, ApiToken, LoginSession, User
+from app.services import accounts, audit, phone_numbers, presence
 from app.services.errors import Conflict, InvalidInput, NotFound
 
 USER_FIELDS = frozenset({"display_name", "role", "active", "password", "reach_kind", "reach_address"})
@@ -100,6 +100,7 @@ def create_user(
     password: str,
     *,
     region: str,
+    created_by_id: int | None = None,
     role: str = "agent",
     display_name: str | None = None,
     reach_kind: str = "client",
@@ -114,12 +115,15 @@ def create_user(
     display_name = _text(errors, "display_name", display_name, required=False)
     reach_address = reach_address_for(reach_kind, reach_address, region, errors)
     _invalid(errors)
-    return accounts.create_user(username, password, role=role, display_name=display_name, reach_kind=reach_kind,
+    user = accounts.create_user(username, password, role=role, display_name=display_name, reach_kind=reach_kind,
                                 reach_address=reach_address)
+    audit.record(created_by_id, "user_changed", detail=f"user {user.id} ({user.username}) created as {role}")
+    return user
 
 
 def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int, region: str) -> UserChange:
-    """Change the fields sent. A new password or a deactivation revokes the user's API tokens.
+    """Change the fields sent. A new password or a deactivation ends the user's API tokens and
+    browser logins; the change is on the audit trail (which fields, never their values).
 
     An admin cannot deactivate or demote themselves (Conflict): someone must remain to undo it.
     """
@@ -163,6 +167,10 @@ def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int
         user.set_password(password)
     if password is not None or deactivated:
         db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    changed = sorted(set(values) | ({"password"} if password is not None else set()))
+    audit.record(acting_user_id, "user_changed", detail=f"user {user.id} ({user.username}): {', '.join(changed)}",
+                 commit=False)
     db.session.commit()
     return UserChange(user, deactivated)
 
