@@ -96,7 +96,7 @@ JOB_URL = "/<int(max=2147483647):job_id>"
 @bp.arguments(ImportOptionsSchema, location="form")
 @bp.response(202, ImportJobSchema)
 @bp.alt_response(403, response="FORBIDDEN")
-@bp.alt_response(413, response="PAYLOAD_TOO_LARGE")
+@bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def start_import(files: dict, options: dict):
     """Start importing a customer CSV; poll the job it returns. An unreadable file is a 422 now."""
