@@ -48,6 +48,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(ensure_demo_agent)
     app.cli.add_command(simulate_call)
+    app.cli.add_command(export_audit)
+    app.cli.add_command(replay_spool)
     cli_customers.register(app)  # import-customers, export-customers
 
 
@@ -197,3 +199,31 @@ def _signature_hint(base_url: str) -> str:
         return (f"\nThe server checks signatures against PUBLIC_BASE_URL; try --base-url {public}")
     return ("\nThe server refused the signature: it must use the same TWILIO_AUTH_TOKEN as this command "
             f"(the environment, or {os.path.join(current_app.instance_path, 'twilio_auth_token')}).")
+
+
+@click.command("export-audit")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--since", type=click.DateTime(), help="Only events at or after this UTC time (YYYY-MM-DD[ HH:MM:SS]).")
+@click.option("--until", type=click.DateTime(), help="Only events before this UTC time.")
+@with_appcontext
+def export_audit(path: str, since, until) -> None:
+    """Write the audit trail (who saw which customer, when) to a CSV file, oldest first."""
+    from app.services import audit
+
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        count = audit.export_csv(out, since=since, until=until)
+    click.echo(f"exported {count} audit events to {path}")
+
+
+@click.command("replay-spool")
+@with_appcontext
+def replay_spool() -> None:
+    """Store the provider events spooled while the database was unavailable (the server also retries)."""
+    from app.services import provider_events
+
+    try:
+        replayed, left = provider_events.replay_spool()
+    except Exception as exc:  # the database is still down: say so, keep the files
+        raise click.ClickException(f"database still unavailable ({exc.__class__.__name__}); nothing lost, "
+                                   f"the events stay in {provider_events.spool_folder()}") from exc
+    click.echo(f"replayed {replayed}, still waiting {left}")

@@ -33,13 +33,13 @@ def _security_schemes(app: Flask) -> dict:
 
 
 def register_api(app: Flask) -> Api:
-    from app.api import calls, customers, imports, tokens, users
+    from app.api import audit, calls, customers, imports, tokens, users
     from app.extensions import csrf
 
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}, {"sessionCookie": []}]})
     for name, scheme in _security_schemes(app).items():
         api.spec.components.security_scheme(name, scheme)
-    for bp in (tokens.bp, customers.bp, calls.bp, users.bp, imports.bp):
+    for bp in (tokens.bp, customers.bp, calls.bp, users.bp, imports.bp, audit.bp):
         # Tokens and the CSRF header check in `guard` protect these; the form CSRF check does not fit.
         csrf.exempt(bp)
         api.register_blueprint(bp)

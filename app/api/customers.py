@@ -75,7 +75,9 @@ class CustomerDetail(MethodView):
     @bp.alt_response(404, response="NOT_FOUND")
     def get(self, customer_id: int):
         """One customer, with their preferences and open complaints."""
-        return customers.get_customer(customer_id)
+        customer = customers.get_customer(customer_id)
+        audit.record(api_user().id, "customer_read", customer_id=customer.id)
+        return customer
 
     @bp.arguments(CustomerUpdateSchema)
     @bp.response(200, CustomerSchema)
@@ -105,7 +107,9 @@ class CustomerDetail(MethodView):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def customer_timeline(args: dict, customer_id: int):
     """Every touchpoint, newest first: calls, their notes, complaints opened and resolved, preferences."""
-    return timeline.customer_timeline(customer_id, args["limit"])
+    entries = timeline.customer_timeline(customer_id, args["limit"])
+    audit.record(api_user().id, "customer_read", customer_id=customer_id, detail="timeline")
+    return entries
 
 
 @bp.post(CUSTOMER_URL + "/preferences")

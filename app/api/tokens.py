@@ -1,13 +1,14 @@
 """`POST /api/v1/auth/token`: trade a username and password for a bearer token."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from app.api import guard
 from app.api.schemas import TokenRequestSchema, TokenSchema
-from app.services import accounts
+from app.auth.views import login_throttle
+from app.services import accounts, sessions
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")
 guard.public(bp)
@@ -18,10 +19,20 @@ guard.public(bp)
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def issue_token(credentials: dict):
-    """Issue a token for `Authorization: Bearer <token>`; it expires after API_TOKEN_TTL_HOURS."""
-    user = accounts.authenticate(credentials["username"], credentials["password"])
+    """Issue a token for `Authorization: Bearer <token>`; it expires after API_TOKEN_TTL_HOURS.
+
+    Failed attempts count against the same per-user and per-address limits as the login form.
+    """
+    username = credentials["username"]
+    wait = sessions.retry_after(username, request.remote_addr, login_throttle())
+    if wait is not None:
+        raise TooManyRequests(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
+    user = accounts.authenticate(username, credentials["password"])
     if user is None:
+        sessions.record_failure(username, request.remote_addr)
         raise Unauthorized("wrong username or password")
+    sessions.clear_failures(username)
     plain, token = accounts.issue_token(user, current_app.config["API_TOKEN_TTL_HOURS"])
     return {"token": plain, "expires_at": token.expires_at}

@@ -1,0 +1,71 @@
+"""The audit trail: reads of customer details are recorded, supervisors read them, admins export them."""
+from __future__ import annotations
+
+import csv
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent
+from tests.factories import PASSWORD, make_customer, make_token, make_user
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_reading_a_customer_is_audited_and_supervisors_can_see_it(app, client):
+    with app.app_context():
+        customer_id = make_customer("Alice Wong").id
+        agent = make_user("ann")
+        agent_id, agent_token = agent.id, make_token(agent)
+        supervisor_token = make_token(make_user("sue", role="supervisor"))
+    assert client.get(f"/api/v1/customers/{customer_id}", headers=bearer(agent_token)).status_code == 200
+    assert client.get(f"/api/v1/customers/{customer_id}/timeline", headers=bearer(agent_token)).status_code == 200
+
+    assert client.get("/api/v1/audit", headers=bearer(agent_token)).status_code == 403
+    trail = client.get(f"/api/v1/audit?customer_id={customer_id}", headers=bearer(supervisor_token)).get_json()
+    assert [(e["action"], e["user"]["id"], e["detail"]) for e in trail["items"]] == [
+        ("customer_read", agent_id, "timeline"), ("customer_read", agent_id, None)]
+
+
+def test_audit_export_writes_every_event(app, runner, tmp_path):
+    with app.app_context():
+        customer_id = make_customer("Alice Wong").id
+        user = make_user("ann")
+        db.session.add_all([AuditEvent(user_id=user.id, action="customer_read", customer_id=customer_id)
+                            for _ in range(3)])
+        db.session.commit()
+    out = tmp_path / "audit.csv"
+    result = runner.invoke(args=["export-audit", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "exported 3 audit events" in result.output
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["username"], r["action"], r["customer_id"]) for r in rows] == [("ann", "customer_read", str(customer_id))] * 3
+
+
+def test_token_endpoint_is_throttled_like_the_login_form(app, client):
+    with app.app_context():
+        make_user("ann")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_USER"]):
+        assert client.post("/api/v1/auth/token", json={"username": "ann", "password": "nope"}).status_code == 401
+    refused = client.post("/api/v1/auth/token", json={"username": "ann", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_replay_spool_command_stores_spooled_events(app, runner, provider):
+    from app.services import spool
+    from tests.support.provider import voice_params
+
+    params = voice_params()
+    spool.spool_event(app.config["SPOOL_DIR"], "voice", params, {})
+    result = runner.invoke(args=["replay-spool"])
+    assert result.exit_code == 0, result.output
+    assert "replayed 1, still waiting 0" in result.output
+    with app.app_context():
+        from app.models import Call
+
+        call = db.session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
+        assert call is not None and call.lookup_failed
