@@ -83,9 +83,20 @@
 
   function isMine(call) { return !!(call.agent && me.id && call.agent.id === me.id); }
 
+  /** JSON with object keys sorted: the API sorts them, the socket keeps the server's order. */
+  function canonical(value) {
+    if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (key) {
+        return JSON.stringify(key) + ":" + canonical(value[key]);
+      }).join(",") + "}";
+    }
+    return JSON.stringify(value === undefined ? null : value);
+  }
+
   /** What the pop shows beyond the call's state: when it changes, the card body is rebuilt. */
   function popShape(pop) {
-    return JSON.stringify([pop.match, pop.from, pop.customer, pop.candidates]);
+    return canonical([pop.match, pop.from, pop.customer, pop.candidates, pop.lookup]);
   }
 
   function trimRecent() {

@@ -163,7 +163,10 @@
       var current = callOf(card);
       if (current && current.el) {
         setActive(current.el);
-        current.el.focus();
+        // The claim button is gone: keep the keyboard on this card, unless the agent already
+        // moved on (the call_update may have arrived first, and they are typing in a form).
+        var lost = !document.activeElement || document.activeElement === document.body;
+        if (lost) current.el.focus();
       }
     }, function (error) {
       message(card, error.status === 409 ? error.message : "Could not take this call: " + error.message, "error");
