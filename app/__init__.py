@@ -21,12 +21,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["SPOOL_DIR"] = app.config.get("SPOOL_DIR") or os.path.join(app.instance_path, "spool")
     configure_database(app)
     configure_logging(app)
-    configure_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    # Outermost, so Socket.IO's own middleware sees the forwarded scheme and host too.
+    configure_proxies(app)
 
     from app.services.phone_numbers import load_metadata
 

@@ -40,9 +40,10 @@ def start_server(env: dict[str, str], log_dir: Path, threads: int = 32, name: st
     port = free_port()
     log_path = log_dir / f"{name}-{port}.log"
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    # The production settings (gunicorn.conf.py), so every multi-process test exercises them.
+    full_env.update(BIND=f"127.0.0.1:{port}", THREADS=str(threads))
     process = subprocess.Popen(
-        [GUNICORN, "-w", "1", "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2",
-         "wsgi:app"],
+        [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--graceful-timeout", "2", "wsgi:app"],
         cwd=ROOT, env=full_env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
     )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path)
