@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from app.extensions import db
-from app.models import Call, Complaint, Customer, PhoneNumber, User
+from app.models import Call, Complaint, PhoneNumber, User
 from app.services import accounts, demo_data
 from app.services.phone_numbers import normalize
 from app.services.recognition import recognize
