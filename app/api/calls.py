@@ -46,7 +46,7 @@ def list_calls(args: dict):
     if accounts.has_role(user, "supervisor"):
         items, total = calls.recent_calls(args["page"], args["per_page"])
     else:
-        items, total = calls.calls_taken_by(user.id, args["page"], args["per_page"])
+        items, total = calls.recent_calls(args["page"], args["per_page"], agent_id=user.id)
     return {"items": [call_with_pop(c) for c in items], "page": args["page"], "per_page": args["per_page"],
             "total": total}
 

@@ -168,12 +168,18 @@ def active_calls(stale_hours: int) -> list[Call]:
     return list(db.session.scalars(stmt))
 
 
-def recent_calls(page: int, per_page: int) -> tuple[list[Call], int]:
-    """Every call, newest first, one page of them with what their pops show loaded up front."""
-    total = db.session.scalar(select(func.count(Call.id)))
+def recent_calls(page: int, per_page: int, agent_id: int | None = None) -> tuple[list[Call], int]:
+    """Calls newest first, one page of them, with what their pops show loaded up front.
+
+    With `agent_id`, only the calls that agent took (an agent's own history).
+    """
+    stmt = select(Call)
+    count = select(func.count(Call.id))
+    if agent_id is not None:
+        stmt, count = stmt.where(Call.agent_id == agent_id), count.where(Call.agent_id == agent_id)
+    total = db.session.scalar(count)
     stmt = (
-        select(Call)
-        .options(
+        stmt.options(
             selectinload(Call.agent),
             selectinload(Call.customer).selectinload(Customer.preferences),
             selectinload(Call.customer).selectinload(Customer.complaints),
@@ -300,21 +306,3 @@ def update_call(
     db.session.commit()
     return CallChange(call, linked)
 
-
-def calls_taken_by(agent_id: int, page: int, per_page: int) -> tuple[list[Call], int]:
-    """One agent's own call history (the calls they took), newest first, one page of them."""
-    taken = Call.agent_id == agent_id
-    total = db.session.scalar(select(func.count(Call.id)).where(taken))
-    stmt = (
-        select(Call)
-        .where(taken)
-        .options(
-            selectinload(Call.agent),
-            selectinload(Call.customer).selectinload(Customer.preferences),
-            selectinload(Call.customer).selectinload(Customer.complaints),
-        )
-        .order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(db.session.scalars(stmt)), total or 0
