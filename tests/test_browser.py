@@ -170,7 +170,7 @@ def test_shared_unknown_and_withheld_numbers_each_say_what_to_do(live_server, de
     stranger = card(desktop, unknown)
     expect(stranger.locator(".caller-number")).to_have_text("+44 20 7946 0000")
     new_customer = stranger.get_by_role("link", name="New customer")
-    expect(new_customer).to_have_attribute("href", "/customers/new?phone=%2B442079460000")
+    expect(new_customer).to_have_attribute("href", f"/customers/new?phone=%2B442079460000&call_sid={unknown}")
 
     expect(card(desktop, withheld).locator(".caller-name")).to_have_text("Number withheld")
 

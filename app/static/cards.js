@@ -278,7 +278,9 @@
       var none = el("div", "unknown");
       none.appendChild(el("p", "hint", pop.from ? "No customer has this number yet."
         : "This caller did not come from a phone number we can read."));
-      var href = urls.newCustomer + (pop.from ? "?phone=" + encodeURIComponent(pop.from) : "");
+      // Opened in a tab of its own, the full form links this call too once the customer exists.
+      var href = urls.newCustomer + "?" + (pop.from ? "phone=" + encodeURIComponent(pop.from) + "&" : "") +
+        "call_sid=" + encodeURIComponent(pop.call_sid);
       var action = link(href, "New customer", "button button-primary new-customer");
       if (live) action.setAttribute("data-action", "new-customer");
       if (pop.from) action.setAttribute("data-phone", pop.from);
