@@ -126,7 +126,7 @@
         { name: "status", label: "Status", type: "select", options: KC.options(["open", "in-progress"]), value: initial.status },
         { name: "severity", label: "Severity", type: "select", options: KC.options(KC.SEVERITIES), value: initial.severity },
         { name: "due_at", label: "Due", type: "date", value: initial.due_at },
-        { name: "description", label: "Add to the description", type: "textarea", rows: 2 }
+        { name: "description", label: "Description (blank keeps the current one)", type: "textarea", rows: 2 }
       ],
       onSubmit: function (form) {
         var data = KC.values(form, true);
