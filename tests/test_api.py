@@ -239,7 +239,9 @@ def test_search_by_name_is_case_insensitive_and_literal(client, auth, app_ctx):
     names = lambda q: [c["name"] for c in client.get("/api/v1/customers", headers=auth,  # noqa: E731
                                                       query_string={"q": q}).json["items"]]
     assert names("WONG") == ["Alice Wong"]
-    assert names("%") == ["100% Cotton Ltd"]
+    assert names("0% c") == ["100% Cotton Ltd"]
+    assert names("%") == []  # a literal %: no name starts with it (one or two letters match a name's start)
+    assert names("10") == ["100% Cotton Ltd"]
     assert names("nobody") == []
 
 
@@ -516,3 +518,15 @@ def test_bearer_requests_need_no_csrf_token(csrf_app, agent):
     token = client.post("/api/v1/auth/token", json={"username": "agent1", "password": PASSWORD}).json["token"]
     response = client.post("/api/v1/customers", json={"name": "Alice"}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201
+
+
+def test_search_box_finds_by_name_part_email_external_id_or_number(client, app_ctx):
+    alice = make_customer("Alice Wong", phones=("+14155550100",), email="Alice@Example.com", external_id="CRM-7")
+    make_customer("Bob Stone", phones=("+14155550101",), email="bob@example.com", external_id="CRM-8")
+    headers = {"Authorization": f"Bearer {make_token(make_user('searcher'))}"}
+    for q in ("wong", "ALICE W", "alice@example.com", "CRM-7", "(415) 555-0100", "+1 415 555 0100", "al"):
+        found = client.get("/api/v1/customers", query_string={"q": q}, headers=headers).get_json()
+        assert [c["id"] for c in found["items"]] == [alice.id], q
+        assert found["total"] == 1
+    none = client.get("/api/v1/customers", query_string={"q": "100%_"}, headers=headers).get_json()
+    assert none["items"] == [] and none["total"] == 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -275,11 +275,32 @@ def _matching(region: str, phone: str | None, q: str | None):
         e164 = phone_numbers.normalize_or_raise(phone, region, field="phone")
         stmt = stmt.where(Customer.id.in_(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164)))
     if q is not None and q.strip():
-        if "\x00" in q:
-            raise InvalidInput("q must not contain NUL characters", {"q": ["must not contain NUL characters"]})
-        pattern = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Customer.name.ilike(f"%{pattern}%", escape="\\"))
+        stmt = stmt.where(Customer.id.in_(_ids_matching_text(q.strip(), region)))
     return stmt
+
+
+def _ids_matching_text(q: str, region: str):
+    """Ids of customers whose name contains `q`, or whose email, external id or number is `q`.
+
+    Each branch is one indexed lookup (migration 0002 adds the name and email indexes), joined
+    with UNION so PostgreSQL never scans the table for the OR.
+    """
+    if "\x00" in q:
+        raise InvalidInput("q must not contain NUL characters", {"q": ["must not contain NUL characters"]})
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if len(q) >= 3:
+        by_name = select(Customer.id).where(Customer.name.ilike(f"%{pattern}%", escape="\\"))
+    else:  # too short for trigrams: a name that starts with it
+        by_name = select(Customer.id).where(func.lower(Customer.name).like(f"{pattern.lower()}%", escape="\\"))
+    branches = [
+        by_name,
+        select(Customer.id).where(func.lower(Customer.email) == q.lower()),
+        select(Customer.id).where(Customer.external_id == q),
+    ]
+    e164 = phone_numbers.normalize(q, region)
+    if e164 is not None:
+        branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164))
+    return union(*branches)
 
 
 def find_by_phone(raw: str, region: str) -> list[Customer]:
@@ -292,7 +313,8 @@ def find_by_phone(raw: str, region: str) -> list[Customer]:
 def search(
     *, region: str, phone: str | None = None, q: str | None = None, page: int = 1, per_page: int = 25
 ) -> CustomerPage:
-    """Customers by exact number and/or a piece of their name, by name; one page of them.
+    """Customers by exact number and/or `q` (part of a name, or an email, external id or number),
+    ordered by name; one page of them.
 
     A blank `phone` or `q` is no filter (an empty search box); an unreadable phone is refused.
     """

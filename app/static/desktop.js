@@ -12,6 +12,7 @@
   if (!root || !Cards) return;
 
   var HEARTBEAT_MS = 30000;
+  var RESYNC_MS = 30 * 1000;
   var RECENT_LIMIT = 30;
   var urls = {
     activeCalls: root.getAttribute("data-active-calls-url"),
@@ -376,6 +377,9 @@
   });
 
   setInterval(function () { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
+  // A light periodic re-read: pub/sub between server processes delivers at most once, so a pop
+  // lost on the way is caught up within this interval even if no other signal arrives.
+  setInterval(function () { if (socket.connected) resync(); }, RESYNC_MS);
 
   // Ringing and talking times tick every second without re-rendering the cards.
   setInterval(function () {
