@@ -21,6 +21,7 @@ from app import create_app
 from app.extensions import db
 from tests.support import provider as provider_support
 from tests.support import services
+from tests.support.browser import browser  # noqa: F401  (one Chromium per module, for the browser tests)
 
 TEST_DB = os.environ.get("KC_TEST_DB", "sqlite")
 

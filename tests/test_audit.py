@@ -69,3 +69,22 @@ def test_replay_spool_command_stores_spooled_events(app, runner, provider):
 
         call = db.session.scalar(select(Call).where(Call.call_sid == params["CallSid"]))
         assert call is not None and call.lookup_failed
+
+
+def test_supervisors_read_the_trail_in_the_browser_and_agents_cannot(app, client):
+    with app.app_context():
+        customer_id = make_customer("Alice Wong").id
+        agent = make_user("ann", display_name="Ann <b>Lee</b>")
+        make_user("sue", role="supervisor")
+        db.session.add(AuditEvent(user_id=agent.id, action="customer_read", customer_id=customer_id))
+        db.session.commit()
+    client.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert client.get("/audit").status_code == 403
+    client.post("/logout")
+    client.post("/login", data={"username": "sue", "password": PASSWORD})
+    page = client.get(f"/audit?customer_id={customer_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "customer read" in html and f"#{customer_id}" in html
+    assert "Ann &lt;b&gt;Lee&lt;/b&gt;" in html and "<b>Lee</b>" not in html
+    assert client.get("/audit?day=yesterday").status_code == 400

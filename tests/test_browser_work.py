@@ -16,17 +16,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Call, Customer, PhoneNumber, User
 from tests.factories import PASSWORD, make_customer, make_user
-from tests.support import services
+from tests.support.browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
@@ -34,19 +27,6 @@ def app(app):
     """The shared test app, with CSRF checks on: the pages must send X-CSRFToken on every write."""
     app.config["WTF_CSRF_ENABLED"] = True
     return app
-
-
-@pytest.fixture(scope="module")
-def browser():
-    services.require(services.chromium_available(), f"Chromium is not installed at {services.CHROMIUM}")
-    if not SOCKET_IO_CLIENT.is_file():
-        pytest.fail(f"{SOCKET_IO_CLIENT.relative_to(ROOT)} is missing: run `npm ci` in {ROOT}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

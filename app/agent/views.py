@@ -7,16 +7,15 @@ the pages need from `node_modules` (no CDN).
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from functools import wraps
 
 from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.models import Complaint, utcnow
+from app.services import audit
+from app.services import customers as customers_service
 
 from app.agent import bp
 from app.agent.headers import security_headers
@@ -75,27 +74,38 @@ def customer(customer_id: int):
     return render_template("agent/customer.html", customer_id=customer_id, may_delete=may_delete)
 
 
-def complaint_counts() -> dict[str, int]:
-    """Open and overdue complaints, for the dashboard's headline numbers (no API route gives these)."""
-    unresolved = Complaint.status != "resolved"
-    open_count = db.session.scalar(select(func.count()).select_from(Complaint).where(unresolved)) or 0
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Complaint).where(unresolved, Complaint.due_at < utcnow())
-    ) or 0
-    return {"open": open_count, "overdue": overdue}
-
-
 @bp.get("/dashboard")
 @role_required("supervisor")
 def dashboard():
-    return render_template("agent/dashboard.html", counts=complaint_counts())
+    return render_template("agent/dashboard.html", counts=customers_service.complaint_counts())
 
 
 @bp.get("/dashboard/counts")
 @role_required("supervisor")
 def dashboard_counts():
     """The dashboard refreshes its complaint numbers from here while it stays open."""
-    return complaint_counts()
+    return customers_service.complaint_counts()
+
+
+@bp.get("/audit")
+@role_required("supervisor")
+def audit_trail():
+    """Who saw which customer, and when: the newest first, filtered by customer, user or day."""
+    filters = {
+        "customer_id": request.args.get("customer_id", type=int),
+        "user_id": request.args.get("user_id", type=int),
+    }
+    day = request.args.get("day", "")
+    try:
+        since = datetime.strptime(day, "%Y-%m-%d") if day else None
+    except ValueError:
+        abort(400, description=f"day must be written YYYY-MM-DD, got {day!r}")
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 100
+    events = audit.events(**filters, since=since, until=since + timedelta(days=1) if since else None,
+                          limit=per_page + 1, offset=(page - 1) * per_page)
+    return render_template("agent/audit.html", events=[audit.to_dict(e) for e in events[:per_page]],
+                           filters=filters, day=day, page=page, has_more=len(events) > per_page)
 
 
 @bp.get("/admin/users")
@@ -130,6 +140,7 @@ def vendor(name: str):
 # Pages other audiences build; the top bar links to each one once its route exists.
 NAV_PAGES = (
     ("Desktop", "/", None), ("Customers", "/customers", None), ("Dashboard", "/dashboard", "supervisor"),
+    ("Audit", "/audit", "supervisor"),
     ("Users", "/admin/users", "admin"), ("Import", "/admin/import", "admin"),
 )
 

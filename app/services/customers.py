@@ -498,3 +498,13 @@ __all__ = [
     "get_by_external_id", "get_complaint", "get_customer", "get_preference", "normalize_phones", "open_complaint",
     "search", "update_complaint", "update_customer", "update_preference",
 ]
+
+
+def complaint_counts() -> dict[str, int]:
+    """Open (not resolved) and overdue complaints, for the supervisors' headline numbers."""
+    unresolved = Complaint.status != "resolved"
+    open_count = db.session.scalar(select(func.count()).select_from(Complaint).where(unresolved)) or 0
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Complaint).where(unresolved, Complaint.due_at < utcnow())
+    ) or 0
+    return {"open": open_count, "overdue": overdue}

@@ -19,6 +19,7 @@ def customer_card(customer: Customer) -> dict:
             {
                 "id": c.id,
                 "subject": c.subject,
+                "description": c.description,
                 "status": c.status,
                 "severity": c.severity,
                 "opened_at": isoformat(c.opened_at),
