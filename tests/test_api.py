@@ -307,7 +307,10 @@ def test_delete_keeps_the_customers_calls_unlinked(client, auth, supervisor_auth
     db.session.expire_all()
     assert db.session.get(Customer, customer_id) is None
     assert db.session.query(Call).filter_by(call_sid=call_sid).one().customer_id is None
-    assert client.get(f"/api/v1/calls/{call_sid}", headers=auth).json["customer_id"] is None
+    kept = client.get(f"/api/v1/calls/{call_sid}", headers=auth).json
+    assert kept["customer_id"] is None
+    # The history keeps the call, not the person: no number, no notes.
+    assert (kept["from"], kept["from_raw"], kept["notes"], kept["status"]) == (None, None, None, "ringing")
 
 
 # --- preferences and complaints ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -263,8 +263,16 @@ def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str
 
 
 def delete_customer(customer_id: int) -> None:
-    """Remove a customer with their numbers, preferences and complaints; their calls stay, unlinked."""
+    """Remove a customer with their numbers, preferences and complaints.
+
+    Their calls stay in the history (when, how long, who took them, the disposition), unlinked and
+    without the personal data: the caller's number and the agent's free-text notes are erased.
+    """
     customer = get_customer(customer_id)
+    db.session.execute(
+        update(Call).where(Call.customer_id == customer.id)
+        .values(customer_id=None, from_raw=None, from_e164=None, notes=None)
+    )
     db.session.delete(customer)
     db.session.commit()
 
