@@ -1,6 +1,6 @@
 """flask commands for the customer CSV (SPEC §9): `import-customers` and `export-customers`.
 
-Thin shells around `app.services.customer_csv`: they read options, show a progress bar, and print
+Thin shells around `app.services.customer_csv` and `customer_import`: they read options, show a progress bar, and print
 the report. `import-customers` ends with `created N, updated N, refused N` as its last line; it
 exits 0 even when rows were refused, and non-zero only when the file cannot be read at all (or the
 database stopped the import halfway, which it says).
@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.services import customer_csv
+from app.services import customer_csv, customer_import
 
 
 def register(app: Flask) -> None:
@@ -55,14 +55,14 @@ def import_customers(file: Path, dry_run: bool) -> None:
         raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from None
     bar = _Bar("dry run" if dry_run else "importing")
     try:
-        report = customer_csv.import_customers(
+        report = customer_import.import_customers(
             data, region=current_app.config["DEFAULT_REGION"], dry_run=dry_run, progress=bar, source=file.name,
         )
         stopped = None
     except customer_csv.CsvUnreadable as exc:
         bar.close()
         raise click.ClickException(f"{file}: {exc.message}") from None
-    except customer_csv.ImportStopped as exc:
+    except customer_import.ImportStopped as exc:
         report, stopped = exc.report, exc
     bar.close()
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from app import cli_customers
 from app.extensions import db
 from app.models import AuditEvent, Customer, ImportJob, PhoneNumber, Preference
-from app.services import customer_csv, customers
+from app.services import customer_csv, customer_import, customers
 from tests.factories import make_customer, make_token, make_user
 
 
@@ -219,7 +219,7 @@ def test_external_id_updates_the_customer_and_merges_preferences_by_key(app_ctx,
 
 
 def test_an_external_id_twice_in_one_file_updates_what_the_first_row_created(app_ctx, tmp_path, monkeypatch):
-    monkeypatch.setattr(customer_csv, "BATCH_SIZE", 2)  # the repeats land in the same and in later batches
+    monkeypatch.setattr(customer_import, "BATCH_SIZE", 2)  # the repeats land in the same and in later batches
     data = "\n".join([
         "name,phone,external_id,preferences",
         "First,+14155550100,X-1,a=1",
@@ -228,7 +228,7 @@ def test_an_external_id_twice_in_one_file_updates_what_the_first_row_created(app
         "Third,+14155550103,X-1,a=3",
     ]).encode()
 
-    report = customer_csv.import_customers(data, region="US")
+    report = customer_import.import_customers(data, region="US")
 
     assert (report.created, report.updated, report.refused) == (2, 2, 0)
     x = db.session.scalars(select(Customer).where(Customer.external_id == "X-1")).one()
@@ -237,7 +237,7 @@ def test_an_external_id_twice_in_one_file_updates_what_the_first_row_created(app
 
 
 def test_dry_run_reports_what_would_happen_and_writes_nothing(app_ctx, cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(customer_csv, "BATCH_SIZE", 3)
+    monkeypatch.setattr(customer_import, "BATCH_SIZE", 3)
     make_customer("Alice Wong", external_id="C-001", preferences={"milk": "whole"})
     before, audits = snapshot(), count(AuditEvent)
     path = write(tmp_path / "customers.csv", MESSY)
@@ -252,11 +252,11 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(app_ctx, cli, tmp_
 
 
 def test_progress_is_reported_after_every_batch(app_ctx, monkeypatch):
-    monkeypatch.setattr(customer_csv, "BATCH_SIZE", 2)
+    monkeypatch.setattr(customer_import, "BATCH_SIZE", 2)
     data = "\n".join(["name,phone"] + [f"P{i},+1415555010{i}" for i in range(5)]).encode()
     seen = []
 
-    customer_csv.import_customers(data, region="US", progress=lambda done, total: seen.append((done, total)))
+    customer_import.import_customers(data, region="US", progress=lambda done, total: seen.append((done, total)))
 
     assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
 
@@ -274,7 +274,7 @@ def unique_numbers(app_ctx):
 
 def test_a_database_failure_in_batch_7_leaves_no_customer_of_that_batch(app_ctx, cli, tmp_path, monkeypatch,
                                                                      unique_numbers):
-    monkeypatch.setattr(customer_csv, "BATCH_SIZE", 10)
+    monkeypatch.setattr(customer_import, "BATCH_SIZE", 10)
     lines = ["name,phone,phone2,preferences"]
     for i in range(1, 81):
         lines.append(f"Customer {i},+1415555{i:04d},+1415666{i:04d},row={i}")

@@ -2,7 +2,7 @@
 
 Upload a file and get a job back at once (202); the import runs on a thread of this process and
 writes its progress to the job's row after every batch, so any server process answers the polls.
-The work itself is `app.services.customer_csv`, the same code as `flask import-customers`.
+The work itself is `app.services.customer_import`, the same code as `flask import-customers`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from app.api.schemas import Timestamp
 from app.errors import error_response
 from app.extensions import db
 from app.models import ImportJob
-from app.services import customer_csv
+from app.services import customer_import
 from app.services.errors import NotFound
 
 # The default upload limit; IMPORT_MAX_BYTES in the config overrides it (for this blueprint only).
@@ -102,7 +102,7 @@ def start_import(files: dict, options: dict):
     """Start importing a customer CSV; poll the job it returns. An unreadable file is a 422 now."""
     upload = files["file"]
     filename = PurePosixPath((upload.filename or "upload.csv").replace("\\", "/")).name or "upload.csv"
-    job = customer_csv.start_import_job(
+    job = customer_import.start_import_job(
         current_app._get_current_object(), upload.read(), filename, dry_run=options["dry_run"],
         created_by_id=api_user().id,
     )
