@@ -15,7 +15,7 @@ from functools import wraps
 from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from app.services import audit
-from app.services import customers as customers_service
+from app.services import complaints
 
 from app.agent import bp
 from app.agent.headers import security_headers
@@ -77,14 +77,14 @@ def customer(customer_id: int):
 @bp.get("/dashboard")
 @role_required("supervisor")
 def dashboard():
-    return render_template("agent/dashboard.html", counts=customers_service.complaint_counts())
+    return render_template("agent/dashboard.html", counts=complaints.complaint_counts())
 
 
 @bp.get("/dashboard/counts")
 @role_required("supervisor")
 def dashboard_counts():
     """The dashboard refreshes its complaint numbers from here while it stays open."""
-    return customers_service.complaint_counts()
+    return complaints.complaint_counts()
 
 
 @bp.get("/audit")

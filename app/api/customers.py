@@ -25,7 +25,7 @@ from app.api.schemas import (
     TimelineQuerySchema,
     TimelineSchema,
 )
-from app.services import audit, customers, timeline
+from app.services import audit, complaints, customers, preferences, timeline
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",
@@ -119,7 +119,7 @@ def customer_timeline(args: dict, customer_id: int):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def add_preference(data: dict, customer_id: int):
     """Record what the customer prefers, as told to the agent making this request."""
-    preference = customers.add_preference(customer_id, data["key"], data["value"], recorded_by_id=api_user().id)
+    preference = preferences.add_preference(customer_id, data["key"], data["value"], recorded_by_id=api_user().id)
     _changed(customer_id, f"preference {preference.id} added")
     return preference
 
@@ -132,7 +132,7 @@ class PreferenceDetail(MethodView):
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def patch(self, changes: dict, preference_id: int):
         """Correct a preference; only the fields sent change."""
-        preference = customers.update_preference(preference_id, changes)
+        preference = preferences.update_preference(preference_id, changes)
         _changed(preference.customer_id, f"preference {preference.id} changed")
         return preference
 
@@ -140,7 +140,7 @@ class PreferenceDetail(MethodView):
     @bp.alt_response(404, response="NOT_FOUND")
     def delete(self, preference_id: int):
         """Forget a preference."""
-        customer_id = customers.delete_preference(preference_id)
+        customer_id = preferences.delete_preference(preference_id)
         _changed(customer_id, f"preference {preference_id} removed")
 
 
@@ -155,7 +155,7 @@ def open_complaint(data: dict, customer_id: int):
     until it is resolved. Without `due_at` it is due after its severity's COMPLAINT_SLA_HOURS."""
     subject = data.pop("subject")
     user = api_user()
-    complaint = customers.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
+    complaint = complaints.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
                                          sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], **data)
     _changed(customer_id, f"complaint {complaint.id} opened")
     return complaint
@@ -170,6 +170,6 @@ def open_complaint(data: dict, customer_id: int):
 def update_complaint(changes: dict, complaint_id: int):
     """Edit or move a complaint along; resolving stamps `resolved_at`, reopening clears it.
     Only supervisors and admins assign it to someone other than themselves."""
-    complaint = customers.update_complaint(complaint_id, changes, acting_user=api_user())
+    complaint = complaints.update_complaint(complaint_id, changes, acting_user=api_user())
     _changed(complaint.customer_id, f"complaint {complaint.id}: " + ", ".join(sorted(changes)))
     return complaint

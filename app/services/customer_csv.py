@@ -34,8 +34,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import TIERS, AuditEvent, Customer, PhoneNumber, Preference
-from app.services.customers import MAX_LENGTHS, normalize_phones
+from app.services.customers import normalize_phones
 from app.services.errors import DomainError, InvalidInput
+from app.services.validation import MAX_LENGTHS
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,149 @@
+"""Complaints: opened with a due date from the service level, worked, reassigned, resolved."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
+from app.services import accounts, validation
+from app.services.customers import get_customer
+from app.services.errors import Forbidden, InvalidInput, NotFound
+from app.services.validation import MAX_ID, FieldErrors
+
+COMPLAINT_FIELDS = frozenset(
+    {"status", "resolution", "subject", "description", "severity", "due_at", "assigned_to_id"}
+)
+
+
+def _sla_due_at(opened_at: datetime, severity: str, sla_hours: Mapping[str, int] | None) -> datetime | None:
+    hours = (sla_hours or {}).get(severity)
+    return opened_at + timedelta(hours=hours) if hours else None
+
+
+def _assignee(errors: FieldErrors, value: Any) -> User | None:
+    """The active user a complaint is assigned to; None (unassigned) is allowed."""
+    if value is None:
+        return None
+    user = None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        user = db.session.get(User, value)
+    if user is None or not user.active:
+        errors.add("assigned_to_id", f"{value!r} is not an active user")
+        return None
+    return user
+
+
+def _check_may_assign(acting_user: User | None, assignee_id: int | None, current_id: int | None) -> None:
+    """Agents take complaints for themselves (or give back their own); only supervisors reassign."""
+    if acting_user is None or accounts.has_role(acting_user, "supervisor") or assignee_id == current_id:
+        return
+    if assignee_id == acting_user.id or (assignee_id is None and current_id == acting_user.id):
+        return
+    raise Forbidden("only a supervisor can assign a complaint to someone else")
+
+
+def open_complaint(
+    customer_id: int,
+    subject: str,
+    *,
+    description: str | None = None,
+    severity: str | None = None,
+    due_at: datetime | None = None,
+    opened_by_id: int | None = None,
+    call_sid: str | None = None,
+    assigned_to_id: int | None = None,
+    sla_hours: Mapping[str, int] | None = None,
+    acting_user: User | None = None,
+) -> Complaint:
+    """Open a complaint, raised on `call_sid` when given; without `due_at` it is due after the
+    severity's service level (`sla_hours`, e.g. the COMPLAINT_SLA_HOURS setting).
+
+    `acting_user`, when given, is held to the assignment rule: an agent assigns only themselves.
+    """
+    customer = get_customer(customer_id)
+    errors = FieldErrors()
+    subject = validation.text(errors, "subject", subject, required=True)
+    description = validation.text(errors, "description", description, required=False)
+    severity = validation.choice(errors, "severity", severity, SEVERITIES) if severity is not None else "medium"
+    due_at = validation.naive_utc(errors, "due_at", due_at)
+    assignee = _assignee(errors, assigned_to_id)
+    call = None
+    if call_sid is not None:
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if isinstance(call_sid, str) else None
+        if call is None:
+            errors.add("call_sid", f"call {call_sid!r} does not exist")
+    errors.raise_if_any()
+    _check_may_assign(acting_user, assignee.id if assignee else None, None)
+    opened_at = utcnow()
+    complaint = Complaint(
+        customer=customer, subject=subject, description=description, severity=severity,
+        due_at=due_at if due_at is not None else _sla_due_at(opened_at, severity, sla_hours),
+        status="open", opened_at=opened_at, opened_by_id=opened_by_id,
+        assigned_to_id=assignee.id if assignee else None, call_id=call.id if call else None,
+    )
+    db.session.add(complaint)
+    db.session.commit()
+    return complaint
+
+
+def get_complaint(complaint_id: int) -> Complaint:
+    complaint = None
+    if isinstance(complaint_id, int) and 0 < complaint_id <= MAX_ID:
+        complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(f"complaint {complaint_id} does not exist")
+    return complaint
+
+
+def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user: User | None = None) -> Complaint:
+    """Move a complaint along (open → in-progress → resolved, or back) and edit it.
+
+    Resolving stamps resolved_at, reopening clears it. `acting_user`, when given, is held to the
+    assignment rule: only a supervisor or an admin assigns a complaint to someone else.
+    """
+    unknown = set(changes) - COMPLAINT_FIELDS
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    complaint = get_complaint(complaint_id)
+    errors = FieldErrors()
+    status = validation.choice(errors, "status", changes["status"], COMPLAINT_STATUSES) if "status" in changes else None
+    severity = validation.choice(errors, "severity", changes["severity"], SEVERITIES) if "severity" in changes else None
+    subject = validation.text(errors, "subject", changes["subject"], required=True) if "subject" in changes else None
+    description = validation.text(errors, "description", changes.get("description"), required=False)
+    resolution = validation.text(errors, "resolution", changes.get("resolution"), required=False)
+    due_at = validation.naive_utc(errors, "due_at", changes.get("due_at"))
+    assignee = _assignee(errors, changes.get("assigned_to_id"))
+    errors.raise_if_any()
+    if "assigned_to_id" in changes:
+        _check_may_assign(acting_user, assignee.id if assignee else None, complaint.assigned_to_id)
+
+    if status is not None and status != complaint.status:
+        complaint.status = status
+        complaint.resolved_at = utcnow() if status == "resolved" else None
+    if severity is not None:
+        complaint.severity = severity
+    if subject is not None:
+        complaint.subject = subject
+    if "description" in changes:
+        complaint.description = description
+    if "resolution" in changes:
+        complaint.resolution = resolution
+    if "due_at" in changes:
+        complaint.due_at = due_at
+    if "assigned_to_id" in changes:
+        complaint.assigned_to_id = assignee.id if assignee else None
+    db.session.commit()
+    return complaint
+
+
+def complaint_counts() -> dict[str, int]:
+    """Open (not resolved) and overdue complaints, for the supervisors' headline numbers."""
+    unresolved = Complaint.status != "resolved"
+    open_count = db.session.scalar(select(func.count()).select_from(Complaint).where(unresolved)) or 0
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Complaint).where(unresolved, Complaint.due_at < utcnow())
+    ) or 0
+    return {"open": open_count, "overdue": overdue}

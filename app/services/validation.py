@@ -1,0 +1,85 @@
+"""Checking values from any way in (API, CSV import, pages): every problem named, field by field.
+
+Services collect problems in a `FieldErrors` and raise them together, so a person fixing a form or
+a CSV row hears about all of them at once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from app.services.errors import InvalidInput
+
+# The widths of the columns these values land in; PostgreSQL refuses anything longer.
+MAX_LENGTHS = {
+    "name": 200, "email": 254, "external_id": 100, "key": 100, "value": 500, "subject": 200,
+}
+# Database integer ids are 32-bit; a bigger one cannot exist and must not reach the query.
+MAX_ID = 2**31 - 1
+
+
+class FieldErrors:
+    """Collects every problem with one input, so the caller hears about all of them at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            summary = "; ".join(f"{field}: {messages[0]}" for field, messages in self.fields.items())
+            raise InvalidInput(summary, dict(self.fields))
+
+
+def text(errors: FieldErrors, field: str, value: Any, *, required: bool, column: str | None = None) -> str | None:
+    """A trimmed string that fits its column; blank becomes None (CSV cells are often empty)."""
+    if value is None:
+        if required:
+            errors.add(field, "required")
+        return None
+    if not isinstance(value, str):
+        errors.add(field, "must be text")
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            errors.add(field, "required")
+        return None
+    if "\x00" in value:
+        errors.add(field, "must not contain NUL characters")
+        return None
+    limit = MAX_LENGTHS.get(column or field)
+    if limit and len(value) > limit:
+        errors.add(field, f"at most {limit} characters")
+        return None
+    return value
+
+
+def choice(errors: FieldErrors, field: str, value: Any, choices: tuple[str, ...]) -> str | None:
+    if value not in choices:
+        errors.add(field, f"{value!r} is not one of {', '.join(choices)}")
+        return None
+    return value
+
+
+def email(errors: FieldErrors, value: Any) -> str | None:
+    address = text(errors, "email", value, required=False)
+    if address is not None and (address.count("@") != 1 or " " in address or address.startswith("@")
+                                or address.endswith("@")):
+        errors.add("email", f"{address!r} is not an email address")
+        return None
+    return address
+
+
+def naive_utc(errors: FieldErrors, field: str, value: Any) -> datetime | None:
+    """The database holds naive UTC; an aware time is converted, a naive one is taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        errors.add(field, "must be a date and time")
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
