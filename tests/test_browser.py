@@ -85,6 +85,8 @@ def test_known_caller_pops_with_name_preferences_and_overdue_complaint(live_serv
     expect(pop.locator(".complaint:not(.complaint-overdue)")).to_contain_text("Invoice question")
     expect(pop).not_to_contain_text("Old billing issue")
     expect(pop.locator("[data-role=status]")).to_have_text("Ringing")
+    # The desktop talks over a websocket (long-polling is only the fallback).
+    assert desktop.evaluate("window.knownCaller.socket.io.engine.transport.name") == "websocket"
 
 
 def test_customer_text_is_shown_literally_never_run(live_server, desktop):

@@ -346,7 +346,8 @@
     return;
   }
 
-  var socket = window.io({ withCredentials: true });
+  // Websocket first; long-polling only when a websocket cannot be opened (a proxy that drops upgrades).
+  var socket = window.io({ withCredentials: true, transports: ["websocket", "polling"], tryAllTransports: true });
 
   socket.on("connect", function () {
     setConnection("connected", "Connected");
