@@ -70,7 +70,7 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
     )
     db.session.add(call)
     try:
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         # The same CallSid arrived twice at once (two processes): the other insert won.
         db.session.rollback()
@@ -79,6 +79,22 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
             raise
         return InboundCall(existing, customers_for(existing), created=False)
     return InboundCall(call, recognition.customers, created=True)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this transaction loaded and wrote.
+
+    The pop (or call update) is built from the call and its customers right after the commit; with
+    them expired, building it reloaded each one, a round trip apiece before any agent saw the call.
+    They are exactly what was committed, so keeping them is safe.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _advance(call: Call, status: str, sequence: int | None, duration: int | None) -> bool:
@@ -127,7 +143,7 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
         db.session.rollback()
         return None
     changed = _advance(call, status, seq, dur)
-    db.session.commit()
+    _commit_keeping_loaded()
     return call if changed else None
 
 

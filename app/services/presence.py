@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import AgentPresence, User, utcnow
@@ -36,6 +36,24 @@ def online_agents(ttl_seconds: int) -> list[User]:
         .order_by(User.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def online_agent_targets(ttl_seconds: int) -> tuple[tuple[int, str, str], ...]:
+    """`(id, reach_kind, reach_target)` of each online agent, as `online_agents` orders them.
+
+    The voice webhook needs only these three values to ring the agents; reading them as plain
+    rows, not User objects, keeps that query cheap with hundreds of agents online.
+    """
+    since = utcnow() - timedelta(seconds=ttl_seconds)
+    stmt = (
+        select(User.id, User.reach_kind, func.coalesce(func.nullif(User.reach_address, ""), User.username))
+        .where(
+            User.active.is_(True),
+            User.id.in_(select(AgentPresence.user_id).where(AgentPresence.last_seen_at >= since)),
+        )
+        .order_by(User.id)
+    )
+    return tuple(tuple(row) for row in db.session.execute(stmt))
 
 
 def sockets_of(user_id: int) -> list[str]:

@@ -6,6 +6,8 @@ routed (to the fallback) and the failure is logged with the CallSid.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,22 +50,27 @@ def _fallback_twiml() -> str:
 def _routing_twiml() -> str:
     """Ring every online agent at once, or go straight to the fallback when nobody is online."""
     config = current_app.config
-    agents = presence.online_agents(config["PRESENCE_TTL_SECONDS"])
+    agents = presence.online_agent_targets(config["PRESENCE_TTL_SECONDS"])
     if not agents:
         return _fallback_twiml()
-    targets = [
-        twiml.DialTarget(
-            kind=agent.reach_kind,
-            address=agent.reach_target,
-            status_callback=external_url("webhooks.status", agent=agent.id),
-        )
-        for agent in agents
-    ]
-    return twiml.ring_agents(
-        targets,
-        timeout=config["DIAL_TIMEOUT_SECONDS"],
-        action_url=external_url("webhooks.dial_result"),
+    return _ring_agents_twiml(
+        agents, external_url("webhooks.status"), external_url("webhooks.dial_result"), config["DIAL_TIMEOUT_SECONDS"]
     )
+
+
+@lru_cache(maxsize=64)
+def _ring_agents_twiml(agents: tuple[tuple[int, str, str], ...], status_url: str, action_url: str,
+                       timeout: int) -> str:
+    """The <Dial> for these agents, built once per set of agents online (and per URL they are
+    reached through): with hundreds online, building it took longer than the rest of the webhook.
+
+    `status_url?agent=<id>` is what url_for builds for the status view with that argument.
+    """
+    targets = [
+        twiml.DialTarget(kind=kind, address=address, status_callback=f"{status_url}?{urlencode({'agent': agent_id})}")
+        for agent_id, kind, address in agents
+    ]
+    return twiml.ring_agents(targets, timeout=timeout, action_url=action_url)
 
 
 def _spool(kind: str) -> bool:
