@@ -82,8 +82,14 @@ test: install-dev
 	done; \
 	[ "$$sqlite" = 0 ] && [ "$$postgresql" = 0 ]
 
+# PostgreSQL + Redis: 1,000,000 customers, 200 agents on 2 processes, the floor, 10/50/200 calls/s (~15 min).
+# Writes bench-results/bench-<timestamp>.json and .png; BENCH_ARGS="--publish" also updates docs/.
 bench: install-dev
-	$(BIN)/python scripts/bench_pop.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+# The same in about a minute: 10,000 customers, 50 agents, 10 and 50 calls/s for 5 s each.
+bench-quick: install-dev
+	$(BIN)/python scripts/bench.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
