@@ -899,7 +899,8 @@ def print_report(results: dict) -> None:
 
 # --- the whole run ------------------------------------------------------------------------------
 
-def next_rate(done: dict, planned: list[float], max_rate: float, keep_going: bool) -> float | None:
+def next_rate(done: dict, planned: list[float], max_rate: float, keep_going: bool,
+              narrow: bool = True) -> float | None:
     """The planned rates in order until one does not hold (saturation); then, between the last
     rate that held and the first that did not, halve the gap until it is within 25% (or 10 calls/s).
     With every planned rate held, keep doubling up to `max_rate`.
@@ -908,6 +909,8 @@ def next_rate(done: dict, planned: list[float], max_rate: float, keep_going: boo
     for rate in planned:
         if rate not in done and (keep_going or not failed or rate < failed[0]):
             return rate
+    if not narrow:
+        return None
     held = sorted(rate for rate, r in done.items() if r["holds"])
     if not failed:
         top = max(done) if done else None
@@ -980,7 +983,8 @@ def run(args) -> dict:
         measure("(warm-up)", "floor", [floor], agents, floor_agents, None, numbers, 10, 3)
         measure("(warm-up)", "app", app_servers, agents, app_agents, big, numbers, 10, 3)
         done: dict[float, dict] = {}
-        while (rate := next_rate(done, args.rates, args.max_rate if args.escalate else 0, args.keep_going)) is not None:
+        while (rate := next_rate(done, args.rates, args.max_rate if args.escalate else 0, args.keep_going,
+                                        narrow=not args.quick)) is not None:
             results["floor"].append(measure("floor", "floor", [floor], agents, floor_agents, None, numbers,
                                             rate, args.seconds))
             profile = (Path(args.profile), args.profile_format) if args.profile and rate == args.rate else None
@@ -1051,7 +1055,9 @@ def parse_args(argv=None):
     parser.add_argument("--keep-logs", action="store_true", help="keep the server logs")
     args = parser.parse_args(argv)
     if args.quick:
+        # Just the listed rates, no narrowing down: a smoke test, not a measurement.
         args.customers, args.agents, args.rates, args.seconds, args.escalate = 10_000, 50, "10,50", 5, False
+        args.keep_going = True
         args.lookups = min(args.lookups, 500)
     args.rates = [float(r) for r in str(args.rates).split(",") if r.strip()]
     args.rates = [int(r) if r.is_integer() else r for r in args.rates]
