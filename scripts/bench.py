@@ -234,7 +234,7 @@ def _app(url: str):
 
     return create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=SECRET_KEY,
                       TWILIO_AUTH_TOKEN=AUTH_TOKEN, SOCKETIO_MESSAGE_QUEUE=None,
-                      SPOOL_DIR=tempfile.mkdtemp(prefix="kc-bench-spool-"))
+                      SPOOL_DIR=os.path.join(tempfile.gettempdir(), "kc-bench-spool"))  # stays empty
 
 
 def create_agents(url: str, agents: int) -> list[str]:
