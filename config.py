@@ -95,6 +95,8 @@ class Config:
 
     # Routing: how long agents' phones ring, and where a call goes when nobody answers.
     DIAL_TIMEOUT_SECONDS = _int("DIAL_TIMEOUT_SECONDS", 20)
+    # How many agents ring at once for one call (Twilio allows at most 10 in one <Dial>).
+    DIAL_MAX_AGENTS = _int("DIAL_MAX_AGENTS", 10)
     FALLBACK_NUMBER = os.environ.get("FALLBACK_NUMBER") or None
     VOICEMAIL_GREETING = os.environ.get(
         "VOICEMAIL_GREETING",

@@ -271,3 +271,17 @@ def test_database_unavailable_still_routes_the_call(unreachable, caplog, tmp_pat
     assert provider.status(call_sid, "completed", sequence=1).status_code == 200
     spooled = [json.loads(p.read_text()) for p in spool.pending(tmp_path / "spool")]
     assert [(e["kind"], e["params"]["CallSid"]) for e in spooled] == [("voice", call_sid), ("status", call_sid)]
+
+
+def test_a_large_floor_rings_ten_free_agents(app, provider):
+    with app.app_context():
+        agents = [make_user(f"agent{i:02d}") for i in range(12)]
+        db.session.add_all([AgentPresence(sid=f"s{a.id}", user_id=a.id) for a in agents])
+        busy = agents[0]
+        db.session.add(Call(call_sid=new_call_sid(), match_kind="none", status="in-progress", agent_id=busy.id))
+        db.session.commit()
+        busy_name = busy.username
+    _, response = provider.call()
+    nouns = [n.text for n in twiml_of(response).find("Dial")]
+    assert len(nouns) == 10
+    assert busy_name not in nouns

@@ -172,6 +172,15 @@ def record_voicemail(call_sid: str, recording_url: str | None) -> None:
         db.session.commit()
 
 
+def busy_agent_ids(stale_hours: int) -> set[int]:
+    """Agents holding a call that has not ended (claimed, or answered on their phone)."""
+    since = utcnow() - timedelta(hours=stale_hours)
+    stmt = select(Call.agent_id).where(
+        Call.agent_id.is_not(None), Call.status.not_in(TERMINAL_STATUSES), Call.started_at >= since
+    )
+    return set(db.session.scalars(stmt))
+
+
 def active_calls(stale_hours: int) -> list[Call]:
     """Calls that have not ended, oldest first; very old ones without a final status are stale."""
     since = utcnow() - timedelta(hours=stale_hours)

@@ -16,7 +16,7 @@ from app import twiml
 from app.extensions import db
 from app.realtime import push
 from app.models import utcnow
-from app.services import calls, presence, provider_events, spool
+from app.services import calls, presence, provider_events, routing, spool
 from app.services.errors import InvalidInput
 from app.services.screen_pop import build_unavailable_pop
 from app.webhooks import bp
@@ -47,12 +47,15 @@ def _fallback_twiml() -> str:
     )
 
 
-def _routing_twiml() -> str:
-    """Ring every online agent at once, or go straight to the fallback when nobody is online."""
+def _routing_twiml(call_sid: str) -> str:
+    """Ring up to DIAL_MAX_AGENTS online agents at once (free ones first), or go straight to the
+    fallback when nobody is online."""
     config = current_app.config
-    agents = presence.online_agent_targets(config["PRESENCE_TTL_SECONDS"])
-    if not agents:
+    online = presence.online_agent_targets(config["PRESENCE_TTL_SECONDS"])
+    if not online:
         return _fallback_twiml()
+    busy = calls.busy_agent_ids(config["STALE_CALL_HOURS"])
+    agents = routing.choose_agents(online, busy, config["DIAL_MAX_AGENTS"], call_sid)
     return _ring_agents_twiml(
         agents, external_url("webhooks.status"), external_url("webhooks.dial_result"), config["DIAL_TIMEOUT_SECONDS"]
     )
@@ -94,8 +97,8 @@ def voice():
     """
     call_sid = request.form.get("CallSid")
     try:
-        provider_events.record_inbound(request.form)
-        return _twiml(_routing_twiml())
+        inbound = provider_events.record_inbound(request.form)
+        return _twiml(_routing_twiml(inbound.call.call_sid))
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
     except SQLAlchemyError:
