@@ -23,7 +23,7 @@ ifneq ($(BASE_URL),http://127.0.0.1:5000)
 SIMULATE += --base-url $(BASE_URL)
 endif
 
-.PHONY: run test install install-dev node-deps db demo bench clean
+.PHONY: run test install install-dev node-deps db demo bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
