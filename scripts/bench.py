@@ -55,6 +55,7 @@ import requests
 
 from app.services.simulator import sign, status_params, voice_params
 from tests.support import services
+from tests.support.servers import ServerProcess
 
 BIN = Path(sys.executable).parent
 AUTH_TOKEN = "bench-" + uuid.uuid4().hex
@@ -310,11 +311,10 @@ def time_lookups(databases: dict[str, Seeded], count: int) -> dict:
 # --- server processes ---------------------------------------------------------------------------
 
 @dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    base_url: str
-    log_path: Path
+class Server(ServerProcess):
+    """A test-suite server process (stop, log) that also knows its name and its worker's pid."""
+
+    name: str = ""
 
     def worker_pid(self) -> int | None:
         try:
@@ -322,15 +322,6 @@ class Server:
             return int(children[0]) if children else None
         except OSError:
             return None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 def start_gunicorn(name: str, app_spec: str, env: dict, threads: int, workdir: Path,
@@ -343,7 +334,7 @@ def start_gunicorn(name: str, app_spec: str, env: dict, threads: int, workdir: P
          "--graceful-timeout", "2", *extra, app_spec],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         stdout=log_path.open("w"), stderr=subprocess.STDOUT)
-    server = Server(name, process, f"http://127.0.0.1:{port}", log_path)
+    server = Server(process, f"http://127.0.0.1:{port}", log_path, name=name)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from tests.factories import PASSWORD, make_customer, make_user
+from tests.factories import make_customer, make_user
 from tests.support import provider as provider_support
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import TIMEOUT_MS, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,6 @@ def page(browser):
     page.on("dialog", on_dialog)
     yield page
     context.close()
-
-
-def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture

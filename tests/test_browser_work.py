@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Call, Customer, PhoneNumber, User
-from tests.factories import PASSWORD, make_customer, make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.factories import make_customer, make_user
+from tests.support.browser import TIMEOUT_MS, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,13 +53,6 @@ def open_page(browser):
     yield factory
     for context in contexts:
         context.close()
-
-
-def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def open_desktop(live_server, open_page, username: str):
