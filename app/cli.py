@@ -19,8 +19,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, User
 from app.services import accounts, demo_data
+from app.services import users as users_service
 from app.services.errors import DomainError
-from app.services.phone_numbers import normalize
 from app.services.simulator import (
     ACCOUNT_SID,
     DEFAULT_TO,
@@ -65,14 +65,12 @@ def register(app: Flask) -> None:
 def create_user(username: str, password: str, role: str, display_name: str | None, reach_kind: str,
                 reach_address: str | None) -> None:
     """Create a user who can log in to the desktop and the API."""
-    if reach_kind == "phone":
-        e164 = normalize(reach_address, current_app.config["DEFAULT_REGION"])
-        if e164 is None:
-            raise click.BadParameter(f"{reach_address!r} is not a valid phone number",
-                                     param_hint="--reach-address")
-        reach_address = e164
-    elif reach_kind == "sip" and not (reach_address or "").startswith("sip:"):
-        raise click.BadParameter("a SIP address such as sip:alice@pbx.example.com is required",
+    # The same rule the admin page and API apply: phone numbers stored in E.164, SIP needs sip:.
+    problems: dict[str, list[str]] = {}
+    reach_address = users_service.reach_address_for(reach_kind, reach_address,
+                                                    current_app.config["DEFAULT_REGION"], problems)
+    if problems:
+        raise click.BadParameter("; ".join(m for messages in problems.values() for m in messages),
                                  param_hint="--reach-address")
     try:
         user = accounts.create_user(username, password, role=role, display_name=display_name,

@@ -7,7 +7,6 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from app.api import guard
 from app.api.schemas import TokenRequestSchema, TokenSchema
-from app.auth.views import login_throttle
 from app.services import accounts, sessions
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")
@@ -26,7 +25,7 @@ def issue_token(credentials: dict):
     Failed attempts count against the same per-user and per-address limits as the login form.
     """
     username = credentials["username"]
-    wait = sessions.retry_after(username, request.remote_addr, login_throttle())
+    wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config))
     if wait is not None:
         raise TooManyRequests(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
     user = accounts.authenticate(username, credentials["password"])

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from datetime import timedelta
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -28,7 +26,7 @@ def login():
         return redirect(url_for("agent.desktop"))
     if request.method == "POST":
         username = request.form.get("username", "")
-        wait = sessions.retry_after(username, request.remote_addr, login_throttle())
+        wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config))
         if wait is not None:
             flash(f"Too many failed logins. Try again in {max(1, round(wait / 60))} minute(s).", "error")
             return render_template("auth/login.html", username=username), 429, {"Retry-After": str(wait)}
@@ -44,13 +42,6 @@ def login():
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", username="")
-
-
-def login_throttle() -> sessions.Throttle:
-    config = current_app.config
-    return sessions.Throttle(per_user=config["LOGIN_MAX_FAILURES_PER_USER"],
-                             per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
-                             window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]))
 
 
 @bp.post("/logout")
