@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from socketio import PubSubManager
-
 from app.extensions import socketio
 
 SCREEN_POP = "screen_pop"
@@ -25,31 +23,11 @@ def user_room(user_id: int) -> str:
 
 def _emit(event: str, payload: dict, to: str) -> bool:
     try:
-        manager = socketio.server.manager
-        if isinstance(manager, PubSubManager):
-            _publish_then_deliver(manager, event, payload, to)
-        else:
-            socketio.emit(event, payload, to=to)
+        socketio.emit(event, payload, to=to)
     except Exception:  # the queue can be down; the call record is safe in the database
         log.warning("could not publish %s", event, extra={"call_sid": payload.get("call_sid")}, exc_info=True)
         return False
     return True
-
-
-def _publish_then_deliver(manager: PubSubManager, event: str, payload: dict, to: str) -> None:
-    """Hand the event to the other processes first, then deliver it to this process's sockets.
-
-    The queue manager's own emit does it the other way round: it writes to every local socket
-    (hundreds of agents: a thread to wake for each) before publishing, so every other process
-    started its own delivery only once this one had finished. Published first, all processes
-    deliver at once. The message is the one `PubSubManager.emit` publishes (python-socketio 5.x;
-    our ResilientRedisManager already builds on that class); this process ignores its own.
-    """
-    manager._publish({
-        "method": "emit", "event": event, "data": [payload], "binary": False, "namespace": "/",
-        "room": to, "skip_sid": None, "callback": None, "host_id": manager.host_id,
-    })
-    socketio.emit(event, payload, to=to, ignore_queue=True)
 
 
 def screen_pop(payload: dict, to: str | None = None) -> bool:

@@ -11,6 +11,7 @@ import logging
 import time
 
 import socketio
+from socketio.packet import Packet
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,25 @@ class ResilientRedisManager(socketio.RedisManager):
                 self.on_loss(reason)
             except Exception:
                 log.warning("could not tell local desktops to re-sync", exc_info=True)
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        """Publish to the other processes first, then deliver to this process's own sockets.
+
+        The upstream manager does it the other way round: it writes to every local socket (with
+        hundreds of agents, a writer thread to wake for each) before publishing, so every other
+        process starts its delivery only once this one has finished. Events with callbacks or
+        binary data, and local-only emits, keep the upstream path.
+        """
+        if kwargs.get("ignore_queue") or callback is not None or Packet.data_is_binary([data]):
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, to=to, **kwargs)
+        message = {
+            "method": "emit", "event": event, "data": list(data) if isinstance(data, tuple) else [data],
+            "binary": False, "namespace": namespace or "/", "room": to or room, "skip_sid": skip_sid,
+            "callback": None, "host_id": self.host_id,
+        }
+        self._publish(message)  # the listener of this process skips its own host_id
+        self._handle_emit(message)
 
     def _publish(self, data):
         for attempt in (1, 2):
