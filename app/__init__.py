@@ -38,7 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def resume_spool_replay(app: Flask) -> None:
     """Provider events spooled before a restart are replayed in the background."""
-    from app.services import provider_events, spool
+    from app.services.calls import provider_events, spool
 
     if spool.pending(app.config["SPOOL_DIR"]):
         provider_events.ensure_replay_running(app)
@@ -118,7 +118,7 @@ def register_extensions(app: Flask) -> None:
         # The signed cookie names a server-side login session; it must still be open and active.
         from flask import session
 
-        from app.services import sessions
+        from app.services.people import sessions
 
         try:
             return sessions.resolve(session.get("login_secret"), int(user_id), app.config["SESSION_IDLE_MINUTES"])

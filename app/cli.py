@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, User
-from app.services import accounts, demo_data
-from app.services import users as users_service
+from app.services.people import accounts
+from app.devtools import demo_data
+from app.services.people import users as users_service
 from app.services.errors import DomainError
-from app.services.simulator import (
+from app.devtools.simulator import (
     ACCOUNT_SID,
     DEFAULT_TO,
     Exchange,
@@ -206,7 +207,7 @@ def _signature_hint(base_url: str) -> str:
 @with_appcontext
 def export_audit(path: str, since, until) -> None:
     """Write the audit trail (who saw which customer, when) to a CSV file, oldest first."""
-    from app.services import audit
+    from app.services.people import audit
 
     with open(path, "w", newline="", encoding="utf-8") as out:
         count = audit.export_csv(out, since=since, until=until)
@@ -217,7 +218,7 @@ def export_audit(path: str, since, until) -> None:
 @with_appcontext
 def replay_spool() -> None:
     """Store the provider events spooled while the database was unavailable (the server also retries)."""
-    from app.services import provider_events
+    from app.services.calls import provider_events
 
     try:
         replayed, left = provider_events.replay_spool()

@@ -1,6 +1,6 @@
 """flask commands for the customer CSV (SPEC §9): `import-customers` and `export-customers`.
 
-Thin shells around `app.services.customer_csv` and `customer_import`: they read options, show a progress bar, and print
+Thin shells around `app.services.customers.csv_format` and `importing`: they read options, show a progress bar, and print
 the report. `import-customers` ends with `created N, updated N, refused N` as its last line; it
 exits 0 even when rows were refused, and non-zero only when the file cannot be read at all (or the
 database stopped the import halfway, which it says).
@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.services import customer_csv, customer_import
+from app.services.customers import csv_format as customer_csv, importing as customer_import
 
 
 def register(app: Flask) -> None:

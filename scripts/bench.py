@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp
 import requests
 
-from app.services.simulator import sign, status_params, voice_params
+from app.devtools.simulator import sign, status_params, voice_params
 from tests.support import services
 from tests.support.servers import ServerProcess
 
@@ -248,7 +248,7 @@ def create_agents(url: str, agents: int) -> list[str]:
 
     from app.extensions import db
     from app.models import User
-    from app.services import accounts
+    from app.services.people import accounts
 
     app = _app(url)
     with app.app_context():
@@ -276,7 +276,7 @@ def time_lookups(databases: dict[str, Seeded], count: int) -> dict:
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.services.recognition import recognize
+    from app.services.calls.recognition import recognize
 
     rng = random.Random(7)
     apps = {name: _app(seeded.url) for name, seeded in databases.items()}

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Customer, PhoneNumber, Preference, User  # noqa: E402
-from app.services import accounts  # noqa: E402
+from app.services.people import accounts  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.provider import sign, voice_params  # noqa: E402
 from tests.support.servers import start_server  # noqa: E402

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import Complaint, Customer, PhoneNumber, Preference, User, utcnow
-from app.services import accounts
+from app.services.people import accounts
 
 PASSWORD = "correct horse battery"
 

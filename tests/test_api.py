@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from app import create_app
 from app.extensions import db
 from app.models import Call, Complaint, Customer, Preference, User
-from app.services import sessions
+from app.services.people import sessions
 from tests.factories import PASSWORD, make_customer, make_token, make_user
 
 
@@ -217,7 +217,7 @@ def test_search_by_shared_number_finds_everyone_holding_it(client, auth, app_ctx
 
 def test_find_by_phone_serves_callers_without_http(app_ctx):
     """The CSV import and the pages use the service directly, with the same reading of numbers."""
-    from app.services import customers
+    from app.services.customers import records as customers
     from app.services.errors import InvalidInput
 
     alice = make_customer("Alice Wong", phones=("+14155550100",))

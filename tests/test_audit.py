@@ -56,7 +56,7 @@ def test_token_endpoint_is_throttled_like_the_login_form(app, client):
 
 
 def test_replay_spool_command_stores_spooled_events(app, runner, provider):
-    from app.services import spool
+    from app.services.calls import spool
     from tests.support.provider import voice_params
 
     params = voice_params()

@@ -10,10 +10,11 @@ from twilio.request_validator import RequestValidator
 from app import create_app
 from app.extensions import db
 from app.models import Call, Complaint, PhoneNumber, User
-from app.services import accounts, demo_data
+from app.services.people import accounts
+from app.devtools import demo_data
 from app.services.phone_numbers import normalize
-from app.services.recognition import recognize
-from app.services.simulator import parse_statuses, sign, voice_params
+from app.services.calls.recognition import recognize
+from app.devtools.simulator import parse_statuses, sign, voice_params
 from tests.factories import make_customer, make_user
 from tests.support.services import free_port
 

@@ -61,7 +61,7 @@ def test_empty_and_goodbye():
 
 
 def test_choose_agents_rings_at_most_ten_and_spreads_calls():
-    from app.services.routing import choose_agents
+    from app.services.calls.routing import choose_agents
 
     online = [(i, "client", f"agent{i}") for i in range(1, 31)]
     first = choose_agents(online, set(), 25, "CA" + "1" * 32)
@@ -73,7 +73,7 @@ def test_choose_agents_rings_at_most_ten_and_spreads_calls():
 
 
 def test_choose_agents_skips_busy_agents_unless_everyone_is_busy():
-    from app.services.routing import choose_agents
+    from app.services.calls.routing import choose_agents
 
     online = [(1, "client", "a"), (2, "client", "b"), (3, "client", "c")]
     assert [a[0] for a in choose_agents(online, {2}, 10, "CA1")] == [1, 3]

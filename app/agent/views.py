@@ -14,8 +14,8 @@ from functools import wraps
 
 from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
-from app.services import audit
-from app.services import complaints
+from app.services.people import audit
+from app.services.customers import complaints
 
 from app.agent import bp
 from app.agent.headers import security_headers

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api import guard
-from app.services import audit
+from app.services.people import audit
 
 bp = Blueprint("api_audit", __name__, url_prefix="/api/v1", description="The audit trail.")
 guard.protect(bp)

@@ -14,9 +14,10 @@ from app.api.guard import api_user
 from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema, CallUpdateSchema, DispositionsSchema
 from app.models import Call
 from app.realtime import push
-from app.services import accounts, calls
+from app.services.people import accounts
+from app.services.calls import lifecycle as calls
 from app.services.errors import NotFound
-from app.services.screen_pop import build_call_update, build_screen_pop
+from app.services.calls.screen_pop import build_call_update, build_screen_pop
 
 bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
 guard.protect(bp)

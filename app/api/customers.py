@@ -1,4 +1,4 @@
-"""`/api/v1/customers`, `/preferences` and `/complaints`: thin views over `app.services.customers`.
+"""`/api/v1/customers`, `/preferences` and `/complaints`: thin views over the `app.services.customers` services.
 
 Every role works with customers; deleting one is for supervisors and admins.
 """
@@ -25,7 +25,8 @@ from app.api.schemas import (
     TimelineQuerySchema,
     TimelineSchema,
 )
-from app.services import audit, complaints, customers, preferences, timeline
+from app.services.people import audit
+from app.services.customers import complaints, records as customers, preferences, timeline
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",

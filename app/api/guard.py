@@ -15,7 +15,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.errors import error_response
 from app.models import User
-from app.services import accounts
+from app.services.people import accounts
 from app.services.errors import Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

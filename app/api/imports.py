@@ -2,7 +2,7 @@
 
 Upload a file and get a job back at once (202); the import runs on a thread of this process and
 writes its progress to the job's row after every batch, so any server process answers the polls.
-The work itself is `app.services.customer_import`, the same code as `flask import-customers`.
+The work itself is `app.services.customers.importing`, the same code as `flask import-customers`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from app.api.schemas import Timestamp
 from app.errors import error_response
 from app.extensions import db
 from app.models import ImportJob
-from app.services import customer_import
+from app.services.customers import importing as customer_import
 from app.services.errors import NotFound
 
 # The default upload limit; IMPORT_MAX_BYTES in the config overrides it (for this blueprint only).

@@ -7,7 +7,7 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from app.api import guard
 from app.api.schemas import TokenRequestSchema, TokenSchema
-from app.services import accounts, sessions
+from app.services.people import accounts, sessions
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")
 guard.public(bp)

@@ -14,7 +14,7 @@ from app.api.guard import api_user
 from app.api.schemas import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
 from app.models import User
 from app.realtime import push
-from app.services import presence, users
+from app.services.people import presence, users
 
 bp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="Who is calling the API, and users.")
 guard.protect(bp)

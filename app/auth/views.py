@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.agent.headers import security_headers
 from app.auth import bp
 from app.realtime import push
-from app.services import accounts, presence, sessions
+from app.services.people import accounts, presence, sessions
 
 bp.after_request(security_headers)
 

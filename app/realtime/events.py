@@ -11,8 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, socketio
 from app.realtime import push
-from app.services import accounts, audit, calls, presence
-from app.services.screen_pop import build_screen_pop
+from app.services.people import accounts, audit, presence
+from app.services.calls import lifecycle as calls
+from app.services.calls.screen_pop import build_screen_pop
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ from app import twiml
 from app.extensions import db
 from app.realtime import push
 from app.models import utcnow
-from app.services import calls, presence, provider_events, routing, spool
+from app.services.calls import lifecycle as calls, provider_events, routing, spool
+from app.services.people import presence
 from app.services.errors import InvalidInput
-from app.services.screen_pop import build_unavailable_pop
+from app.services.calls.screen_pop import build_unavailable_pop
 from app.webhooks import bp
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
 from app.services import phone_numbers
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.recognition import customers_with_number, recognize
+from app.services.calls.recognition import customers_with_number, recognize
 
 log = logging.getLogger(__name__)
 

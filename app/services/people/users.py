@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, ApiToken, LoginSession, User
-from app.services import accounts, audit, phone_numbers, presence
+from app.services.people import accounts, audit, presence
+from app.services import phone_numbers
 from app.services.errors import Conflict, InvalidInput, NotFound
 
 USER_FIELDS = frozenset({"display_name", "role", "active", "password", "reach_kind", "reach_address"})

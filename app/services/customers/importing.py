@@ -1,4 +1,4 @@
-"""Customer import: check every row of the CSV (`customer_csv`), upsert in batches, run browser jobs.
+"""Customer import: check every row of the CSV (`csv_format`), upsert in batches, run browser jobs.
 
 Upsert rules: a row with an `external_id` that exists updates that customer (name, email, tier and
 phones replaced; preferences merged by key: the file's values for a key replace that key's values,
@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Customer, ImportJob, PhoneNumber, Preference, utcnow
-from app.services.customer_csv import (
+from app.services.customers.csv_format import (
     CsvUnreadable,
     CustomerRow,
     ImportReport,

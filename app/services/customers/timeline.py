@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Call, Complaint, Preference, User, isoformat
-from app.services.customers import get_customer
+from app.services.customers.records import get_customer
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from app.extensions import db
 from app.models import Preference
 from app.services import validation
-from app.services.customers import get_customer
+from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput, NotFound
 from app.services.validation import MAX_ID, FieldErrors
 

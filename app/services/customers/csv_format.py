@@ -15,7 +15,7 @@ The format, as read:
 - `preferences` is `key=value` pairs separated by `;`; a `\\` escapes `;`, `=` or itself, which is
   how an export writes values that contain them.
 
-Importing (upserts, batches, browser jobs) is in `app/services/customer_import.py`.
+Importing (upserts, batches, browser jobs) is in `app/services/customers/importing.py`.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import TIERS, AuditEvent, Customer, PhoneNumber, Preference
-from app.services.customers import normalize_phones
+from app.services.customers.records import normalize_phones
 from app.services.errors import DomainError, InvalidInput
 from app.services.validation import MAX_LENGTHS
 
@@ -201,7 +201,7 @@ def _text(value: str, column: str, limit_key: str | None = None) -> str | None:
 
 
 def _email(value: str) -> str | None:
-    # The rule of app.services.customers' own email check, so API and import agree.
+    # The rule of app.services.customers.records' own email check, so API and import agree.
     email = _text(value, "email")
     if email is not None and (email.count("@") != 1 or " " in email or email.startswith("@") or email.endswith("@")):
         raise InvalidInput(f"{email!r} is not an email address")

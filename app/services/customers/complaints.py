@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
-from app.services import accounts, validation
-from app.services.customers import get_customer
+from app.services.people import accounts
+from app.services import validation
+from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.validation import MAX_ID, FieldErrors
 

@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import Call
 from app.realtime import push
-from app.services import audit, calls, spool
+from app.services.people import audit
+from app.services.calls import lifecycle as calls, spool
 from app.services.errors import InvalidInput
-from app.services.screen_pop import build_call_update, build_screen_pop
+from app.services.calls.screen_pop import build_call_update, build_screen_pop
 
 log = logging.getLogger(__name__)
 

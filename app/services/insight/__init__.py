@@ -1,0 +1,2 @@
+"""What supervisors read: the dashboard's counts, and later the service figures and scorecards
+(SPEC §12), computed in SQL."""
