@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, User
-from app.services.people import accounts
 from app.devtools import demo_data
 from app.services.people import users as users_service
 from app.services.errors import DomainError
@@ -66,17 +65,17 @@ def register(app: Flask) -> None:
 def create_user(username: str, password: str, role: str, display_name: str | None, reach_kind: str,
                 reach_address: str | None) -> None:
     """Create a user who can log in to the desktop and the API."""
-    # The same rule the admin page and API apply: phone numbers stored in E.164, SIP needs sip:.
-    problems: dict[str, list[str]] = {}
-    reach_address = users_service.reach_address_for(reach_kind, reach_address,
-                                                    current_app.config["DEFAULT_REGION"], problems)
-    if problems:
-        raise click.BadParameter("; ".join(m for messages in problems.values() for m in messages),
-                                 param_hint="--reach-address")
+    # The one way users are made, as the admin page and API make them: every field checked
+    # (phone numbers stored in E.164, SIP needs sip:), the creation audited.
     try:
-        user = accounts.create_user(username, password, role=role, display_name=display_name,
-                                    reach_kind=reach_kind, reach_address=reach_address)
+        user = users_service.create_user(username, password, region=current_app.config["DEFAULT_REGION"],
+                                         role=role, display_name=display_name, reach_kind=reach_kind,
+                                         reach_address=reach_address)
     except DomainError as exc:
+        reach = {field: messages for field, messages in (exc.fields or {}).items() if field.startswith("reach_")}
+        if reach:  # a wrong option value is a usage error, as click reports its own
+            raise click.BadParameter("; ".join(m for messages in reach.values() for m in messages),
+                                     param_hint="--reach-address") from None
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {user.role} {user.username!r} ({user.display_name}), reached by {user.reach_kind} "
                f"{user.reach_target}.")
@@ -140,7 +139,8 @@ def ensure_demo_agent() -> None:
         password = _demo_password(filename)
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            accounts.create_user(username, password, role=role, display_name=display_name)
+            users_service.create_user(username, password, region=current_app.config["DEFAULT_REGION"], role=role,
+                                      display_name=display_name)
             state = "created"
         elif user.check_password(password):
             state = "exists"

@@ -248,11 +248,12 @@ def create_agents(url: str, agents: int) -> list[str]:
 
     from app.extensions import db
     from app.models import User
-    from app.services.people import accounts
+    from app.services.people import users as users_service
 
     app = _app(url)
     with app.app_context():
-        first = accounts.create_user("bench-agent-0", uuid.uuid4().hex, role="agent", display_name="Bench Agent 0")
+        first = users_service.create_user("bench-agent-0", uuid.uuid4().hex, region="US", role="agent",
+                                          display_name="Bench Agent 0")
         if agents > 1:
             db.session.execute(insert(User), [
                 {"username": f"bench-agent-{i}", "display_name": f"Bench Agent {i}", "role": "agent",

@@ -61,7 +61,7 @@ def api_routes(app):
             continue
         path = urls.build(rule.endpoint, {name: 999 for name in rule.arguments})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield method, rule.rule.replace("<int(max=2147483647):", "<").replace("<string(maxlength=64):", "<"), path
+            yield method, rule.rule.replace("<id:", "<").replace("<string(maxlength=64):", "<"), path
 
 
 def test_every_route_refuses_the_roles_below_its_own(app, client, people):

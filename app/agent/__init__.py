@@ -1,17 +1,9 @@
-"""Pages for people at work: the agent desktop and the front-end packages it loads.
+"""Pages for people at work: the agent desktop, customers, and the front-end packages they load.
 
-Every view needs a logged-in user; the guard sits on the blueprint.
+Every view needs a logged-in user; the guard sits on the blueprint (`app.pages`).
 """
-from flask import Blueprint
-from flask_login import login_required
+from app.pages import page_blueprint
 
-bp = Blueprint("agent", __name__)
-
-
-@bp.before_request
-@login_required
-def require_login():
-    return None
-
+bp = page_blueprint("agent", __name__)
 
 from app.agent import views  # noqa: E402,F401

@@ -36,7 +36,10 @@ def register_api(app: Flask) -> Api:
     from app.api import audit, calls, customers, imports, tokens, users
     from app.extensions import csrf
 
+    from app.converters import IdConverter, id_parameter_schema
+
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}, {"sessionCookie": []}]})
+    api.register_converter(IdConverter, id_parameter_schema)
     for name, scheme in _security_schemes(app).items():
         api.spec.components.security_scheme(name, scheme)
     for bp in (tokens.bp, customers.bp, calls.bp, users.bp, imports.bp, audit.bp):

@@ -14,7 +14,7 @@ from app.api.guard import api_user
 from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema, CallUpdateSchema, DispositionsSchema
 from app.models import Call
 from app.realtime import push
-from app.services.people import accounts
+from app.services.people import roles
 from app.services.calls import lifecycle as calls
 from app.services.errors import NotFound
 from app.services.calls.screen_pop import build_call_update, build_screen_pop
@@ -44,7 +44,7 @@ def list_calls(args: dict):
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
                 "total": len(items)}
     user = api_user()
-    if accounts.has_role(user, "supervisor"):
+    if roles.has_role(user, "supervisor"):
         items, total = calls.recent_calls(args["page"], args["per_page"])
     else:
         items, total = calls.recent_calls(args["page"], args["per_page"], agent_id=user.id)

@@ -35,7 +35,7 @@ bp = Blueprint(
 guard.protect(bp)
 
 # Ids past 32 bits cannot exist; the URL converter answers 404 before the database is asked.
-CUSTOMER_URL = "/customers/<int(max=2147483647):customer_id>"
+CUSTOMER_URL = "/customers/<id:customer_id>"
 
 
 def _region() -> str:
@@ -125,7 +125,7 @@ def add_preference(data: dict, customer_id: int):
     return preference
 
 
-@bp.route("/preferences/<int(max=2147483647):preference_id>")
+@bp.route("/preferences/<id:preference_id>")
 class PreferenceDetail(MethodView):
     @bp.arguments(PreferenceUpdateSchema)
     @bp.response(200, PreferenceSchema)
@@ -162,7 +162,7 @@ def open_complaint(data: dict, customer_id: int):
     return complaint
 
 
-@bp.patch("/complaints/<int(max=2147483647):complaint_id>")
+@bp.patch("/complaints/<id:complaint_id>")
 @bp.arguments(ComplaintUpdateSchema)
 @bp.response(200, ComplaintDetailSchema)
 @bp.alt_response(403, response="FORBIDDEN")

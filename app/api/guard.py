@@ -15,7 +15,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.errors import error_response
 from app.models import User
-from app.services.people import accounts
+from app.services.people import accounts, roles
 from app.services.errors import Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -83,14 +83,13 @@ def require_role(role: str):
     the role is checked before the body is read: a user without it learns nothing from a 422. The
     user is already known, because `protect` runs before any view of the blueprint.
     """
-    if role not in accounts.ROLE_RANK:
-        raise ValueError(f"unknown role {role!r}")
+    roles.check_role_name(role)
 
     def decorator(view):
         @wraps(view)
         def checked(*args, **kwargs):
             user = api_user()
-            if not accounts.has_role(user, role):
+            if not roles.has_role(user, role):
                 raise Forbidden(f"this needs the {role} role; you are {user.role}")
             return view(*args, **kwargs)
 
@@ -102,7 +101,7 @@ def require_role(role: str):
 def require_known_role():
     """Every user of the API has one of the roles; a row with anything else gets nowhere."""
     user = g.get("api_user")
-    if user is not None and user.role not in accounts.ROLE_RANK:
+    if user is not None and user.role not in roles.ROLE_RANK:
         return error_response(403, f"unknown role {user.role!r}", code="forbidden")
     return None
 

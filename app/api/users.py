@@ -19,7 +19,7 @@ from app.services.people import presence, users
 bp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="Who is calling the API, and users.")
 guard.protect(bp)
 
-USER_URL = "/users/<int(max=2147483647):user_id>"
+USER_URL = "/users/<id:user_id>"
 
 
 def user_json(user: User, online_ids: set[int]) -> dict:

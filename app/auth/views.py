@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.agent.headers import security_headers
+from app.security_headers import security_headers
 from app.auth import bp
 from app.realtime import push
 from app.services.people import accounts, presence, sessions

@@ -13,9 +13,16 @@ from app.services.errors import InvalidInput
 # The widths of the columns these values land in; PostgreSQL refuses anything longer.
 MAX_LENGTHS = {
     "name": 200, "email": 254, "external_id": 100, "key": 100, "value": 500, "subject": 200,
+    "username": 80, "display_name": 200, "reach_address": 255,
 }
-# Database integer ids are 32-bit; a bigger one cannot exist and must not reach the query.
+# Database integer ids are 32-bit; a bigger one cannot exist and must not reach the query. URLs
+# (app/converters.py), API schemas (app/schemas/common.py) and services all take it from here.
 MAX_ID = 2**31 - 1
+
+
+def is_id(value: Any) -> bool:
+    """A whole number that can be a row's id (not a bool, in the database's range)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 class FieldErrors:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
-from app.services import phone_numbers
+from app.services import phone_numbers, validation
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.calls.recognition import customers_with_number, recognize
 
@@ -298,7 +298,7 @@ def update_call(
         if isinstance(customer_id, bool) or not isinstance(customer_id, int):
             errors["customer_id"] = ["must be a customer id"]
         else:
-            customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+            customer = db.session.get(Customer, customer_id) if validation.is_id(customer_id) else None
             if customer is None:
                 errors["customer_id"] = [f"customer {customer_id} does not exist"]
     notes = changes.get("notes")

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
-from app.services.people import accounts
+from app.services.people import roles
 from app.services import validation
 from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.validation import MAX_ID, FieldErrors
+from app.services import validation
+from app.services.validation import FieldErrors
 
 COMPLAINT_FIELDS = frozenset(
     {"status", "resolution", "subject", "description", "severity", "due_at", "assigned_to_id"}
@@ -29,7 +30,7 @@ def _assignee(errors: FieldErrors, value: Any) -> User | None:
     if value is None:
         return None
     user = None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+    if validation.is_id(value):
         user = db.session.get(User, value)
     if user is None or not user.active:
         errors.add("assigned_to_id", f"{value!r} is not an active user")
@@ -39,7 +40,7 @@ def _assignee(errors: FieldErrors, value: Any) -> User | None:
 
 def _check_may_assign(acting_user: User | None, assignee_id: int | None, current_id: int | None) -> None:
     """Agents take complaints for themselves (or give back their own); only supervisors reassign."""
-    if acting_user is None or accounts.has_role(acting_user, "supervisor") or assignee_id == current_id:
+    if acting_user is None or roles.has_role(acting_user, "supervisor") or assignee_id == current_id:
         return
     if assignee_id == acting_user.id or (assignee_id is None and current_id == acting_user.id):
         return
@@ -92,7 +93,7 @@ def open_complaint(
 
 def get_complaint(complaint_id: int) -> Complaint:
     complaint = None
-    if isinstance(complaint_id, int) and 0 < complaint_id <= MAX_ID:
+    if validation.is_id(complaint_id):
         complaint = db.session.get(Complaint, complaint_id)
     if complaint is None:
         raise NotFound(f"complaint {complaint_id} does not exist")
@@ -138,13 +139,3 @@ def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user:
         complaint.assigned_to_id = assignee.id if assignee else None
     db.session.commit()
     return complaint
-
-
-def complaint_counts() -> dict[str, int]:
-    """Open (not resolved) and overdue complaints, for the supervisors' headline numbers."""
-    unresolved = Complaint.status != "resolved"
-    open_count = db.session.scalar(select(func.count()).select_from(Complaint).where(unresolved)) or 0
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Complaint).where(unresolved, Complaint.due_at < utcnow())
-    ) or 0
-    return {"open": open_count, "overdue": overdue}

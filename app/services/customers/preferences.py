@@ -8,7 +8,8 @@ from app.models import Preference
 from app.services import validation
 from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput, NotFound
-from app.services.validation import MAX_ID, FieldErrors
+from app.services import validation
+from app.services.validation import FieldErrors
 
 PREFERENCE_FIELDS = frozenset({"key", "value"})
 
@@ -27,7 +28,7 @@ def add_preference(customer_id: int, key: str, value: str, recorded_by_id: int |
 
 def get_preference(preference_id: int) -> Preference:
     preference = None
-    if isinstance(preference_id, int) and 0 < preference_id <= MAX_ID:
+    if validation.is_id(preference_id):
         preference = db.session.get(Preference, preference_id)
     if preference is None:
         raise NotFound(f"preference {preference_id} does not exist")

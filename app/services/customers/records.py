@@ -23,7 +23,8 @@ from app.models import (
 )
 from app.services import phone_numbers, validation
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.validation import MAX_ID, FieldErrors
+from app.services import validation
+from app.services.validation import FieldErrors
 
 CUSTOMER_FIELDS = frozenset({"name", "phones", "email", "tier", "external_id"})
 
@@ -108,7 +109,7 @@ def _loaded(stmt):
 
 def get_customer(customer_id: int) -> Customer:
     customer = None
-    if isinstance(customer_id, int) and 0 < customer_id <= MAX_ID:
+    if validation.is_id(customer_id):
         customer = db.session.scalar(_loaded(select(Customer).where(Customer.id == customer_id)))
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist")

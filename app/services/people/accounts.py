@@ -10,8 +10,6 @@ from app.extensions import db
 from app.models import REACH_KINDS, ROLES, ApiToken, User, utcnow
 from app.services.errors import Conflict, InvalidInput
 
-# Each role can do everything the roles before it can: agent < supervisor < admin.
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
 def create_user(
@@ -72,10 +70,3 @@ def user_for_token(plain: str | None) -> User | None:
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user
-
-
-def has_role(user: User, role: str) -> bool:
-    """True when `user` is at `role` or above; an unknown role on either side is never enough."""
-    if user.role not in ROLE_RANK or role not in ROLE_RANK:
-        return False
-    return ROLE_RANK[user.role] >= ROLE_RANK[role]

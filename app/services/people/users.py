@@ -13,14 +13,14 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, ApiToken, LoginSession, User
-from app.services.people import accounts, audit, presence
-from app.services import phone_numbers
+from app.services import phone_numbers, validation
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.people import audit, presence, roles
+from app.services.validation import FieldErrors
 
 USER_FIELDS = frozenset({"display_name", "role", "active", "password", "reach_kind", "reach_address"})
-MAX_LENGTHS = {"username": 80, "display_name": 200, "reach_address": 255, "password": 1024}
 MIN_PASSWORD_LENGTH = 8
-MAX_ID = 2**31 - 1
+MAX_PASSWORD_LENGTH = 1024
 
 
 @dataclass
@@ -29,53 +29,31 @@ class UserChange:
     deactivated: bool  # the user was active and is not any more: disconnect their sockets
 
 
-def _invalid(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise InvalidInput("; ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors)
-
-
-def _text(errors: dict, field: str, value: Any, *, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.setdefault(field, []).append("required")
-        return None
+def _password(errors: FieldErrors, value: Any) -> str | None:
     if not isinstance(value, str) or "\x00" in value:
-        errors.setdefault(field, []).append("must be text")
+        errors.add("password", "must be text")
         return None
-    value = value.strip()
-    if len(value) > MAX_LENGTHS[field]:
-        errors.setdefault(field, []).append(f"at most {MAX_LENGTHS[field]} characters")
+    if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_PASSWORD_LENGTH:
+        errors.add("password", f"between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters")
         return None
     return value
 
 
-def _password(errors: dict, value: Any) -> str | None:
-    if not isinstance(value, str) or "\x00" in value:
-        errors.setdefault("password", []).append("must be text")
-        return None
-    if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_LENGTHS["password"]:
-        errors.setdefault("password", []).append(
-            f"between {MIN_PASSWORD_LENGTH} and {MAX_LENGTHS['password']} characters")
-        return None
-    return value
-
-
-def reach_address_for(kind: Any, address: Any, region: str, errors: dict) -> str | None:
+def reach_address_for(kind: Any, address: Any, region: str, errors: FieldErrors) -> str | None:
     """Where the provider dials a user: a phone number (stored E.164), a `sip:` URI, or a Twilio
     Client identity (none means the username)."""
-    if kind not in REACH_KINDS:
-        errors.setdefault("reach_kind", []).append(f"{kind!r} is not one of {', '.join(REACH_KINDS)}")
+    if validation.choice(errors, "reach_kind", kind, REACH_KINDS) is None:
         return None
-    address = _text(errors, "reach_address", address, required=kind != "client")
+    address = validation.text(errors, "reach_address", address, required=kind != "client")
     if address is None:
         return None
     if kind == "phone":
         e164 = phone_numbers.normalize(address, region)
         if e164 is None:
-            errors.setdefault("reach_address", []).append(f"{address!r} is not a valid phone number (region {region})")
+            errors.add("reach_address", f"{address!r} is not a valid phone number (region {region})")
         return e164
     if kind == "sip" and (not address.lower().startswith("sip:") or len(address) <= 4 or " " in address):
-        errors.setdefault("reach_address", []).append(f"{address!r} is not a SIP address (sip:agent@example.com)")
+        errors.add("reach_address", f"{address!r} is not a SIP address (sip:agent@example.com)")
         return None
     return address
 
@@ -85,7 +63,7 @@ def list_users() -> list[User]:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id <= MAX_ID else None
+    user = db.session.get(User, user_id) if validation.is_id(user_id) else None
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     return user
@@ -107,18 +85,25 @@ def create_user(
     reach_kind: str = "client",
     reach_address: str | None = None,
 ) -> User:
-    """A new user, as an admin creates them; a taken username is a Conflict."""
-    errors: dict[str, list[str]] = {}
-    username = _text(errors, "username", username, required=True)
+    """A new user, however they are created (admin page, API, `flask users create`, demo logins):
+    every field checked, a taken username a Conflict, the creation on the audit trail."""
+    errors = FieldErrors()
+    username = validation.text(errors, "username", username, required=True)
     _password(errors, password)
-    if role not in ROLES:
-        errors.setdefault("role", []).append(f"{role!r} is not one of {', '.join(ROLES)}")
-    display_name = _text(errors, "display_name", display_name, required=False)
+    validation.choice(errors, "role", role, ROLES)
+    display_name = validation.text(errors, "display_name", display_name, required=False)
     reach_address = reach_address_for(reach_kind, reach_address, region, errors)
-    _invalid(errors)
-    user = accounts.create_user(username, password, role=role, display_name=display_name, reach_kind=reach_kind,
-                                reach_address=reach_address)
-    audit.record(created_by_id, "user_changed", detail=f"user {user.id} ({user.username}) created as {role}")
+    errors.raise_if_any()
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", {"username": ["taken"]})
+    user = User(username=username, display_name=display_name or username, role=role, reach_kind=reach_kind,
+                reach_address=reach_address)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(created_by_id, "user_changed", detail=f"user {user.id} ({user.username}) created as {role}",
+                 commit=False)
+    db.session.commit()
     return user
 
 
@@ -132,17 +117,15 @@ def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
     user = get_user(user_id)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     values: dict[str, Any] = {}
     if "display_name" in changes:
-        values["display_name"] = _text(errors, "display_name", changes["display_name"], required=True)
+        values["display_name"] = validation.text(errors, "display_name", changes["display_name"], required=True)
     if "role" in changes:
-        if changes["role"] not in ROLES:
-            errors.setdefault("role", []).append(f"{changes['role']!r} is not one of {', '.join(ROLES)}")
-        values["role"] = changes["role"]
+        values["role"] = validation.choice(errors, "role", changes["role"], ROLES)
     if "active" in changes:
         if not isinstance(changes["active"], bool):
-            errors.setdefault("active", []).append("must be true or false")
+            errors.add("active", "must be true or false")
         values["active"] = changes["active"]
     password = _password(errors, changes["password"]) if "password" in changes else None
     if "reach_kind" in changes or "reach_address" in changes:
@@ -152,12 +135,12 @@ def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int
             user.reach_address if kind == user.reach_kind else None)
         values["reach_kind"] = kind
         values["reach_address"] = reach_address_for(kind, address, region, errors)
-    _invalid(errors)
+    errors.raise_if_any()
     if user.id == acting_user_id:
         if values.get("active") is False:
             raise Conflict("you cannot deactivate your own account; ask another admin",
                            {"active": ["cannot deactivate yourself"]})
-        if "role" in values and accounts.ROLE_RANK[values["role"]] < accounts.ROLE_RANK[user.role]:
+        if "role" in values and roles.is_demotion(user.role, values["role"]):
             raise Conflict(f"you cannot demote yourself from {user.role}; ask another admin",
                            {"role": ["cannot demote yourself"]})
 
