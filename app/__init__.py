@@ -161,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     from app.agent import bp as agent_bp
     from app.api import register_api
     from app.auth import bp as auth_bp
+    from app.client_constants import register as register_client_constants
     from app.extensions import csrf
     from app.webhooks import bp as webhooks_bp
 
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     register_api(app)
+    register_client_constants(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
