@@ -1,176 +1,177 @@
-/* KnownCaller desktop: what the card records about the customer — preferences ("Remember this":
- * add, edit, remove) and complaints (open, update, resolve). Registers its actions with work.js,
- * which owns the card's forms, messages and the refresh after a change.
+/* KnownCaller: a customer's complaints (open, update, resolve), one implementation for the
+ * desktop's call card and the customer page.
+ *
+ * `openComplaintsBlock` renders the open ones (overdue first) and the slot the new-complaint form
+ * opens in; `complaintItem` renders one, open or past. Buttons carry data-action names
+ * (complaint-new, complaint-edit, complaint-resolve) and `complaintActions(host)` answers them; the
+ * host is the page (see preferences.js), which may also say which call a complaint is opened on.
  */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { overdueFirst } from "../lib/calls.js";
+import { constants } from "../lib/constants.js";
+import { button, el, options, values } from "../lib/dom.js";
+import { dateTime, dateToDueAt, dueText, isoToDate } from "../lib/format.js";
+import { closeForm, openForm } from "./inline_form.js";
 
-  var KC = window.KC;
-  var Work = window.KnownCallerWork;
-  if (!KC || !Work) return;
-  var el = KC.el;
-  var openForm = Work.openForm, closeForm = Work.closeForm, message = Work.message, failed = Work.failed;
-  var refresh = Work.refresh, callOf = Work.callOf, customerIdOf = Work.customerIdOf;
-  var slotIn = Work.slotIn, sidOf = Work.sidOf, path = Work.path;
+/**
+ * One complaint. `editable` adds Update and Resolve; `detail` (the customer page) adds when it was
+ * opened and its description; `past` shows a resolved one (a timeline item) with its resolution.
+ */
+export function complaintItem(c, { editable = false, detail = false, past = false } = {}) {
+  const item = el("li", "complaint" + (c.overdue ? " complaint-overdue" : "") + (past ? " complaint-resolved" : ""));
+  item.setAttribute("data-complaint-id", String(c.id || c.complaint_id));
+  const top = el("div", "complaint-top");
+  if (c.overdue) top.appendChild(el("span", "badge badge-overdue", "Overdue"));
+  top.appendChild(el("span", "complaint-subject", c.subject));
+  item.appendChild(top);
+  const meta = el("div", "complaint-meta");
+  if (c.severity) meta.appendChild(el("span", "severity severity-" + c.severity, c.severity));
+  if (past) {
+    meta.appendChild(el("span", null, "resolved " + dateTime(c.at)));
+  } else {
+    if (c.status && c.status !== "open") meta.appendChild(el("span", "complaint-status", c.status));
+    if (detail && c.opened_at) meta.appendChild(el("span", null, "opened " + dateTime(c.opened_at)));
+    const due = dueText(c.due_at);
+    if (due) meta.appendChild(el("span", "due", due));
+  }
+  if (editable) {
+    const tools = el("span", "row-tools");
+    tools.appendChild(button("Update", "button-small button-ghost", "complaint-edit"));
+    const resolve = button("Resolve", "button-small button-ghost", "complaint-resolve");
+    resolve.setAttribute("aria-keyshortcuts", "x");
+    tools.appendChild(resolve);
+    meta.appendChild(tools);
+  }
+  item.appendChild(meta);
+  if (detail && c.description) item.appendChild(el("p", "complaint-resolution", c.description));
+  if (past && c.resolution) item.appendChild(el("p", "complaint-resolution", "Resolution: " + c.resolution));
+  return item;
+}
 
-  // ---------------------------------------------------------------- preferences
+/** The new-complaint slot and the open complaints (or "None open."). */
+export function openComplaintsBlock(complaints, { editable, detail = false }) {
+  const block = document.createDocumentFragment();
+  block.appendChild(el("div", "form-slot form-slot-complaint"));
+  if (!complaints.length) {
+    block.appendChild(el("p", "muted", "None open."));
+    return block;
+  }
+  const list = el("ul", "complaint-list");
+  overdueFirst(complaints).forEach((c) => list.appendChild(complaintItem(c, { editable, detail })));
+  block.appendChild(list);
+  return block;
+}
 
-  function preferenceForm(card, opener, preference) {
-    var customerId = customerIdOf(card);
-    if (!customerId) return;
-    openForm(slotIn(card, "preference"), {
-      label: preference ? "Edit preference" : "Remember this", opener: opener,
-      submit: preference ? "Save" : "Remember",
-      className: "inline-form-row",
-      fields: [
-        { name: "key", label: "What", placeholder: "e.g. callbacks", value: preference && preference.key, maxlength: 100 },
-        { name: "value", label: "Preference", placeholder: "e.g. evenings after 6", value: preference && preference.value, maxlength: 500 }
-      ],
-      onSubmit: function (form) {
-        var data = KC.values(form, true);
-        var request = preference
-          ? KC.api("PATCH", path("/preferences/", preference.id), { key: data.key, value: data.value })
-          : KC.api("POST", "/customers/" + customerId + "/preferences", { key: data.key, value: data.value });
-        return request.then(function () {
-          message(card, preference ? "Preference updated." : "Remembered: " + data.key + " — " + data.value, "ok");
-          return refresh(card, customerId);
-        });
-      }
-    });
+function itemSlot(item) {
+  let slot = item.querySelector(".form-slot");
+  if (!slot) {
+    slot = el("div", "form-slot");
+    item.appendChild(slot);
+  }
+  return slot;
+}
+
+/**
+ * The handlers, each (scope, button) → promise | undefined.
+ * host: {customerOf(scope), callSidOf(scope), message(scope, text, kind), refresh(scope, customerId)}
+ */
+export function complaintActions(host) {
+  const severities = () => options(constants().complaint_severities);
+  // Resolving has its own form (with the resolution), so the status select offers the others.
+  const statuses = () => options(constants().complaint_statuses.filter((s) => s !== "resolved"));
+
+  function complaintOf(scope, node) {
+    const item = node.closest("[data-complaint-id]");
+    const id = Number(item.getAttribute("data-complaint-id"));
+    const customer = host.customerOf(scope);
+    const found = ((customer && customer.open_complaints) || []).find((c) => c.id === id);
+    return { item, complaint: found || { id } };
   }
 
-  function preferenceOf(card, node) {
-    var row = node.closest("[data-preference-id]");
-    var id = Number(row.getAttribute("data-preference-id"));
-    var call = callOf(card);
-    return ((call && call.pop.customer && call.pop.customer.preferences) || []).filter(function (p) {
-      return p.id === id;
-    })[0] || { id: id, key: row.querySelector("dt").textContent, value: row.querySelector("dd").textContent };
-  }
-
-  /** Remove asks once more on the button itself: a second press (or Enter) removes. */
-  function removePreference(card, button) {
-    var preference = preferenceOf(card, button);
-    if (!button.hasAttribute("data-confirm")) {
-      button.setAttribute("data-confirm", "");
-      button.textContent = "Remove?";
-      button.classList.add("button-danger");
-      button.setAttribute("aria-label", "Confirm removing " + preference.key);
-      return Promise.resolve();
-    }
-    button.disabled = true;
-    var customerId = customerIdOf(card);
-    return KC.api("DELETE", path("/preferences/", preference.id)).then(function () {
-      message(card, "Removed " + preference.key + ".", "ok");
-      return refresh(card, customerId);
-    }).catch(failed(card, "Could not remove " + preference.key));
-  }
-
-  // ---------------------------------------------------------------- complaints
-
-  function complaintOf(card, node) {
-    var item = node.closest("[data-complaint-id]");
-    var id = Number(item.getAttribute("data-complaint-id"));
-    var call = callOf(card);
-    var found = ((call && call.pop.customer && call.pop.customer.open_complaints) || []).filter(function (c) {
-      return c.id === id;
-    })[0];
-    return { item: item, complaint: found || { id: id } };
-  }
-
-  function itemSlot(item) {
-    var slot = item.querySelector(".form-slot");
-    if (!slot) {
-      slot = el("div", "form-slot");
-      item.appendChild(slot);
-    }
-    return slot;
-  }
-
-  function newComplaintForm(card, opener) {
-    var customerId = customerIdOf(card);
-    if (!customerId) return;
-    openForm(slotIn(card, "complaint"), {
-      label: "New complaint", title: "New complaint", submit: "Open complaint", opener: opener,
+  function newComplaintForm(scope, opener) {
+    const customer = host.customerOf(scope);
+    if (!customer) return;
+    openForm(scope.querySelector(".form-slot-complaint"), {
+      label: "New complaint", title: "New complaint", submit: "Open complaint", opener,
       hint: "Ctrl+Enter saves · Esc cancels",
       fields: [
         { name: "subject", label: "Subject", maxlength: 200 },
         { name: "description", label: "What happened", type: "textarea", rows: 2 },
-        { name: "severity", label: "Severity", type: "select", options: KC.options(KC.SEVERITIES), value: "medium" },
-        { name: "due_at", label: "Due (optional)", type: "date" }
+        { name: "severity", label: "Severity", type: "select", options: severities(), value: "medium" },
+        { name: "due_at", label: "Due (optional)", type: "date" },
       ],
-      onSubmit: function (form) {
-        var data = KC.values(form);
-        var body = { subject: data.subject || "", severity: data.severity || "medium", call_sid: sidOf(card) };
+      onSubmit(form) {
+        const data = values(form);
+        const body = { subject: data.subject || "", severity: data.severity || "medium" };
+        const callSid = host.callSidOf(scope);
+        if (callSid) body.call_sid = callSid;
         if (data.description) body.description = data.description;
-        if (data.due_at) body.due_at = KC.dateToDueAt(data.due_at);
-        return KC.api("POST", "/customers/" + customerId + "/complaints", body).then(function (complaint) {
-          message(card, "Complaint opened" + (complaint && complaint.due_at ? ", " + KC.dueText(complaint.due_at) : "") + ".", "ok");
-          return refresh(card, customerId);
+        if (data.due_at) body.due_at = dateToDueAt(data.due_at);
+        return api.openComplaint(customer.id, body).then((complaint) => {
+          host.message(scope, "Complaint opened" + (complaint && complaint.due_at ? ", " + dueText(complaint.due_at) : "") + ".", "ok");
+          return host.refresh(scope, customer.id);
         });
-      }
+      },
     });
   }
 
-  function editComplaintForm(card, opener) {
-    var found = complaintOf(card, opener);
-    var c = found.complaint;
-    var initial = {
+  function editComplaintForm(scope, opener) {
+    const { item, complaint: c } = complaintOf(scope, opener);
+    const initial = {
       subject: c.subject || "", severity: c.severity || "medium", status: c.status || "open",
-      due_at: KC.isoToDate(c.due_at)
+      due_at: isoToDate(c.due_at), description: c.description || "",
     };
-    openForm(itemSlot(found.item), {
-      label: "Update complaint", submit: "Save", opener: opener, hint: "Ctrl+Enter saves · Esc cancels",
+    openForm(itemSlot(item), {
+      label: "Update complaint", submit: "Save", opener, hint: "Ctrl+Enter saves · Esc cancels",
       fields: [
         { name: "subject", label: "Subject", value: initial.subject, maxlength: 200 },
-        { name: "status", label: "Status", type: "select", options: KC.options(["open", "in-progress"]), value: initial.status },
-        { name: "severity", label: "Severity", type: "select", options: KC.options(KC.SEVERITIES), value: initial.severity },
+        { name: "status", label: "Status", type: "select", options: statuses(), value: initial.status },
+        { name: "severity", label: "Severity", type: "select", options: severities(), value: initial.severity },
         { name: "due_at", label: "Due", type: "date", value: initial.due_at },
-        { name: "description", label: "Description (blank keeps the current one)", type: "textarea", rows: 2 }
+        {
+          name: "description", type: "textarea", rows: 2, value: initial.description,
+          label: initial.description ? "Description" : "Description (blank keeps the current one)",
+        },
       ],
-      onSubmit: function (form) {
-        var data = KC.values(form, true);
-        var changes = {};
-        ["subject", "status", "severity"].forEach(function (name) {
+      onSubmit(form) {
+        const data = values(form, true);
+        const changes = {};
+        ["subject", "status", "severity"].forEach((name) => {
           if (data[name] !== initial[name]) changes[name] = data[name];
         });
-        if (data.due_at !== initial.due_at) changes.due_at = data.due_at ? KC.dateToDueAt(data.due_at) : null;
-        if (data.description) changes.description = data.description;
+        if (data.due_at !== initial.due_at) changes.due_at = data.due_at ? dateToDueAt(data.due_at) : null;
+        if (data.description && data.description !== initial.description) changes.description = data.description;
         if (!Object.keys(changes).length) { closeForm(form); return null; }
-        var customerId = customerIdOf(card);
-        return KC.api("PATCH", path("/complaints/", c.id), changes).then(function () {
-          message(card, "Complaint updated.", "ok");
-          return refresh(card, customerId);
+        const customer = host.customerOf(scope);
+        return api.updateComplaint(c.id, changes).then(() => {
+          host.message(scope, "Complaint updated.", "ok");
+          return host.refresh(scope, customer && customer.id);
         });
-      }
+      },
     });
   }
 
-  function resolveForm(card, opener) {
-    var found = complaintOf(card, opener);
-    var c = found.complaint;
-    openForm(itemSlot(found.item), {
-      label: "Resolve complaint", submit: "Resolve", opener: opener, className: "inline-form-row",
+  function resolveForm(scope, opener) {
+    const { item, complaint: c } = complaintOf(scope, opener);
+    openForm(itemSlot(item), {
+      label: "Resolve complaint", submit: "Resolve", opener, className: "inline-form-row",
       fields: [{ name: "resolution", label: "Resolution", placeholder: "What was done about it" }],
-      onSubmit: function (form) {
-        var data = KC.values(form);
-        var body = { status: "resolved" };
+      onSubmit(form) {
+        const data = values(form);
+        const body = { status: "resolved" };
         if (data.resolution) body.resolution = data.resolution;
-        var customerId = customerIdOf(card);
-        return KC.api("PATCH", path("/complaints/", c.id), body).then(function () {
-          message(card, "Resolved: " + (c.subject || "complaint") + ".", "ok");
-          return refresh(card, customerId);
+        const customer = host.customerOf(scope);
+        return api.updateComplaint(c.id, body).then(() => {
+          host.message(scope, "Resolved: " + (c.subject || "complaint") + ".", "ok");
+          return host.refresh(scope, customer && customer.id);
         });
-      }
+      },
     });
   }
 
-  Work.register({
-    remember: function (card, button) { preferenceForm(card, button, null); },
-    "preference-edit": function (card, button) { preferenceForm(card, button, preferenceOf(card, button)); },
-    "preference-remove": function (card, button) { return removePreference(card, button); },
-    "complaint-new": function (card, button) { newComplaintForm(card, button); },
-    "complaint-edit": function (card, button) { editComplaintForm(card, button); },
-    "complaint-resolve": function (card, button) { resolveForm(card, button); }
-  });
-})();
+  return {
+    "complaint-new": (scope, target) => newComplaintForm(scope, target),
+    "complaint-edit": (scope, target) => editComplaintForm(scope, target),
+    "complaint-resolve": (scope, target) => resolveForm(scope, target),
+  };
+}

@@ -1,297 +1,206 @@
-/* KnownCaller: what every page shares — calling the JSON API, building DOM, showing errors.
+/* KnownCaller: building DOM and forms the same way on every page.
  *
- * `KC.api(method, path, body)` calls /api/v1 with the session cookie and, for anything that changes
- * data, the page's CSRF token. It resolves with the JSON body (null for 204) and rejects with an
- * ApiError carrying the contract's {code, message, fields}. Customer text only ever reaches the DOM
- * through `KC.el` (textContent), never innerHTML.
+ * Customer text only ever reaches the DOM through `el` (textContent) and attributes set one by
+ * one, never innerHTML, so a customer named "<img onerror=…>" is shown as those characters.
+ * Buttons carry a data-action name; `onAction` is the one way a page listens to them.
  */
-(function () {
-  "use strict";
+import { optionLabel } from "./format.js";
 
-  var API = "/api/v1";
+/** A new element with a class and text (as text, never markup). */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
 
-  function ApiError(status, body) {
-    var error = (body && body.error) || {};
-    this.name = "ApiError";
-    this.status = status;
-    this.code = error.code || (status ? "http_" + status : "network");
-    this.message = error.message || (status ? "The server answered " + status + "." : "The server could not be reached.");
-    this.fields = error.fields || {};
-  }
-  ApiError.prototype = Object.create(Error.prototype);
+export function attrs(node, values) {
+  Object.keys(values).forEach((name) => {
+    const value = values[name];
+    if (value === false || value === null || value === undefined) return;
+    node.setAttribute(name, value === true ? "" : String(value));
+  });
+  return node;
+}
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
+export function button(text, className, action) {
+  const node = el("button", "button " + (className || ""), text);
+  node.type = "button";
+  if (action) node.setAttribute("data-action", action);
+  return node;
+}
 
-  /** Call the API; `body` is sent as JSON, or as-is when it is FormData (uploads). */
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, credentials: "same-origin", headers: headers };
-    if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
-    if (body instanceof FormData) {
-      options.body = body;
-    } else if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path.indexOf("/") === 0 && path.indexOf(API) !== 0 ? API + path : path, options)
-      .then(function (response) {
-        if (response.status === 204) return null;
-        return response.text().then(function (text) {
-          var data = null;
-          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-          if (!response.ok) throw new ApiError(response.status, data);
-          return data;
-        });
-      }, function () { throw new ApiError(0, null); });
-  }
+export function link(href, text, className) {
+  const a = el("a", className, text);
+  a.setAttribute("href", href);
+  return a;
+}
 
-  /** A new element with a class and text (as text, never markup). */
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+/** [[value, label]] for a select: labels from `labels(value)`, else the value capitalised. */
+export function options(list, labels) {
+  return list.map((value) => [value, (labels && labels(value)) || optionLabel(value)]);
+}
 
-  function attrs(node, values) {
-    Object.keys(values).forEach(function (name) {
-      var value = values[name];
-      if (value === false || value === null || value === undefined) return;
-      node.setAttribute(name, value === true ? "" : String(value));
+/**
+ * Clicks on [data-action] inside `root` call `handlers[name](target, event)`; a modified click on
+ * a link opens its page (new tab) as links do. Returns the handlers, so more can be added.
+ */
+export function onAction(root, handlers) {
+  root.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-action]");
+    if (!target || !root.contains(target)) return;
+    const handler = handlers[target.getAttribute("data-action")];
+    if (!handler) return;
+    if (target.tagName === "A" && (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0)) return;
+    event.preventDefault();
+    handler(target, event);
+  });
+  return handlers;
+}
+
+let uid = 0;
+
+/**
+ * A labelled form field with a slot for its error messages right beside it.
+ * spec: {name, label, type ("text", "email", "tel", "textarea", "select", "date", "password",
+ * "checkbox"), value, options: [[value, label]], required, placeholder, autocomplete}
+ */
+export function field(spec) {
+  const id = "f" + (++uid) + "-" + spec.name.replace(/[^a-z0-9_-]/gi, "");
+  const wrap = el("div", "field field-" + (spec.type || "text"));
+  wrap.setAttribute("data-field", spec.name);
+  const label = el("label", null, spec.label);
+  label.setAttribute("for", id);
+  let input;
+  if (spec.type === "textarea") {
+    input = el("textarea");
+    input.rows = spec.rows || 3;
+  } else if (spec.type === "select") {
+    input = el("select");
+    (spec.options || []).forEach((option) => {
+      const node = el("option", null, option[1]);
+      node.value = option[0];
+      input.appendChild(node);
     });
-    return node;
+  } else {
+    input = el("input");
+    input.type = spec.type || "text";
   }
-
-  function button(text, className, action) {
-    var node = el("button", "button " + (className || ""), text);
-    node.type = "button";
-    if (action) node.setAttribute("data-action", action);
-    return node;
+  input.id = id;
+  input.name = spec.name;
+  if (spec.type === "checkbox") input.checked = !!spec.value;
+  else if (spec.value !== undefined && spec.value !== null) input.value = spec.value;
+  attrs(input, {
+    required: !!spec.required, placeholder: spec.placeholder, autocomplete: spec.autocomplete,
+    maxlength: spec.maxlength, "aria-describedby": id + "-error",
+  });
+  const error = el("span", "field-error");
+  error.id = id + "-error";
+  error.setAttribute("data-error-for", spec.name);
+  error.setAttribute("aria-live", "polite");
+  if (spec.type === "checkbox") {
+    label.textContent = "";
+    label.appendChild(input);
+    label.appendChild(document.createTextNode(" " + spec.label));
+    wrap.appendChild(label);
+  } else {
+    wrap.appendChild(label);
+    wrap.appendChild(input);
   }
+  wrap.appendChild(error);
+  return wrap;
+}
 
-  var uid = 0;
+/** The first field a server error name points at: "phones.0" → phones.0, then phones, phone. */
+function fieldFor(form, name) {
+  const candidates = [name, name.split(".")[0]];
+  if (name.indexOf("phones") === 0) candidates.push("phone");
+  for (const candidate of candidates) {
+    const slot = form.querySelector('[data-error-for="' + CSS.escape(candidate) + '"]');
+    if (slot) return slot;
+  }
+  return null;
+}
 
-  /**
-   * A labelled form field with a slot for its error messages right beside it.
-   * spec: {name, label, type ("text", "email", "tel", "textarea", "select", "date", "password",
-   * "checkbox"), value, options: [[value, label]], required, placeholder, autocomplete}
-   */
-  function field(spec) {
-    var id = "f" + (++uid) + "-" + spec.name.replace(/[^a-z0-9_-]/gi, "");
-    var wrap = el("div", "field field-" + (spec.type || "text"));
-    wrap.setAttribute("data-field", spec.name);
-    var label = el("label", null, spec.label);
-    label.setAttribute("for", id);
-    var input;
-    if (spec.type === "textarea") {
-      input = el("textarea");
-      input.rows = spec.rows || 3;
-    } else if (spec.type === "select") {
-      input = el("select");
-      (spec.options || []).forEach(function (option) {
-        var node = el("option", null, option[1]);
-        node.value = option[0];
-        input.appendChild(node);
-      });
-    } else {
-      input = el("input");
-      input.type = spec.type || "text";
+export function clearErrors(form) {
+  form.querySelectorAll(".field-error").forEach((slot) => { slot.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+  const message = form.querySelector(".form-message");
+  if (message) { message.textContent = ""; message.hidden = true; }
+}
+
+/** Put each field's messages next to it; what fits no field goes to the form's message line. */
+export function showErrors(form, error) {
+  clearErrors(form);
+  const leftover = [];
+  const fields = (error && error.fields) || {};
+  let first = null;
+  Object.keys(fields).forEach((name) => {
+    const slot = fieldFor(form, name);
+    const text = [].concat(fields[name]).join(" ");
+    if (!slot) { leftover.push(name + ": " + text); return; }
+    slot.textContent = slot.textContent ? slot.textContent + " " + text : text;
+    const input = slot.parentNode.querySelector("input, select, textarea");
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      if (!first) first = input;
     }
-    input.id = id;
-    input.name = spec.name;
-    if (spec.type === "checkbox") input.checked = !!spec.value;
-    else if (spec.value !== undefined && spec.value !== null) input.value = spec.value;
-    attrs(input, {
-      required: !!spec.required, placeholder: spec.placeholder, autocomplete: spec.autocomplete,
-      maxlength: spec.maxlength, "aria-describedby": id + "-error"
-    });
-    var error = el("span", "field-error");
-    error.id = id + "-error";
-    error.setAttribute("data-error-for", spec.name);
-    error.setAttribute("aria-live", "polite");
-    if (spec.type === "checkbox") {
-      label.textContent = "";
-      label.appendChild(input);
-      label.appendChild(document.createTextNode(" " + spec.label));
-      wrap.appendChild(label);
-    } else {
-      wrap.appendChild(label);
-      wrap.appendChild(input);
-    }
-    wrap.appendChild(error);
-    return wrap;
+  });
+  if (!Object.keys(fields).length || leftover.length) {
+    formMessage(form, Object.keys(fields).length ? leftover.join("; ") : (error && error.message) || "Something went wrong.");
   }
+  if (first) first.focus();
+}
 
-  /** The first field a server error name points at: "phones.0" → phones.0, then phones, phone. */
-  function fieldFor(form, name) {
-    var candidates = [name, name.split(".")[0]];
-    if (name.indexOf("phones") === 0) candidates.push("phone");
-    for (var i = 0; i < candidates.length; i++) {
-      var slot = form.querySelector('[data-error-for="' + cssEscape(candidates[i]) + '"]');
-      if (slot) return slot;
-    }
-    return null;
+export function formMessage(form, text, kind) {
+  let message = form.querySelector(".form-message");
+  if (!message) {
+    message = el("p", "form-message");
+    message.setAttribute("role", "alert");
+    form.insertBefore(message, form.firstChild);
   }
+  message.className = "form-message form-message-" + (kind || "error");
+  message.textContent = text;
+  message.hidden = !text;
+}
 
-  function cssEscape(text) {
-    return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/["\\]/g, "\\$&");
-  }
+/** The form's named values, trimmed; blank ones are left out unless `keepBlank`. */
+export function values(form, keepBlank) {
+  const out = {};
+  Array.prototype.forEach.call(form.elements, (input) => {
+    if (!input.name || input.disabled) return;
+    if (input.type === "checkbox") { out[input.name] = input.checked; return; }
+    if (input.type === "file") return;
+    const value = input.value.trim();
+    if (value || keepBlank) out[input.name] = value;
+  });
+  return out;
+}
 
-  function clearErrors(form) {
-    form.querySelectorAll(".field-error").forEach(function (slot) { slot.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach(function (input) { input.removeAttribute("aria-invalid"); });
-    var message = form.querySelector(".form-message");
-    if (message) { message.textContent = ""; message.hidden = true; }
-  }
-
-  /** Put each field's messages next to it; what fits no field goes to the form's message line. */
-  function showErrors(form, error) {
-    clearErrors(form);
-    var leftover = [];
-    var fields = (error && error.fields) || {};
-    var first = null;
-    Object.keys(fields).forEach(function (name) {
-      var slot = fieldFor(form, name);
-      var text = [].concat(fields[name]).join(" ");
-      if (!slot) { leftover.push(name + ": " + text); return; }
-      slot.textContent = slot.textContent ? slot.textContent + " " + text : text;
-      var input = slot.parentNode.querySelector("input, select, textarea");
-      if (input) {
-        input.setAttribute("aria-invalid", "true");
-        if (!first) first = input;
-      }
-    });
-    if (!Object.keys(fields).length || leftover.length) {
-      formMessage(form, Object.keys(fields).length ? leftover.join("; ") : (error && error.message) || "Something went wrong.");
-    }
-    if (first) first.focus();
-  }
-
-  function formMessage(form, text, kind) {
-    var message = form.querySelector(".form-message");
-    if (!message) {
-      message = el("p", "form-message");
-      message.setAttribute("role", "alert");
-      form.insertBefore(message, form.firstChild);
-    }
-    message.className = "form-message form-message-" + (kind || "error");
-    message.textContent = text;
-    message.hidden = !text;
-  }
-
-  /** The form's named values, trimmed; blank ones are left out unless `keepBlank`. */
-  function values(form, keepBlank) {
-    var out = {};
-    Array.prototype.forEach.call(form.elements, function (input) {
-      if (!input.name || input.disabled) return;
-      if (input.type === "checkbox") { out[input.name] = input.checked; return; }
-      if (input.type === "file") return;
-      var value = input.value.trim();
-      if (value || keepBlank) out[input.name] = value;
-    });
-    return out;
-  }
-
-  /** Disable a form's buttons while its request runs; re-enable whatever happens. */
-  function busy(form, promise) {
-    var controls = form.querySelectorAll("button, input[type=submit]");
-    controls.forEach(function (c) { c.disabled = true; });
-    form.setAttribute("aria-busy", "true");
-    function done() {
-      controls.forEach(function (c) { c.disabled = false; });
-      form.removeAttribute("aria-busy");
-    }
-    return promise.then(function (value) { done(); return value; }, function (error) { done(); throw error; });
-  }
-
-  // ---------------------------------------------------------------- dates
-
-  /** "2026-11-30" (a date input) → the end of that local day as ISO 8601 UTC, or null. */
-  function dateToDueAt(value) {
-    if (!value) return null;
-    var parts = value.split("-").map(Number);
-    if (parts.length !== 3 || parts.some(isNaN)) return null;
-    return new Date(parts[0], parts[1] - 1, parts[2], 23, 59, 0).toISOString();
-  }
-
-  /** An ISO time → "2026-11-30" in local time, for a date input. */
-  function isoToDate(iso) {
-    var date = iso ? new Date(iso) : null;
-    if (!date || isNaN(date.getTime())) return "";
-    return date.getFullYear() + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" +
-      String(date.getDate()).padStart(2, "0");
-  }
-
-  function dateTime(iso) {
-    var date = iso ? new Date(iso) : null;
-    if (!date || isNaN(date.getTime())) return "";
-    return date.toLocaleString([], { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-  }
-
-  /** "due 2 days ago", "due today", "due in 3 days". */
-  function dueText(iso) {
-    var due = iso ? new Date(iso) : null;
-    if (!due || isNaN(due.getTime())) return "";
-    var hours = (due.getTime() - Date.now()) / 3600000;
-    if (Math.abs(hours) < 24) {
-      var h = Math.round(Math.abs(hours));
-      if (h === 0) return hours < 0 ? "due just now" : "due within the hour";
-      return hours < 0 ? "due " + h + (h === 1 ? " hour" : " hours") + " ago" : "due in " + h + (h === 1 ? " hour" : " hours");
-    }
-    var days = Math.round(hours / 24);
-    if (days < 0) return "due " + (-days) + (days === -1 ? " day" : " days") + " ago";
-    return "due in " + days + (days === 1 ? " day" : " days");
-  }
-
-  var SEVERITIES = ["low", "medium", "high", "critical"];
-  var TIERS = ["standard", "silver", "gold", "vip"];
-  var COMPLAINT_STATUSES = ["open", "in-progress", "resolved"];
-  var TIER_LABELS = { vip: "VIP", gold: "Gold", silver: "Silver", standard: "Standard" };
-
-  function options(list, labels) {
-    return list.map(function (v) { return [v, (labels && labels[v]) || v.charAt(0).toUpperCase() + v.slice(1)]; });
-  }
-
-  /** Is this text a phone number rather than a name, email or account id? */
-  function looksLikePhone(text) {
-    var digits = (text.match(/\d/g) || []).length;
-    return digits >= 5 && /^[\d\s()+.\-\/]+$/.test(text.trim());
-  }
-
-  function currentUser() {
-    var body = document.body;
-    return {
-      id: Number(body.getAttribute("data-user-id")) || null,
-      role: body.getAttribute("data-user-role") || "agent"
-    };
-  }
-
-  window.KC = {
-    api: api,
-    ApiError: ApiError,
-    csrfToken: csrfToken,
-    el: el,
-    attrs: attrs,
-    button: button,
-    field: field,
-    clearErrors: clearErrors,
-    showErrors: showErrors,
-    formMessage: formMessage,
-    values: values,
-    busy: busy,
-    dateToDueAt: dateToDueAt,
-    isoToDate: isoToDate,
-    dateTime: dateTime,
-    dueText: dueText,
-    looksLikePhone: looksLikePhone,
-    currentUser: currentUser,
-    SEVERITIES: SEVERITIES,
-    TIERS: TIERS,
-    TIER_LABELS: TIER_LABELS,
-    COMPLAINT_STATUSES: COMPLAINT_STATUSES,
-    options: options
+/** Disable a form's buttons while its request runs; re-enable whatever happens. */
+export function busy(form, promise) {
+  const controls = form.querySelectorAll("button, input[type=submit]");
+  controls.forEach((c) => { c.disabled = true; });
+  form.setAttribute("aria-busy", "true");
+  const done = () => {
+    controls.forEach((c) => { c.disabled = false; });
+    form.removeAttribute("aria-busy");
   };
-})();
+  return promise.then((value) => { done(); return value; }, (error) => { done(); throw error; });
+}
+
+/** A status line (role=status) showing `text`, styled by `kind` ("error", "ok"), hidden when empty. */
+export function setStatusLine(line, text, kind, { hideWhenEmpty = true } = {}) {
+  line.textContent = text || "";
+  line.className = "status-line" + (kind ? " status-line-" + kind : "");
+  if (hideWhenEmpty) line.hidden = !text;
+}
+
+/** Who is logged in, from the <body> data attributes base.html writes. */
+export function currentUser() {
+  const body = document.body;
+  return {
+    id: Number(body.getAttribute("data-user-id")) || null,
+    role: body.getAttribute("data-user-role") || "agent",
+  };
+}

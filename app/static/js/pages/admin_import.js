@@ -1,11 +1,11 @@
 /* KnownCaller: /admin/import — upload a customer CSV, follow its progress, download what was refused.
  * POST /api/v1/imports answers 202 with a job at once; the page polls GET /api/v1/imports/<id>. */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { busy, clearErrors, showErrors } from "../lib/dom.js";
 
-  var KC = window.KC;
-  var form = document.getElementById("import-form");
-  if (!form) return;
+const form = document.getElementById("import-form");
+
+function start() {
   var POLL_MS = 700;
   var timer = null;
 
@@ -38,12 +38,12 @@
     text("job-error", job.error || "");
     var link = document.getElementById("job-refused-link");
     link.hidden = !(finished && job.refused > 0);
-    link.href = "/api/v1/imports/" + encodeURIComponent(job.id) + "/refused.csv";
+    link.href = api.paths.refusedRows(job.id);
     return finished;
   }
 
   function poll(id) {
-    KC.api("GET", "/imports/" + encodeURIComponent(id)).then(function (job) {
+    api.getImport(id).then(function (job) {
       if (!render(job)) timer = setTimeout(function () { poll(id); }, POLL_MS);
     }, function (error) {
       show("job-error", true);
@@ -53,20 +53,22 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    KC.clearErrors(form);
+    clearErrors(form);
     var file = document.getElementById("import-file").files[0];
     if (!file) {
-      KC.showErrors(form, { fields: { file: ["Choose a CSV file first."] } });
+      showErrors(form, { fields: { file: ["Choose a CSV file first."] } });
       return;
     }
     if (timer) clearTimeout(timer);
     var body = new FormData();
     body.append("file", file, file.name);
     body.append("dry_run", document.getElementById("import-dry-run").checked ? "true" : "false");
-    KC.busy(form, KC.api("POST", "/imports", body)).then(function (job) {
+    busy(form, api.startImport(body)).then(function (job) {
       if (!render(job)) poll(job.id);
     }, function (error) {
-      KC.showErrors(form, error);
+      showErrors(form, error);
     });
   });
-})();
+}
+
+if (form) start();

@@ -1,17 +1,18 @@
 /* KnownCaller: /admin/users — create users, change their role and how calls reach them, reset a
  * password, deactivate (which cuts them off at once) or reactivate. Admins only; data via /api/v1/users. */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { constants } from "../lib/constants.js";
+import { busy, button, clearErrors, currentUser, el, field, options, showErrors, values } from "../lib/dom.js";
 
-  var KC = window.KC;
-  var el = KC.el;
-  var page = document.getElementById("users-page");
-  if (!page) return;
-  var ROLES = ["agent", "supervisor", "admin"];
-  var REACH = [["client", "Browser (Twilio Client)"], ["phone", "Phone number"], ["sip", "SIP address"]];
+const page = document.getElementById("users-page");
+const REACH_LABELS = { client: "Browser (Twilio Client)", phone: "Phone number", sip: "SIP address" };
+
+function start() {
+  var ROLES = constants().roles;
+  var REACH = options(constants().reach_kinds, function (kind) { return REACH_LABELS[kind]; });
   var status = document.getElementById("users-status");
   var tbody = document.querySelector("#users-table tbody");
-  var me = KC.currentUser();
+  var me = currentUser();
 
   function setStatus(text, kind) {
     status.textContent = text || "";
@@ -31,8 +32,8 @@
     form.noValidate = true;
     form.onsubmit = function (event) {
       event.preventDefault();
-      KC.clearErrors(form);
-      KC.busy(form, save(KC.values(form, true))).catch(function (error) { KC.showErrors(form, error); });
+      clearErrors(form);
+      busy(form, save(values(form, true))).catch(function (error) { showErrors(form, error); });
     };
   }
 
@@ -42,19 +43,19 @@
     var form = document.getElementById("user-create-form");
     form.textContent = "";
     var grid = el("div", "form-grid");
-    grid.appendChild(KC.field({ name: "username", label: "Username", autocomplete: "off" }));
-    grid.appendChild(KC.field({ name: "display_name", label: "Display name", autocomplete: "off" }));
-    grid.appendChild(KC.field({ name: "password", label: "Password (8+ characters)", type: "password", autocomplete: "new-password" }));
-    grid.appendChild(KC.field({ name: "role", label: "Role", type: "select", options: KC.options(ROLES), value: "agent" }));
-    grid.appendChild(KC.field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: "client" }));
-    grid.appendChild(KC.field({ name: "reach_address", label: "Address (identity, number or sip:…)", autocomplete: "off" }));
+    grid.appendChild(field({ name: "username", label: "Username", autocomplete: "off" }));
+    grid.appendChild(field({ name: "display_name", label: "Display name", autocomplete: "off" }));
+    grid.appendChild(field({ name: "password", label: "Password (8+ characters)", type: "password", autocomplete: "new-password" }));
+    grid.appendChild(field({ name: "role", label: "Role", type: "select", options: options(ROLES), value: "agent" }));
+    grid.appendChild(field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: "client" }));
+    grid.appendChild(field({ name: "reach_address", label: "Address (identity, number or sip:…)", autocomplete: "off" }));
     form.appendChild(grid);
     actionsRow(form, "Create user");
     wire(form, function (v) {
       var body = { username: v.username, password: v.password, role: v.role, reach_kind: v.reach_kind };
       if (v.display_name) body.display_name = v.display_name;
       if (v.reach_address) body.reach_address = v.reach_address;
-      return KC.api("POST", "/users", body).then(function (user) {
+      return api.createUser(body).then(function (user) {
         buildCreate();
         setStatus("Created " + user.username + ".", "");
         return load();
@@ -82,14 +83,14 @@
     tr.appendChild(state);
     var actions = el("td");
     var tools = el("div", "table-actions");
-    var edit = KC.button("Edit", "button-small button-ghost");
+    var edit = button("Edit", "button-small button-ghost");
     edit.addEventListener("click", function () { editRow(tr, user); });
-    var reset = KC.button("Reset password", "button-small button-ghost");
+    var reset = button("Reset password", "button-small button-ghost");
     reset.addEventListener("click", function () { passwordRow(tr, user); });
     tools.appendChild(edit);
     tools.appendChild(reset);
     if (user.id !== me.id) {
-      var toggle = KC.button(user.active ? "Deactivate" : "Reactivate", "button-small button-ghost");
+      var toggle = button(user.active ? "Deactivate" : "Reactivate", "button-small button-ghost");
       toggle.addEventListener("click", function () {
         if (user.active && !toggle.hasAttribute("data-confirm")) {
           toggle.setAttribute("data-confirm", "");
@@ -98,7 +99,7 @@
           return;
         }
         toggle.disabled = true;
-        KC.api("PATCH", "/users/" + user.id, { active: !user.active }).then(function (updated) {
+        api.updateUser(user.id, { active: !user.active }).then(function (updated) {
           setStatus((updated.active ? "Reactivated " : "Deactivated ") + updated.username + ".", "");
           return load();
         }, function (error) {
@@ -129,7 +130,7 @@
   }
 
   function cancelButton(form) {
-    var cancel = KC.button("Cancel", "button-small button-ghost");
+    var cancel = button("Cancel", "button-small button-ghost");
     cancel.addEventListener("click", function () { form.closest("tr").remove(); });
     return cancel;
   }
@@ -137,15 +138,15 @@
   function editRow(tr, user) {
     var form = formRow(tr, "Edit " + user.username);
     var grid = el("div", "inline-form-fields");
-    grid.appendChild(KC.field({ name: "display_name", label: "Display name", value: user.display_name }));
-    grid.appendChild(KC.field({ name: "role", label: "Role", type: "select", options: KC.options(ROLES), value: user.role }));
-    grid.appendChild(KC.field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: user.reach_kind }));
-    grid.appendChild(KC.field({ name: "reach_address", label: "Address", value: user.reach_address || "" }));
+    grid.appendChild(field({ name: "display_name", label: "Display name", value: user.display_name }));
+    grid.appendChild(field({ name: "role", label: "Role", type: "select", options: options(ROLES), value: user.role }));
+    grid.appendChild(field({ name: "reach_kind", label: "Calls reach them by", type: "select", options: REACH, value: user.reach_kind }));
+    grid.appendChild(field({ name: "reach_address", label: "Address", value: user.reach_address || "" }));
     form.appendChild(grid);
     actionsRow(form, "Save").appendChild(cancelButton(form));
     wire(form, function (v) {
       var body = { display_name: v.display_name, role: v.role, reach_kind: v.reach_kind, reach_address: v.reach_address || null };
-      return KC.api("PATCH", "/users/" + user.id, body).then(function (updated) {
+      return api.updateUser(user.id, body).then(function (updated) {
         setStatus("Saved " + updated.username + ".", "");
         return load();
       });
@@ -156,11 +157,11 @@
   function passwordRow(tr, user) {
     var form = formRow(tr, "Reset the password of " + user.username);
     var grid = el("div", "inline-form-fields");
-    grid.appendChild(KC.field({ name: "password", label: "New password for " + user.username, type: "password", autocomplete: "new-password" }));
+    grid.appendChild(field({ name: "password", label: "New password for " + user.username, type: "password", autocomplete: "new-password" }));
     form.appendChild(grid);
     actionsRow(form, "Set password").appendChild(cancelButton(form));
     wire(form, function (v) {
-      return KC.api("PATCH", "/users/" + user.id, { password: v.password }).then(function () {
+      return api.updateUser(user.id, { password: v.password }).then(function () {
         form.closest("tr").remove();
         setStatus("New password set for " + user.username + ".", "");
       });
@@ -169,7 +170,7 @@
   }
 
   function load() {
-    return KC.api("GET", "/users").then(function (data) {
+    return api.listUsers().then(function (data) {
       tbody.textContent = "";
       (data.items || []).forEach(function (user) { tbody.appendChild(rowFor(user)); });
       document.getElementById("users-table").hidden = false;
@@ -181,4 +182,6 @@
 
   buildCreate();
   load();
-})();
+}
+
+if (page) start();

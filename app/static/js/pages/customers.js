@@ -3,13 +3,13 @@
  * Something that reads as a phone number is looked up with `phone=` (matched on E.164); anything
  * else goes to `q=`. The query and page live in the address, so back, reload and links work.
  */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { looksLikePhone, tierLabel } from "../lib/format.js";
 
-  var KC = window.KC;
-  var el = KC.el;
-  var form = document.getElementById("customer-search");
-  if (!form) return;
+const form = document.getElementById("customer-search");
+
+function start() {
   var input = document.getElementById("customer-q");
   var table = document.getElementById("customer-results");
   var tbody = table.querySelector("tbody");
@@ -45,10 +45,10 @@
 
   function search() {
     var ticket = ++latest;
-    var params = new URLSearchParams({ page: String(state.page), per_page: String(PER_PAGE) });
-    if (state.q) params.set(KC.looksLikePhone(state.q) ? "phone" : "q", state.q);
+    var params = { page: state.page, per_page: PER_PAGE };
+    if (state.q) params[looksLikePhone(state.q) ? "phone" : "q"] = state.q;
     setStatus("Searching…");
-    return KC.api("GET", "/customers?" + params.toString()).then(function (data) {
+    return api.searchCustomers(params).then(function (data) {
       if (ticket !== latest) return;  // a newer search answered first
       render(data);
     }, function (error) {
@@ -75,7 +75,7 @@
       row.appendChild(el("td", "num", (c.phones || []).join(", ")));
       row.appendChild(el("td", null, c.email || ""));
       var tier = el("td");
-      if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, KC.TIER_LABELS[c.tier] || c.tier));
+      if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, tierLabel(c.tier)));
       row.appendChild(tier);
       row.appendChild(el("td", "num", c.external_id || ""));
       var complaints = el("td");
@@ -117,4 +117,6 @@
 
   readAddress();
   search();
-})();
+}
+
+if (form) start();

@@ -1,13 +1,13 @@
 /* KnownCaller: /dashboard (supervisors, admins) — live calls and who took them, complaint counts,
  * recent calls. Polled every few seconds over HTTP: a supervisor watching is not an agent online,
  * so this page does not open the desktop's socket (presence drives routing). */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { dateTime, duration } from "../lib/format.js";
 
-  var KC = window.KC;
-  var el = KC.el;
-  var root = document.getElementById("dashboard");
-  if (!root) return;
+const root = document.getElementById("dashboard");
+
+function start() {
   var POLL_MS = 5000;
 
   function callerName(call) {
@@ -21,12 +21,6 @@
   function number(call) {
     var pop = call.pop || {};
     return pop.from_display || call.from || call.from_raw || "";
-  }
-
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return "";
-    seconds = Math.max(0, Math.floor(seconds));
-    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
   }
 
   function since(iso) {
@@ -66,7 +60,7 @@
   }
 
   function refresh() {
-    var live = KC.api("GET", "/calls?active=true").then(function (data) {
+    var live = api.activeCalls().then(function (data) {
       var items = data.items || [];
       document.getElementById("stat-live").textContent = String(items.length);
       document.getElementById("stat-unclaimed").textContent = String(items.filter(function (c) { return !c.agent; }).length);
@@ -74,15 +68,13 @@
         return [customerLink(c), { text: number(c), className: "num" }, c.status, agentCell(c), since(c.started_at)];
       }));
     });
-    var recent = KC.api("GET", "/calls?page=1&per_page=20").then(function (data) {
+    var recent = api.listCalls({ page: 1, per_page: 20 }).then(function (data) {
       fill("recent-table", "recent-empty", (data.items || []).map(function (c) {
-        return [KC.dateTime(c.started_at), customerLink(c), { text: number(c), className: "num" }, c.status,
+        return [dateTime(c.started_at), customerLink(c), { text: number(c), className: "num" }, c.status,
           duration(c.duration), c.agent ? c.agent.name : "—", c.disposition || ""];
       }));
     });
-    var counts = fetch(root.getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("counts " + r.status); return r.json(); })
-      .then(function (c) {
+    var counts = api.getPageData(root.getAttribute("data-counts-url")).then(function (c) {
         document.getElementById("stat-open").textContent = String(c.open);
         document.getElementById("stat-overdue").textContent = String(c.overdue);
         document.getElementById("stat-overdue-box").classList.toggle("stat-danger", c.overdue > 0);
@@ -97,4 +89,6 @@
 
   refresh();
   setInterval(function () { if (document.visibilityState === "visible") refresh(); }, POLL_MS);
-})();
+}
+
+if (root) start();
