@@ -6,8 +6,8 @@ import { busy, clearErrors, showErrors } from "../lib/dom.js";
 const form = document.getElementById("import-form");
 
 function start() {
-  var POLL_MS = 700;
-  var timer = null;
+  const POLL_MS = 700;
+  let timer = null;
 
   function show(id, visible) { document.getElementById(id).hidden = !visible; }
   function text(id, value) { document.getElementById(id).textContent = value; }
@@ -15,8 +15,8 @@ function start() {
   function render(job) {
     show("import-job", true);
     text("job-title", job.filename + (job.dry_run ? " (dry run: nothing is written)" : "") + " · " + job.status);
-    var bar = document.getElementById("job-progress");
-    var total = job.total_rows || 0;
+    const bar = document.getElementById("job-progress");
+    const total = job.total_rows || 0;
     if (total) {
       bar.max = total;
       bar.value = Math.min(job.processed_rows || 0, total);
@@ -29,14 +29,14 @@ function start() {
       bar.removeAttribute("value");  // indeterminate until the rows are counted
       text("job-progress-label", "Reading the file…");
     }
-    var finished = job.status === "done" || job.status === "failed";
+    const finished = job.status === "done" || job.status === "failed";
     show("job-summary", finished || (job.processed_rows || 0) > 0);
     text("job-created", String(job.created || 0));
     text("job-updated", String(job.updated || 0));
     text("job-refused", String(job.refused || 0));
     show("job-error", !!job.error);
     text("job-error", job.error || "");
-    var link = document.getElementById("job-refused-link");
+    const link = document.getElementById("job-refused-link");
     link.hidden = !(finished && job.refused > 0);
     link.href = api.paths.refusedRows(job.id);
     return finished;
@@ -54,13 +54,13 @@ function start() {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors(form);
-    var file = document.getElementById("import-file").files[0];
+    const file = document.getElementById("import-file").files[0];
     if (!file) {
       showErrors(form, { fields: { file: ["Choose a CSV file first."] } });
       return;
     }
     if (timer) clearTimeout(timer);
-    var body = new FormData();
+    const body = new FormData();
     body.append("file", file, file.name);
     body.append("dry_run", document.getElementById("import-dry-run").checked ? "true" : "false");
     busy(form, api.startImport(body)).then(function (job) {
