@@ -23,7 +23,7 @@ ifneq ($(BASE_URL),http://127.0.0.1:5000)
 SIMULATE += --base-url $(BASE_URL)
 endif
 
-.PHONY: run test install install-dev node-deps db demo bench bench-quick clean
+.PHONY: run test test-js install install-dev node-deps db demo bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,9 +67,14 @@ run: demo
 	@# One process, many threads: Socket.IO's threading mode needs no message queue then.
 	$(BIN)/gunicorn -w 1 --threads $(THREADS) -b $(HOST):$(PORT) wsgi:app
 
-# SQLite first (every test), then PostgreSQL (all but the browser tests). Both runs always happen;
-# the target fails if either failed, including pytest's "no tests collected" (exit 5).
-test: install-dev
+# The front end's pure modules (lib/, no DOM) under Node's own test runner: no npm package needed.
+test-js:
+	node --test tests/js/
+
+# The JS tests first (they stop the target when they fail), then SQLite (every test), then PostgreSQL
+# (all but the browser tests). Both pytest runs always happen; the target fails if either failed,
+# including pytest's "no tests collected" (exit 5).
+test: test-js install-dev
 	@sqlite=0; postgresql=0; \
 	echo "== pytest on SQLite =="; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || sqlite=$$?; \

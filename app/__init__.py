@@ -165,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     from app.agent import bp as agent_bp
     from app.api import register_api
     from app.auth import bp as auth_bp
+    from app.client_constants import register as register_client_constants
     from app.extensions import csrf
     from app.supervisor import bp as supervisor_bp
     from app.webhooks import bp as webhooks_bp
@@ -179,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(admin_bp)
     register_api(app)
+    register_client_constants(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -79,7 +79,7 @@ def test_known_caller_pops_with_name_preferences_and_overdue_complaint(live_serv
     expect(pop).not_to_contain_text("Old billing issue")
     expect(pop.locator("[data-role=status]")).to_have_text("Ringing")
     # The desktop talks over a websocket (long-polling is only the fallback).
-    assert desktop.evaluate("window.knownCaller.socket.io.engine.transport.name") == "websocket"
+    assert desktop.evaluate("window.kcTestHook.socket.io.engine.transport.name") == "websocket"
 
 
 def test_customer_text_is_shown_literally_never_run(live_server, desktop):
@@ -158,13 +158,13 @@ def test_call_during_a_dropped_connection_appears_once_after_reconnect(live_serv
     before, _ = live_server.provider.call(from_="+14155550160")
     expect(card(desktop, before)).to_have_count(1)
 
-    desktop.evaluate("window.knownCaller.socket.disconnect()")
+    desktop.evaluate("window.kcTestHook.socket.disconnect()")
     expect(desktop.locator("#connection")).to_have_attribute("data-state", "offline")
     during, _ = live_server.provider.call(from_="+14155550161")
     desktop.wait_for_timeout(300)
     expect(card(desktop, during)).to_have_count(0)
 
-    desktop.evaluate("window.knownCaller.socket.connect()")
+    desktop.evaluate("window.kcTestHook.socket.connect()")
     expect(desktop.locator("#connection")).to_have_attribute("data-state", "connected")
     expect(card(desktop, during)).to_have_count(1)
     desktop.wait_for_timeout(500)  # let the replay of `before` and any re-sync land too
@@ -190,11 +190,11 @@ def test_call_that_ended_while_disconnected_moves_to_recent_on_resync(live_serve
     live_server.provider.status(call_sid, "in-progress", sequence=1)
     expect(card(desktop, call_sid).locator("[data-role=status]")).to_have_text("Answered")
 
-    desktop.evaluate("window.knownCaller.socket.disconnect()")
+    desktop.evaluate("window.kcTestHook.socket.disconnect()")
     expect(desktop.locator("#connection")).to_have_attribute("data-state", "offline")
     live_server.provider.status(call_sid, "completed", sequence=2, duration=17)
 
-    desktop.evaluate("window.knownCaller.socket.connect()")
+    desktop.evaluate("window.kcTestHook.socket.connect()")
     ended = desktop.locator(f'#recent-calls [data-call-sid="{call_sid}"]')
     expect(ended).to_have_count(1)
     expect(ended.locator(".duration")).to_have_text("Duration 0:17")

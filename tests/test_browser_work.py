@@ -103,7 +103,7 @@ def test_claim_shows_who_took_it_at_once_and_a_late_claim_is_told_who(live_serve
     # Frank's desktop misses the news (dropped socket) and he tries to take the next call too late.
     second, _ = live_server.provider.call(from_="+14155550100")
     expect(card(frank, second).get_by_role("button", name="I'm taking this")).to_be_visible()
-    frank.evaluate("window.knownCaller.socket.disconnect()")
+    frank.evaluate("window.kcTestHook.socket.disconnect()")
     card(dana, second).get_by_role("button", name="I'm taking this").click()
     expect(card(dana, second).locator("[data-role=claimed-by]")).to_have_text("You took this")
     card(frank, second).get_by_role("button", name="I'm taking this").click()
@@ -289,6 +289,56 @@ def test_customer_page_edit_shows_the_bad_number_next_to_its_field(live_server, 
     dana.goto(f"{live_server.base_url}/customers?q=(415)%20555-0151")
     expect(dana.locator("#customer-results tbody tr")).to_have_count(1)
     expect(dana.locator("#customer-results")).to_contain_text("Bruno Díaz")
+
+
+def test_customer_page_records_preferences_and_complaints_with_the_same_forms_as_the_card(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        customer_id = make_customer("Cleo Park", phones=("+14155550160",), preferences={"milk": "oat"},
+                                    complaints=[{"subject": "Late delivery", "due_in_days": -1}]).id
+    dana.goto(f"{live_server.base_url}/customers/{customer_id}")
+    page = dana.locator("#customer-page")
+    expect(page.locator(".preference")).to_have_text(re.compile(r"milk\s*oat"))
+
+    page.get_by_role("button", name="Remember this").click()
+    remember = page.get_by_role("form", name="Remember this")
+    remember.get_by_label("What").fill("callbacks")
+    remember.get_by_label("Preference").fill("mornings")
+    remember.get_by_label("Preference").press("Enter")
+    expect(page.locator(".preference", has_text="callbacks")).to_have_text(re.compile(r"callbacks\s*mornings"))
+
+    page.get_by_role("button", name="Edit milk").click()
+    edit = page.get_by_role("form", name="Edit preference")
+    edit.get_by_label("Preference").fill("soy")
+    edit.get_by_label("Preference").press("Enter")
+    expect(page.locator(".preference", has_text="milk")).to_have_text(re.compile(r"milk\s*soy"))
+
+    page.get_by_role("button", name="Remove callbacks").click()
+    page.get_by_role("button", name="Confirm removing callbacks").click()
+    expect(page.locator(".preference")).to_have_count(1)
+
+    page.get_by_role("button", name="New complaint").click()
+    opened = page.get_by_role("form", name="New complaint")
+    opened.get_by_label("Subject").fill("Wrong size")
+    opened.get_by_label("Severity").select_option("high")
+    opened.get_by_role("button", name="Open complaint").click()
+    fresh = page.locator("#open-complaints .complaint", has_text="Wrong size")
+    expect(fresh.locator(".severity")).to_have_text("high")
+
+    fresh.get_by_role("button", name="Update").click()
+    update = fresh.get_by_role("form", name="Update complaint")
+    update.get_by_label("Status").select_option("in-progress")
+    update.get_by_role("button", name="Save").click()
+    expect(page.locator("#open-complaints .complaint", has_text="Wrong size")).to_contain_text("in-progress")
+
+    late = page.locator("#open-complaints .complaint", has_text="Late delivery")
+    late.get_by_role("button", name="Resolve").click()
+    late.get_by_label("Resolution").fill("Refunded")
+    late.get_by_label("Resolution").press("Enter")
+    expect(page.locator("#open-complaints .complaint", has_text="Late delivery")).to_have_count(0)
+    expect(dana.locator("#past-complaints")).to_contain_text("Refunded")
+    assert dana.errors == []
 
 
 def test_admin_creates_a_user_and_agents_are_kept_out(live_server, open_page, dana):

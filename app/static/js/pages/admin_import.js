@@ -1,13 +1,13 @@
 /* KnownCaller: /admin/import — upload a customer CSV, follow its progress, download what was refused.
  * POST /api/v1/imports answers 202 with a job at once; the page polls GET /api/v1/imports/<id>. */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { busy, clearErrors, showErrors } from "../lib/dom.js";
 
-  var KC = window.KC;
-  var form = document.getElementById("import-form");
-  if (!form) return;
-  var POLL_MS = 700;
-  var timer = null;
+const form = document.getElementById("import-form");
+
+function start() {
+  const POLL_MS = 700;
+  let timer = null;
 
   function show(id, visible) { document.getElementById(id).hidden = !visible; }
   function text(id, value) { document.getElementById(id).textContent = value; }
@@ -15,8 +15,8 @@
   function render(job) {
     show("import-job", true);
     text("job-title", job.filename + (job.dry_run ? " (dry run: nothing is written)" : "") + " · " + job.status);
-    var bar = document.getElementById("job-progress");
-    var total = job.total_rows || 0;
+    const bar = document.getElementById("job-progress");
+    const total = job.total_rows || 0;
     if (total) {
       bar.max = total;
       bar.value = Math.min(job.processed_rows || 0, total);
@@ -29,21 +29,21 @@
       bar.removeAttribute("value");  // indeterminate until the rows are counted
       text("job-progress-label", "Reading the file…");
     }
-    var finished = job.status === "done" || job.status === "failed";
+    const finished = job.status === "done" || job.status === "failed";
     show("job-summary", finished || (job.processed_rows || 0) > 0);
     text("job-created", String(job.created || 0));
     text("job-updated", String(job.updated || 0));
     text("job-refused", String(job.refused || 0));
     show("job-error", !!job.error);
     text("job-error", job.error || "");
-    var link = document.getElementById("job-refused-link");
+    const link = document.getElementById("job-refused-link");
     link.hidden = !(finished && job.refused > 0);
-    link.href = "/api/v1/imports/" + encodeURIComponent(job.id) + "/refused.csv";
+    link.href = api.paths.refusedRows(job.id);
     return finished;
   }
 
   function poll(id) {
-    KC.api("GET", "/imports/" + encodeURIComponent(id)).then(function (job) {
+    api.getImport(id).then(function (job) {
       if (!render(job)) timer = setTimeout(function () { poll(id); }, POLL_MS);
     }, function (error) {
       show("job-error", true);
@@ -53,20 +53,22 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    KC.clearErrors(form);
-    var file = document.getElementById("import-file").files[0];
+    clearErrors(form);
+    const file = document.getElementById("import-file").files[0];
     if (!file) {
-      KC.showErrors(form, { fields: { file: ["Choose a CSV file first."] } });
+      showErrors(form, { fields: { file: ["Choose a CSV file first."] } });
       return;
     }
     if (timer) clearTimeout(timer);
-    var body = new FormData();
+    const body = new FormData();
     body.append("file", file, file.name);
     body.append("dry_run", document.getElementById("import-dry-run").checked ? "true" : "false");
-    KC.busy(form, KC.api("POST", "/imports", body)).then(function (job) {
+    busy(form, api.startImport(body)).then(function (job) {
       if (!render(job)) poll(job.id);
     }, function (error) {
-      KC.showErrors(form, error);
+      showErrors(form, error);
     });
   });
-})();
+}
+
+if (form) start();

@@ -8,52 +8,50 @@
  * Letters only act when no field has focus, so typing a note never claims a call. The "active"
  * call is the card with focus, else the one last touched, else my newest call, else the newest.
  */
-(function () {
-  "use strict";
 
-  var Work = window.KnownCallerWork;
-  var help = document.getElementById("shortcuts");
-  if (!Work) return;
+/** Listen for the shortcuts; `work` is the desktop's card actions (work.js). */
+export function installKeys(work) {
+  const help = document.getElementById("shortcuts");
 
   function typing(target) {
     if (!target || !target.tagName) return false;
-    var tag = target.tagName;
+    const tag = target.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
   function press(card, action, selector) {
     if (!card) return false;
-    var button = card.querySelector(selector || '[data-action="' + action + '"]');
+    const button = card.querySelector(selector || '[data-action="' + action + '"]');
     if (!button) return false;
-    Work.run(action, card, button);
+    work.run(action, card, button);
     return true;
   }
 
   function claimNewestRinging() {
     // The live list is newest first; the first card still offering "I'm taking this" wins.
-    var cards = Work.liveCards().filter(function (card) {
+    let cards = work.liveCards().filter(function (card) {
       return card.classList.contains("is-ringing") && card.querySelector('[data-action="claim"]');
     });
-    if (!cards.length) cards = Work.liveCards().filter(function (card) { return card.querySelector('[data-action="claim"]'); });
+    if (!cards.length) cards = work.liveCards().filter(function (card) { return card.querySelector('[data-action="claim"]'); });
     return press(cards[0], "claim");
   }
 
   function move(step) {
-    var cards = Work.liveCards();
+    const cards = work.liveCards();
     if (!cards.length) return false;
-    var index = cards.indexOf(Work.activeCard());
-    var next = cards[Math.min(cards.length - 1, Math.max(0, index + step))];
-    Work.setActive(next);
+    const index = cards.indexOf(work.activeCard());
+    const next = cards[Math.min(cards.length - 1, Math.max(0, index + step))];
+    work.setActive(next);
     next.focus();
     next.scrollIntoView({ block: "nearest" });
     return true;
   }
 
   function closeOpenForm() {
-    var card = Work.activeCard();
-    var form = card && card.querySelector("form.inline-form");
+    const card = work.activeCard();
+    const form = card && card.querySelector("form.inline-form");
     if (!form) return false;
-    Work.closeForm(form);
+    work.closeForm(form);
     return true;
   }
 
@@ -64,12 +62,12 @@
     return true;
   }
 
-  var KEYS = {
+  const KEYS = {
     c: claimNewestRinging,
-    n: function () { return press(Work.activeCard(), "wrapup"); },
-    r: function () { return press(Work.activeCard(), "remember"); },
-    o: function () { return press(Work.activeCard(), "complaint-new"); },
-    x: function () { return press(Work.activeCard(), "complaint-resolve"); },
+    n: function () { return press(work.activeCard(), "wrapup"); },
+    r: function () { return press(work.activeCard(), "remember"); },
+    o: function () { return press(work.activeCard(), "complaint-new"); },
+    x: function () { return press(work.activeCard(), "complaint-resolve"); },
     j: function () { return move(1); },
     k: function () { return move(-1); },
     "?": toggleHelp,
@@ -80,7 +78,7 @@
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key !== "Escape" && typing(event.target)) return;
     if (help && help.open && event.key !== "?") return;  // the dialog handles its own keys
-    var handler = KEYS[event.key];
+    const handler = KEYS[event.key];
     if (handler && handler()) event.preventDefault();
   });
 
@@ -89,6 +87,6 @@
       if (event.target === help || event.target.closest("[data-close]")) help.close();
     });
   }
-  var opener = document.getElementById("show-shortcuts");
+  const opener = document.getElementById("show-shortcuts");
   if (opener) opener.addEventListener("click", toggleHelp);
-})();
+}

@@ -1,17 +1,17 @@
 /* KnownCaller: /dashboard (supervisors, admins) — live calls and who took them, complaint counts,
  * recent calls. Polled every few seconds over HTTP: a supervisor watching is not an agent online,
  * so this page does not open the desktop's socket (presence drives routing). */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { dateTime, duration } from "../lib/format.js";
 
-  var KC = window.KC;
-  var el = KC.el;
-  var root = document.getElementById("dashboard");
-  if (!root) return;
-  var POLL_MS = 5000;
+const root = document.getElementById("dashboard");
+
+function start() {
+  const POLL_MS = 5000;
 
   function callerName(call) {
-    var pop = call.pop || {};
+    const pop = call.pop || {};
     if (pop.customer) return pop.customer.name;
     if (pop.match === "multiple") return (pop.candidates || []).map(function (c) { return c.name; }).join(" / ") || "Shared number";
     if (pop.match === "withheld") return "Number withheld";
@@ -19,29 +19,23 @@
   }
 
   function number(call) {
-    var pop = call.pop || {};
+    const pop = call.pop || {};
     return pop.from_display || call.from || call.from_raw || "";
   }
 
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return "";
-    seconds = Math.max(0, Math.floor(seconds));
-    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
-  }
-
   function since(iso) {
-    var t = Date.parse(iso || "");
+    const t = Date.parse(iso || "");
     return isNaN(t) ? "" : duration((Date.now() - t) / 1000);
   }
 
   function fill(tableId, emptyId, rows) {
-    var table = document.getElementById(tableId);
-    var tbody = table.querySelector("tbody");
+    const table = document.getElementById(tableId);
+    const tbody = table.querySelector("tbody");
     tbody.textContent = "";
     rows.forEach(function (cells) {
-      var tr = el("tr");
+      const tr = el("tr");
       cells.forEach(function (cell) {
-        var td = el("td", cell && cell.className);
+        const td = el("td", cell && cell.className);
         if (cell && cell.node) td.appendChild(cell.node);
         else td.textContent = cell && cell.text !== undefined ? cell.text : (cell || "");
         tr.appendChild(td);
@@ -53,9 +47,9 @@
   }
 
   function customerLink(call) {
-    var pop = call.pop || {};
+    const pop = call.pop || {};
     if (!pop.customer) return { text: callerName(call) };
-    var a = el("a", null, pop.customer.name);
+    const a = el("a", null, pop.customer.name);
     a.href = "/customers/" + encodeURIComponent(pop.customer.id);
     return { node: a };
   }
@@ -66,28 +60,26 @@
   }
 
   function refresh() {
-    var live = KC.api("GET", "/calls?active=true").then(function (data) {
-      var items = data.items || [];
+    const live = api.activeCalls().then(function (data) {
+      const items = data.items || [];
       document.getElementById("stat-live").textContent = String(items.length);
       document.getElementById("stat-unclaimed").textContent = String(items.filter(function (c) { return !c.agent; }).length);
       fill("live-table", "live-empty", items.map(function (c) {
         return [customerLink(c), { text: number(c), className: "num" }, c.status, agentCell(c), since(c.started_at)];
       }));
     });
-    var recent = KC.api("GET", "/calls?page=1&per_page=20").then(function (data) {
+    const recent = api.listCalls({ page: 1, per_page: 20 }).then(function (data) {
       fill("recent-table", "recent-empty", (data.items || []).map(function (c) {
-        return [KC.dateTime(c.started_at), customerLink(c), { text: number(c), className: "num" }, c.status,
+        return [dateTime(c.started_at), customerLink(c), { text: number(c), className: "num" }, c.status,
           duration(c.duration), c.agent ? c.agent.name : "—", c.disposition || ""];
       }));
     });
-    var counts = fetch(root.getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("counts " + r.status); return r.json(); })
-      .then(function (c) {
+    const counts = api.getPageData(root.getAttribute("data-counts-url")).then(function (c) {
         document.getElementById("stat-open").textContent = String(c.open);
         document.getElementById("stat-overdue").textContent = String(c.overdue);
         document.getElementById("stat-overdue-box").classList.toggle("stat-danger", c.overdue > 0);
       });
-    var updated = document.getElementById("dashboard-updated");
+    const updated = document.getElementById("dashboard-updated");
     return Promise.all([live, recent, counts]).then(function () {
       updated.textContent = "Updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
     }, function (error) {
@@ -97,4 +89,6 @@
 
   refresh();
   setInterval(function () { if (document.visibilityState === "visible") refresh(); }, POLL_MS);
-})();
+}
+
+if (root) start();

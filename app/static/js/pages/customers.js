@@ -3,22 +3,22 @@
  * Something that reads as a phone number is looked up with `phone=` (matched on E.164); anything
  * else goes to `q=`. The query and page live in the address, so back, reload and links work.
  */
-(function () {
-  "use strict";
+import * as api from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { looksLikePhone, tierLabel } from "../lib/format.js";
 
-  var KC = window.KC;
-  var el = KC.el;
-  var form = document.getElementById("customer-search");
-  if (!form) return;
-  var input = document.getElementById("customer-q");
-  var table = document.getElementById("customer-results");
-  var tbody = table.querySelector("tbody");
-  var status = document.getElementById("customer-status");
-  var pager = document.getElementById("customer-pager");
-  var PER_PAGE = 25;
-  var state = { q: "", page: 1, total: 0 };
-  var latest = 0;
-  var notice = "";  // said once above the results, e.g. after a deletion
+const form = document.getElementById("customer-search");
+
+function start() {
+  const input = document.getElementById("customer-q");
+  const table = document.getElementById("customer-results");
+  const tbody = table.querySelector("tbody");
+  const status = document.getElementById("customer-status");
+  const pager = document.getElementById("customer-pager");
+  const PER_PAGE = 25;
+  const state = { q: "", page: 1, total: 0 };
+  let latest = 0;
+  let notice = "";  // said once above the results, e.g. after a deletion
 
   function setStatus(text, kind) {
     if (notice && !kind) text = notice + " " + text;
@@ -27,28 +27,28 @@
   }
 
   function readAddress() {
-    var params = new URLSearchParams(window.location.search);
+    const params = new URLSearchParams(window.location.search);
     state.q = params.get("q") || "";
     state.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
     input.value = state.q;
-    var deleted = params.get("deleted");
+    const deleted = params.get("deleted");
     if (deleted !== null) notice = "Deleted " + (deleted || "the customer") + ".";
   }
 
   function writeAddress() {
-    var params = new URLSearchParams();
+    const params = new URLSearchParams();
     if (state.q) params.set("q", state.q);
     if (state.page > 1) params.set("page", String(state.page));
-    var query = params.toString();
+    const query = params.toString();
     window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
   }
 
   function search() {
-    var ticket = ++latest;
-    var params = new URLSearchParams({ page: String(state.page), per_page: String(PER_PAGE) });
-    if (state.q) params.set(KC.looksLikePhone(state.q) ? "phone" : "q", state.q);
+    const ticket = ++latest;
+    const params = { page: state.page, per_page: PER_PAGE };
+    if (state.q) params[looksLikePhone(state.q) ? "phone" : "q"] = state.q;
     setStatus("Searching…");
-    return KC.api("GET", "/customers?" + params.toString()).then(function (data) {
+    return api.searchCustomers(params).then(function (data) {
       if (ticket !== latest) return;  // a newer search answered first
       render(data);
     }, function (error) {
@@ -61,26 +61,26 @@
   }
 
   function render(data) {
-    var items = data.items || [];
+    const items = data.items || [];
     state.total = data.total || 0;
     tbody.textContent = "";
     items.forEach(function (c) {
-      var row = el("tr");
+      const row = el("tr");
       row.setAttribute("data-customer-id", String(c.id));
-      var name = el("td");
-      var link = el("a", null, c.name);
+      const name = el("td");
+      const link = el("a", null, c.name);
       link.href = "/customers/" + encodeURIComponent(c.id);
       name.appendChild(link);
       row.appendChild(name);
       row.appendChild(el("td", "num", (c.phones || []).join(", ")));
       row.appendChild(el("td", null, c.email || ""));
-      var tier = el("td");
-      if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, KC.TIER_LABELS[c.tier] || c.tier));
+      const tier = el("td");
+      if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, tierLabel(c.tier)));
       row.appendChild(tier);
       row.appendChild(el("td", "num", c.external_id || ""));
-      var complaints = el("td");
-      var open = c.open_complaints || [];
-      var overdue = open.filter(function (x) { return x.overdue; }).length;
+      const complaints = el("td");
+      const open = c.open_complaints || [];
+      const overdue = open.filter(function (x) { return x.overdue; }).length;
       complaints.appendChild(document.createTextNode(String(open.length)));
       if (overdue) {
         complaints.appendChild(document.createTextNode(" "));
@@ -90,7 +90,7 @@
       tbody.appendChild(row);
     });
     table.hidden = !items.length;
-    var pages = Math.max(1, Math.ceil(state.total / PER_PAGE));
+    const pages = Math.max(1, Math.ceil(state.total / PER_PAGE));
     pager.hidden = pages <= 1;
     document.getElementById("customer-page-label").textContent = "Page " + state.page + " of " + pages;
     pager.querySelector('[data-page="prev"]').disabled = state.page <= 1;
@@ -108,7 +108,7 @@
     search();
   });
   pager.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-page]");
+    const button = event.target.closest("[data-page]");
     if (!button) return;
     state.page += button.getAttribute("data-page") === "next" ? 1 : -1;
     writeAddress();
@@ -117,4 +117,6 @@
 
   readAddress();
   search();
-})();
+}
+
+if (form) start();

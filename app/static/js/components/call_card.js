@@ -1,0 +1,284 @@
+/* KnownCaller desktop: builds one pop card from a call's state.
+ *
+ * Customer text (names, preferences, complaint subjects, raw numbers) only ever reaches the page
+ * through textContent and attributes set one by one, never through innerHTML, so a customer named
+ * "<img onerror=…>" is shown as those characters and nothing runs.
+ *
+ * A card is made of parts (data-part): head, claim, message, body, wrapup, foot. The desktop
+ * replaces the parts that depend on the call's state on every update, the body only when the pop
+ * itself changed, and never the message and wrap-up parts, so whatever an agent is typing survives
+ * a call_update arriving. Buttons only carry data-action names; pages/desktop/work.js does the work.
+ */
+import { callerNumber, isEnded, isRinging, overdueCount, titleFor } from "../lib/calls.js";
+import { button, el, link } from "../lib/dom.js";
+import { duration, timeOfDay, tierLabel } from "../lib/format.js";
+import { openComplaintsBlock } from "./complaints.js";
+import { preferencesBlock } from "./preferences.js";
+
+const ENDED_LABELS = {
+  completed: "Ended", busy: "Busy", "no-answer": "Missed", canceled: "Caller hung up",
+  failed: "Failed", ended: "Ended",
+};
+
+function badge(text, kind) { return el("span", "badge badge-" + kind, text); }
+
+function part(tag, className, name) {
+  const node = el(tag, className);
+  node.setAttribute("data-part", name);
+  return node;
+}
+
+function header(call) {
+  const pop = call.pop;
+  const head = part("header", "card-head", "head");
+  const who = el("div", "who");
+  const titleRow = el("div", "title-row");
+  titleRow.appendChild(el("h3", "caller-name", titleFor(pop)));
+  if (pop.match === "single" && pop.customer && pop.customer.tier) {
+    const tier = pop.customer.tier;
+    titleRow.appendChild(badge(tierLabel(tier), "tier badge-tier-" + tier));
+  }
+  const overdue = overdueCount(pop);
+  if (overdue) titleRow.appendChild(badge(overdue + " overdue", "overdue"));
+  who.appendChild(titleRow);
+  if (pop.match !== "withheld") {
+    const line = el("div", "caller-number");
+    line.appendChild(el("span", "number", callerNumber(pop) || "No number"));
+    who.appendChild(line);
+  } else {
+    who.appendChild(el("div", "caller-number muted", "No caller ID"));
+  }
+  head.appendChild(who);
+  head.appendChild(stateBlock(call));
+  return head;
+}
+
+function stateBlock(call) {
+  const block = el("div", "call-state");
+  const status = call.status;
+  let pill;
+  if (isRinging(status)) {
+    pill = el("span", "pill pill-ringing", "Ringing");
+  } else if (status === "in-progress") {
+    pill = el("span", "pill pill-answered", call.agent ? "Answered by " + call.agent.name : "Answered");
+  } else {
+    pill = el("span", "pill pill-ended pill-" + status, ENDED_LABELS[status] || status);
+  }
+  pill.setAttribute("data-role", "status");
+  block.appendChild(pill);
+
+  const timing = el("div", "timing");
+  if (isEnded(status)) {
+    if (call.duration !== null && call.duration !== undefined) {
+      timing.appendChild(el("span", "duration", "Duration " + duration(call.duration)));
+    }
+  } else {
+    const elapsed = el("span", "elapsed");
+    elapsed.setAttribute("data-since", String(call.since));
+    elapsed.textContent = duration((Date.now() - call.since) / 1000);
+    timing.appendChild(elapsed);
+  }
+  const at = timeOfDay(call.pop.received_at);
+  if (at) timing.appendChild(el("span", "received-at", at));
+  block.appendChild(timing);
+  if (isEnded(status) && call.agent) block.appendChild(el("div", "handled-by", "Taken by " + call.agent.name));
+  return block;
+}
+
+/** Who has the call, or the button to take it. */
+function claimBar(call, me) {
+  const bar = part("div", "card-claim", "claim");
+  if (call.agent) {
+    const mine = me && call.agent.id === me.id;
+    const who = el("span", "claimed-by" + (mine ? " claimed-by-me" : ""), mine ? "You took this" : "Taken by " + call.agent.name);
+    who.setAttribute("data-role", "claimed-by");
+    bar.appendChild(who);
+  } else if (!isEnded(call.status)) {
+    const take = button("I'm taking this", "button-primary button-claim", "claim");
+    take.setAttribute("aria-keyshortcuts", "c");
+    bar.appendChild(take);
+    const hint = el("span", "key-hint", "or press ");
+    hint.appendChild(el("kbd", null, "c"));
+    bar.appendChild(hint);
+  } else {
+    bar.hidden = true;
+  }
+  return bar;
+}
+
+function sectionHead(title, actionLabel, action, key) {
+  const head = el("div", "section-row");
+  head.appendChild(el("h4", null, title));
+  if (action) {
+    const b = button(actionLabel, "button-small button-ghost", action);
+    b.setAttribute("aria-keyshortcuts", key);
+    b.title = "Shortcut: " + key;
+    head.appendChild(b);
+  }
+  return head;
+}
+
+function complaintsSection(customer, live) {
+  const section = el("section", "complaints");
+  const complaints = customer.open_complaints || [];
+  section.appendChild(sectionHead(complaints.length ? "Open complaints (" + complaints.length + ")" : "Open complaints",
+    "New complaint", live ? "complaint-new" : null, "o"));
+  section.appendChild(openComplaintsBlock(complaints, { editable: live }));
+  return section;
+}
+
+function preferencesSection(customer, live) {
+  const section = el("section", "preferences");
+  section.appendChild(sectionHead("Preferences", "Remember this", live ? "remember" : null, "r"));
+  section.appendChild(preferencesBlock(customer.preferences || [], { editable: live }));
+  return section;
+}
+
+function body(call, urls, live) {
+  const pop = call.pop;
+  const main = part("div", "card-body", "body");
+  if (pop.lookup === "unavailable") {
+    main.appendChild(el("p", "lookup-failed", "Customer lookup is unavailable right now: ask who is calling."));
+  }
+  if (pop.match === "single" && pop.customer) {
+    main.appendChild(complaintsSection(pop.customer, live));
+    main.appendChild(preferencesSection(pop.customer, live));
+  } else if (pop.match === "multiple") {
+    const section = el("section", "candidates");
+    section.appendChild(el("h4", null, (pop.candidates || []).length + " customers on this number"));
+    section.appendChild(el("p", "hint", "Ask who is calling, then choose them."));
+    const list = el("ul", "candidate-list");
+    (pop.candidates || []).forEach((c) => {
+      const item = el("li", "candidate");
+      item.setAttribute("data-customer-id", String(c.id));
+      item.appendChild(link(urls.customer + encodeURIComponent(c.id), c.name));
+      if (live) {
+        const choose = button("This is them", "button-small", "pick");
+        choose.setAttribute("aria-label", "This is " + c.name);
+        item.appendChild(choose);
+      }
+      list.appendChild(item);
+    });
+    section.appendChild(list);
+    main.appendChild(section);
+  } else if (pop.match === "withheld") {
+    main.appendChild(el("p", "hint", "The caller hid their number. Ask for their name, phone or account to find them."));
+    if (live) main.appendChild(findBlock("Find customer"));
+  } else {
+    const none = el("div", "unknown");
+    none.appendChild(el("p", "hint", pop.from ? "No customer has this number yet."
+      : "This caller did not come from a phone number we can read."));
+    // Opened in a tab of its own, the full form links this call too once the customer exists.
+    const href = urls.newCustomer + "?" + (pop.from ? "phone=" + encodeURIComponent(pop.from) + "&" : "") +
+      "call_sid=" + encodeURIComponent(pop.call_sid);
+    const action = link(href, "New customer", "button button-primary new-customer");
+    if (live) action.setAttribute("data-action", "new-customer");
+    if (pop.from) action.setAttribute("data-phone", pop.from);
+    none.appendChild(action);
+    main.appendChild(none);
+    main.appendChild(el("div", "form-slot form-slot-customer"));
+    if (live) main.appendChild(findBlock("Already a customer? Find them"));
+  }
+  return main;
+}
+
+/** Search for the caller among customers and link the call to the one they are. */
+function findBlock(label) {
+  const block = el("div", "find-customer");
+  block.appendChild(button(label, "button-small button-ghost", "find"));
+  block.appendChild(el("div", "form-slot form-slot-find"));
+  return block;
+}
+
+/** Notes and disposition: a button until opened; work.js builds the form inside. */
+function wrapUp() {
+  const section = part("section", "card-wrapup", "wrapup");
+  const open = button("Notes & wrap-up", "button-small button-ghost", "wrapup");
+  open.setAttribute("aria-keyshortcuts", "n");
+  open.title = "Shortcut: n";
+  section.appendChild(open);
+  section.appendChild(el("div", "form-slot form-slot-wrapup"));
+  return section;
+}
+
+function wrapUpSummary(call) {
+  if (!call.disposition && !call.notes) return null;
+  const summary = el("div", "wrapup-summary");
+  summary.setAttribute("data-role", "wrapup-summary");
+  if (call.disposition) summary.appendChild(el("span", "badge badge-disposition", call.disposition));
+  if (call.notes) summary.appendChild(el("span", "wrapup-notes", call.notes));
+  return summary;
+}
+
+function footer(call, urls) {
+  const pop = call.pop;
+  const foot = part("footer", "card-foot", "foot");
+  const summary = wrapUpSummary(call);
+  if (summary) foot.appendChild(summary);
+  if (pop.match === "single" && pop.customer) {
+    foot.appendChild(link(urls.customer + encodeURIComponent(pop.customer.id), "Open customer record", "card-link"));
+  }
+  if (pop.to) foot.appendChild(el("span", "line muted", "Line " + pop.to));
+  return foot;
+}
+
+/** A fresh card element for `call` ({pop, status, agent, duration, since, notes, disposition}). */
+export function renderCard(call, urls, me) {
+  const pop = call.pop;
+  const live = !isEnded(call.status) || !!call.holding;
+  const card = el("article", "card");
+  card.classList.add("match-" + pop.match, "status-" + call.status);
+  if (isRinging(call.status)) card.classList.add("is-ringing");
+  if (isEnded(call.status)) card.classList.add("is-ended");
+  if (call.holding) card.classList.add("is-wrapping-up");
+  if (call.agent) card.classList.add("is-claimed");
+  if (call.agent && me && call.agent.id === me.id) card.classList.add("is-mine");
+  if (pop.customer && pop.customer.tier) card.classList.add("tier-" + pop.customer.tier);
+  if (overdueCount(pop)) card.classList.add("has-overdue");
+  card.setAttribute("data-call-sid", pop.call_sid);
+  card.setAttribute("data-match", pop.match);
+  card.setAttribute("data-status", call.status);
+  card.setAttribute("aria-label", titleFor(pop));
+  card.tabIndex = -1;
+  card.appendChild(header(call));
+  card.appendChild(claimBar(call, me));
+  const message = part("p", "card-message", "message");
+  message.setAttribute("role", "status");
+  message.hidden = true;
+  card.appendChild(message);
+  card.appendChild(body(call, urls, live));
+  if (live) card.appendChild(wrapUp());
+  card.appendChild(footer(call, urls));
+  return card;
+}
+
+/**
+ * Bring `card` up to date with `fresh` (a new render of the same call) without losing what the
+ * agent is doing in it: the message and wrap-up parts stay, the body only changes with the pop.
+ */
+export function patchCard(card, fresh, popChanged) {
+  card.className = fresh.className;
+  ["data-match", "data-status", "aria-label"].forEach((name) => {
+    card.setAttribute(name, fresh.getAttribute(name));
+  });
+  const keep = { message: true, wrapup: true, body: !popChanged };
+  const parts = Array.from(fresh.children);
+  const names = parts.map((node) => node.getAttribute("data-part"));
+  // Parts the fresh render no longer has (the wrap-up of a call that is over) go away.
+  Array.from(card.children).forEach((node) => {
+    if (!names.includes(node.getAttribute("data-part"))) node.remove();
+  });
+  let previous = null;
+  parts.forEach((node, i) => {
+    const old = card.querySelector(':scope > [data-part="' + names[i] + '"]');
+    if (old && keep[names[i]]) {
+      previous = old;
+      return;
+    }
+    if (old) old.replaceWith(node);
+    else if (previous) previous.after(node);
+    else card.prepend(node);
+    previous = node;
+  });
+  return card;
+}

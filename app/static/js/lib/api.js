@@ -1,0 +1,117 @@
+/* KnownCaller: the JSON API (/api/v1), one function per endpoint. No other module builds an API URL.
+ *
+ * Requests carry the session cookie and, for anything that changes data, the page's CSRF token
+ * (X-CSRFToken, from <meta name="csrf-token">). Each function resolves with the JSON body (null for
+ * 204) and rejects with an ApiError carrying the contract's {code, message, fields}; a network
+ * failure is an ApiError too (status 0, code "network"). `paths` is pure, for tests.
+ */
+
+const API = "/api/v1";
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+export class ApiError extends Error {
+  /** `body` is the parsed answer, if any: {"error": {"code", "message", "fields"}}. */
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || (status ? "The server answered " + status + "." : "The server could not be reached."));
+    this.name = "ApiError";
+    this.status = status;
+    this.code = error.code || (status ? "http_" + status : "network");
+    this.fields = error.fields || {};
+  }
+}
+
+const segment = encodeURIComponent;
+
+/** "/api/v1/customers?q=x": a path under the API and its query (blank values left out). */
+export function apiUrl(path, params) {
+  const query = new URLSearchParams();
+  Object.entries(params || {}).forEach(([name, value]) => {
+    if (value !== undefined && value !== null && value !== "") query.set(name, String(value));
+  });
+  const text = query.toString();
+  return API + path + (text ? "?" + text : "");
+}
+
+/** Every API address the pages use. */
+export const paths = {
+  calls: (params) => apiUrl("/calls", params),
+  call: (sid) => apiUrl("/calls/" + segment(sid)),
+  claim: (sid) => apiUrl("/calls/" + segment(sid) + "/claim"),
+  customers: (params) => apiUrl("/customers", params),
+  customer: (id) => apiUrl("/customers/" + segment(id)),
+  timeline: (id) => apiUrl("/customers/" + segment(id) + "/timeline"),
+  preferences: (customerId) => apiUrl("/customers/" + segment(customerId) + "/preferences"),
+  preference: (id) => apiUrl("/preferences/" + segment(id)),
+  complaints: (customerId) => apiUrl("/customers/" + segment(customerId) + "/complaints"),
+  complaint: (id) => apiUrl("/complaints/" + segment(id)),
+  imports: () => apiUrl("/imports"),
+  importJob: (id) => apiUrl("/imports/" + segment(id)),
+  refusedRows: (id) => apiUrl("/imports/" + segment(id) + "/refused.csv"),
+  users: () => apiUrl("/users"),
+  user: (id) => apiUrl("/users/" + segment(id)),
+};
+
+function csrfToken() {
+  const meta = globalThis.document && globalThis.document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.getAttribute("content") : "";
+}
+
+/** The one fetch: `body` goes as JSON, or as-is when it is FormData (uploads). */
+export async function request(method, url, body) {
+  const headers = { Accept: "application/json" };
+  const options = { method, credentials: "same-origin", headers };
+  if (!SAFE_METHODS.has(method)) headers["X-CSRFToken"] = csrfToken();
+  if (typeof FormData !== "undefined" && body instanceof FormData) {
+    options.body = body;
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (error) {
+    throw new ApiError(0, null);
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (error) { data = null; }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// ---------------------------------------------------------------- calls
+
+export const listCalls = (params) => request("GET", paths.calls(params));
+export const activeCalls = () => listCalls({ active: "true" });
+export const getCall = (sid) => request("GET", paths.call(sid));
+export const claimCall = (sid) => request("POST", paths.claim(sid));
+/** Link a customer ({customer_id}) and/or wrap up ({notes, disposition}). */
+export const updateCall = (sid, changes) => request("PATCH", paths.call(sid), changes);
+
+// ---------------------------------------------------------------- customers and their records
+
+export const searchCustomers = (params) => request("GET", paths.customers(params));
+export const createCustomer = (body) => request("POST", paths.customers(), body);
+export const getCustomer = (id) => request("GET", paths.customer(id));
+export const updateCustomer = (id, changes) => request("PATCH", paths.customer(id), changes);
+export const deleteCustomer = (id) => request("DELETE", paths.customer(id));
+export const getTimeline = (id) => request("GET", paths.timeline(id));
+export const addPreference = (customerId, body) => request("POST", paths.preferences(customerId), body);
+export const updatePreference = (id, changes) => request("PATCH", paths.preference(id), changes);
+export const deletePreference = (id) => request("DELETE", paths.preference(id));
+export const openComplaint = (customerId, body) => request("POST", paths.complaints(customerId), body);
+export const updateComplaint = (id, changes) => request("PATCH", paths.complaint(id), changes);
+
+// ---------------------------------------------------------------- admin
+
+export const startImport = (formData) => request("POST", paths.imports(), formData);
+export const getImport = (id) => request("GET", paths.importJob(id));
+export const listUsers = () => request("GET", paths.users());
+export const createUser = (body) => request("POST", paths.users(), body);
+export const updateUser = (id, changes) => request("PATCH", paths.user(id), changes);
+
+/** A JSON page endpoint outside the API (its URL comes from the template, e.g. dashboard counts). */
+export const getPageData = (url) => request("GET", url);

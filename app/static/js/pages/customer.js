@@ -1,0 +1,197 @@
+/* KnownCaller: /customers/<id> — everything known about one customer, and where to change it.
+ *
+ * Details and numbers (components/customer_form.js), preferences and open complaints (the same
+ * components as the desktop's call card), past complaints, and the timeline of every touchpoint
+ * (newest first). Every change goes through the API and then the page reads the customer again,
+ * so it shows what is stored.
+ */
+import * as api from "../lib/api.js";
+import { button, el, onAction, setStatusLine } from "../lib/dom.js";
+import { dateTime, duration, tierLabel } from "../lib/format.js";
+import { complaintActions, complaintItem, openComplaintsBlock } from "../components/complaints.js";
+import { buildCustomerForm } from "../components/customer_form.js";
+import { preferenceActions, preferencesBlock, resetUnconfirmedRemovals } from "../components/preferences.js";
+
+const page = document.getElementById("customer-page");
+const id = page && page.getAttribute("data-customer-id");
+const status = document.getElementById("customer-status");
+let customer = null;
+
+function setStatus(text, kind) { setStatusLine(status, text, kind); }
+
+// ---------------------------------------------------------------- load and render
+
+function load() {
+  return Promise.all([
+    api.getCustomer(id),
+    api.getTimeline(id).catch((error) => ({ items: [], error })),
+  ]).then(([found, timeline]) => {
+    customer = found;
+    render(customer, timeline);
+  }, (error) => {
+    setStatus(error.status === 404 ? "This customer does not exist, or was deleted." : "Could not load the customer: " + error.message, "error");
+    document.getElementById("customer-body").hidden = true;
+  });
+}
+
+function render(c, timeline) {
+  document.title = c.name + " · KnownCaller";
+  document.getElementById("customer-name").textContent = c.name;
+  const tier = document.getElementById("customer-tier");
+  tier.textContent = "";
+  if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, tierLabel(c.tier)));
+  const form = document.getElementById("customer-edit-form");
+  // Rebuild the details only when not mid-edit: a save re-renders with what was stored.
+  if (!form.hasAttribute("data-built") || form.getAttribute("data-saved") === "true") {
+    buildEditForm(form, c);
+  }
+  document.getElementById("preferences").replaceChildren(preferencesBlock(c.preferences || [], { editable: true }));
+  document.getElementById("open-complaints").replaceChildren(
+    openComplaintsBlock(c.open_complaints || [], { editable: true, detail: true }));
+  renderPast(timeline.items || []);
+  renderTimeline(timeline);
+  document.getElementById("customer-body").hidden = false;
+  setStatus(linkProblem());
+}
+
+function linkProblem() {
+  const problem = new URLSearchParams(window.location.search).get("link_failed");
+  return problem ? "Created, but the call could not be linked: " + problem : "";
+}
+
+function buildEditForm(form, c) {
+  buildCustomerForm(form, c, {
+    submitLabel: "Save changes",
+    onSubmit(body) {
+      form.setAttribute("data-saved", "false");
+      return api.updateCustomer(id, body).then(() => {
+        form.setAttribute("data-saved", "true");
+        return load().then(() => "Saved.");
+      });
+    },
+  });
+  form.setAttribute("data-built", "");
+  form.setAttribute("data-saved", "false");
+}
+
+// ---------------------------------------------------------------- preferences and complaints
+
+/** What the preference and complaint components ask of this page (the scope is the page). */
+const records = {
+  customerOf: () => customer,
+  callSidOf: () => null,
+  // What was saved shows once the page has read the customer again; only failures need words.
+  message(scope, text, kind) { if (kind === "error") setStatus(text, "error"); },
+  refresh: () => load(),
+};
+
+function renderPast(items) {
+  const list = document.getElementById("past-complaints");
+  list.textContent = "";
+  const resolved = items.filter((i) => i.kind === "complaint" && i.event === "resolved");
+  if (!resolved.length) list.appendChild(el("li", "muted", "None resolved yet."));
+  resolved.forEach((c) => list.appendChild(complaintItem(c, { past: true, detail: true })));
+}
+
+// ---------------------------------------------------------------- timeline
+
+function person(p) { return p && p.name ? p.name : null; }
+
+function describe(item) {
+  switch (item.kind) {
+    case "call":
+      return {
+        title: "Call" + (item.status ? " · " + item.status : "") +
+          (item.duration !== null && item.duration !== undefined ? " · " + duration(item.duration) : ""),
+        detail: [person(item.agent) ? "taken by " + person(item.agent) : "not taken",
+          item.disposition ? "disposition: " + item.disposition : null].filter(Boolean).join(" · "),
+      };
+    case "note":
+      return { title: "Note" + (person(item.agent) ? " by " + person(item.agent) : ""), detail: item.text };
+    case "complaint":
+      return {
+        title: "Complaint " + (item.event || "opened") + ": " + item.subject,
+        detail: [item.severity, item.event === "resolved" && item.resolution ? "resolution: " + item.resolution : null]
+          .filter(Boolean).join(" · "),
+      };
+    case "preference":
+      return {
+        title: "Preference recorded: " + item.key,
+        detail: item.value + (person(item.recorded_by) ? " (by " + person(item.recorded_by) + ")" : ""),
+      };
+    default:
+      return { title: item.kind, detail: "" };
+  }
+}
+
+function renderTimeline(timeline) {
+  const list = document.getElementById("timeline");
+  list.textContent = "";
+  if (timeline.error) {
+    list.appendChild(el("li", "status-line status-line-error", "Timeline unavailable: " + timeline.error.message));
+    return;
+  }
+  const items = timeline.items || [];
+  if (!items.length) list.appendChild(el("li", "muted", "Nothing yet."));
+  items.forEach((item) => {
+    const text = describe(item);
+    const li = el("li", "timeline-item timeline-" + item.kind);
+    li.setAttribute("data-kind", item.kind);
+    li.appendChild(el("div", "timeline-when", dateTime(item.at)));
+    li.appendChild(el("div", "timeline-title", text.title));
+    if (text.detail) li.appendChild(el("div", "timeline-detail", text.detail));
+    list.appendChild(li);
+  });
+}
+
+// ---------------------------------------------------------------- delete (supervisors, admins)
+
+function askDelete() {
+  const area = document.getElementById("delete-area");
+  area.textContent = "";
+  const box = el("div", "confirm-box");
+  box.setAttribute("role", "alertdialog");
+  box.setAttribute("aria-label", "Confirm deletion");
+  box.appendChild(el("span", null, "Delete " + (customer ? customer.name : "this customer") + " for good?"));
+  const yes = button("Yes, delete", "button-danger", "delete-confirm");
+  const no = button("Cancel", "button-ghost", "delete-cancel");
+  box.appendChild(yes);
+  box.appendChild(no);
+  area.appendChild(box);
+  no.focus();
+}
+
+function confirmDelete(yes) {
+  yes.disabled = true;
+  api.deleteCustomer(id).then(() => {
+    window.location.assign("/customers?deleted=" + encodeURIComponent(customer ? customer.name : ""));
+  }, (error) => {
+    yes.disabled = false;
+    setStatus("Could not delete: " + error.message, "error");
+  });
+}
+
+function resetDelete() {
+  const area = document.getElementById("delete-area");
+  area.textContent = "";
+  const again = button("Delete customer…", "", "delete");
+  again.id = "delete-button";
+  area.appendChild(again);
+}
+
+// ---------------------------------------------------------------- one listener for the page
+
+if (page) {
+  const handlers = {
+    delete: askDelete,
+    "delete-confirm": confirmDelete,
+    "delete-cancel": resetDelete,
+  };
+  const recordActions = { ...preferenceActions(records), ...complaintActions(records) };
+  Object.entries(recordActions).forEach(([name, handler]) => {
+    handlers[name] = (target) => Promise.resolve(handler(page, target)).catch(() => { /* shown already */ });
+  });
+  onAction(page, handlers);
+  resetUnconfirmedRemovals(page);
+  load();
+}

@@ -1,0 +1,84 @@
+/* KnownCaller agent desktop (/): live screen pops over Socket.IO, worked from their cards.
+ *
+ * The entry module of the page: the board (desktop/board.js) keeps one card per call, the card
+ * actions (desktop/work.js) and shortcuts (desktop/keys.js) act on them, alerts (desktop/alerts.js)
+ * ring. The socket.io client is a classic script loaded before this module (window.io).
+ */
+import { duration } from "../lib/format.js";
+import { createAlerts } from "./desktop/alerts.js";
+import { createBoard } from "./desktop/board.js";
+import { installKeys } from "./desktop/keys.js";
+import { createWork } from "./desktop/work.js";
+
+const HEARTBEAT_MS = 30000;
+const RESYNC_MS = 30 * 1000;
+
+function start(root) {
+  const connection = document.getElementById("connection");
+  let alerts = null;
+  const desk = createBoard(root, { onRinging: (call) => alerts.announce(call) });
+  alerts = createAlerts(document.getElementById("enable-alerts"), desk.log);
+  installKeys(createWork(root, desk));
+
+  function setConnection(state, label) {
+    connection.setAttribute("data-state", state);
+    connection.querySelector(".connection-label").textContent = label;
+  }
+
+  if (typeof window.io !== "function") {
+    setConnection("offline", "Offline: realtime client missing");
+    desk.log("socket.io client did not load (is node_modules installed? run npm ci)");
+    return;
+  }
+
+  // Websocket first; long-polling only when a websocket cannot be opened (a proxy that drops upgrades).
+  const socket = window.io({ withCredentials: true, transports: ["websocket", "polling"], tryAllTransports: true });
+
+  socket.on("connect", () => {
+    setConnection("connected", "Connected");
+    socket.emit("heartbeat");
+    desk.resync();
+  });
+  socket.on("disconnect", (reason) => {
+    desk.log("disconnected:", reason);
+    if (socket.active) setConnection("reconnecting", "Reconnecting…");
+    else setConnection("offline", "Offline");
+  });
+  socket.on("connect_error", (error) => {
+    desk.log("connection failed:", error && error.message);
+    if (socket.active) setConnection("reconnecting", "Reconnecting…");
+    else setConnection("offline", "Offline: log in again");
+  });
+  socket.on("screen_pop", (pop) => desk.receivePop(pop, "socket"));
+  socket.on("call_update", desk.receiveUpdate);
+  // The server may have lost pops on the way (message queue down): read the active calls again.
+  socket.on("resync", () => desk.resync());
+
+  window.addEventListener("offline", () => setConnection("offline", "Offline"));
+  window.addEventListener("online", () => {
+    if (!socket.connected) {
+      setConnection("reconnecting", "Reconnecting…");
+      socket.connect();
+    }
+  });
+
+  setInterval(() => { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
+  // A light periodic re-read: pub/sub between server processes delivers at most once, so a pop
+  // lost on the way is caught up within this interval even if no other signal arrives.
+  setInterval(() => { if (socket.connected) desk.resync(); }, RESYNC_MS);
+
+  // Ringing and talking times tick every second without re-rendering the cards.
+  setInterval(() => {
+    const now = Date.now();
+    desk.liveList.querySelectorAll("[data-since]").forEach((node) => {
+      node.textContent = duration((now - Number(node.getAttribute("data-since"))) / 1000);
+    });
+  }, 1000);
+
+  // The test hook: the one window global the front end sets. Browser tests and tools (e.g. to
+  // drop and restore the socket) use it; nothing in the app reads it.
+  window.kcTestHook = { socket, calls: desk.calls, resync: desk.resync };
+}
+
+const root = document.getElementById("desktop");
+if (root) start(root);

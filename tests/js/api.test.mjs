@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { afterEach, test } from "node:test";
+
+import * as api from "../../app/static/js/lib/api.js";
+
+const realFetch = globalThis.fetch;
+afterEach(() => {
+  globalThis.fetch = realFetch;
+  delete globalThis.document;
+});
+
+/** Answer every fetch with `status` and `body`, recording what was asked. */
+function answer(status, body) {
+  const seen = [];
+  globalThis.fetch = async (url, options) => {
+    seen.push({ url, options });
+    return new Response(body === undefined ? null : JSON.stringify(body), { status });
+  };
+  globalThis.document = {
+    querySelector: (selector) => (selector === 'meta[name="csrf-token"]' ? { getAttribute: () => "tok-123" } : null),
+  };
+  return seen;
+}
+
+test("every path sits under /api/v1, ids are escaped, blank query values are left out", () => {
+  assert.equal(api.paths.call("CA 1/2"), "/api/v1/calls/CA%201%2F2");
+  assert.equal(api.paths.claim("CA1"), "/api/v1/calls/CA1/claim");
+  assert.equal(api.paths.preferences(7), "/api/v1/customers/7/preferences");
+  assert.equal(api.paths.refusedRows(3), "/api/v1/imports/3/refused.csv");
+  assert.equal(api.paths.customers({ q: "ali ce", phone: "", page: 2, per_page: undefined }),
+    "/api/v1/customers?q=ali+ce&page=2");
+  assert.equal(api.paths.calls({ active: "true" }), "/api/v1/calls?active=true");
+});
+
+test("a change carries the CSRF token and a JSON body; a read carries neither", async () => {
+  const seen = answer(200, { id: 1 });
+  assert.deepEqual(await api.updatePreference(5, { value: "oat" }), { id: 1 });
+  await api.getCustomer(1);
+  const [patch, get] = seen;
+  assert.equal(patch.url, "/api/v1/preferences/5");
+  assert.equal(patch.options.method, "PATCH");
+  assert.equal(patch.options.headers["X-CSRFToken"], "tok-123");
+  assert.equal(patch.options.headers["Content-Type"], "application/json");
+  assert.equal(patch.options.body, '{"value":"oat"}');
+  assert.equal(patch.options.credentials, "same-origin");
+  assert.equal(get.options.method, "GET");
+  assert.equal(get.options.headers["X-CSRFToken"], undefined);
+  assert.equal(get.options.body, undefined);
+});
+
+test("204 resolves with null", async () => {
+  answer(204);
+  assert.equal(await api.deletePreference(5), null);
+});
+
+test("the contract's error body becomes an ApiError with code, message and fields", async () => {
+  answer(409, { error: { code: "conflict", message: "Taken by Frank", fields: { version: ["stale"] } } });
+  const error = await api.claimCall("CA1").catch((e) => e);
+  assert.ok(error instanceof api.ApiError && error instanceof Error);
+  assert.deepEqual([error.status, error.code, error.message, error.fields], [409, "conflict", "Taken by Frank", { version: ["stale"] }]);
+});
+
+test("an answer without the error body, and no answer at all, are ApiErrors too", async () => {
+  answer(502);
+  const bad = await api.getCall("CA1").catch((e) => e);
+  assert.deepEqual([bad.status, bad.code, bad.message, bad.fields], [502, "http_502", "The server answered 502.", {}]);
+  globalThis.fetch = async () => { throw new TypeError("Failed to fetch"); };
+  const down = await api.getCall("CA1").catch((e) => e);
+  assert.deepEqual([down.status, down.code, down.message], [0, "network", "The server could not be reached."]);
+});

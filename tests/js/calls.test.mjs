@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  advance, canonical, insertionIndex, isEnded, isRinging, overdueCount, overdueFirst, popShape, rank,
+  startedAt, titleFor,
+} from "../../app/static/js/lib/calls.js";
+import { parseConstants } from "../../app/static/js/lib/constants.js";
+import { CONSTANTS_JSON } from "./constants_fixture.mjs";
+
+const c = parseConstants(CONSTANTS_JSON);
+
+test("statuses rank as the server says; the desktop's own 'ended' ranks with the terminal ones", () => {
+  assert.equal(rank("ringing", c), 2);
+  assert.equal(rank("completed", c), 4);
+  assert.equal(rank("ended", c), 4);
+  assert.equal(rank("bogus", c), -1);
+});
+
+test("ringing is every status before in-progress; ended is a terminal status or 'ended'", () => {
+  assert.deepEqual(["queued", "initiated", "ringing", "in-progress", "completed"].map((s) => isRinging(s, c)),
+    [true, true, true, false, false]);
+  assert.deepEqual(["in-progress", "no-answer", "canceled", "ended", "bogus"].map((s) => isEnded(s, c)),
+    [false, true, true, true, false]);
+});
+
+test("a call only moves forward: a late ringing never undoes an answer, an end never changes", () => {
+  const call = { status: "ringing", agent: null, duration: null };
+  assert.ok(advance(call, "in-progress", null, null, c));
+  assert.ok(!advance(call, "ringing", null, null, c));
+  assert.equal(call.status, "in-progress");
+  assert.ok(advance(call, "completed", { id: 1, name: "Dana" }, 42, c));
+  assert.ok(!advance(call, "failed", { id: 1, name: "Dana" }, 42, c));
+  assert.deepEqual(call, { status: "completed", agent: { id: 1, name: "Dana" }, duration: 42 });
+});
+
+test("a card goes before the first card not newer than it, so ties put the latest arrival first", () => {
+  assert.equal(insertionIndex([], 5), 0);
+  assert.equal(insertionIndex([9, 7, 3], 8), 1);
+  assert.equal(insertionIndex([9, 7, 3], 7), 1);
+  assert.equal(insertionIndex([9, 7, 3], 1), 3);
+  assert.equal(insertionIndex([9, 7, 3], 10), 0);
+});
+
+test("a call never started in the future, whatever the browser clock says", () => {
+  const now = Date.parse("2026-11-30T12:00:00Z");
+  assert.equal(startedAt({ received_at: "2026-11-30T11:59:00Z" }, now), now - 60000);
+  assert.equal(startedAt({ received_at: "2026-11-30T12:05:00Z" }, now), now);
+  assert.equal(startedAt({}, now), now);
+});
+
+test("the pop's shape ignores key order (socket vs API) and call state", () => {
+  assert.equal(canonical({ b: 1, a: [{ y: null, x: undefined }] }), '{"a":[{"x":null,"y":null}],"b":1}');
+  const pop = { match: "single", from: "+1", customer: { id: 1, name: "A" }, candidates: [], status: "ringing" };
+  const same = { status: "completed", candidates: [], customer: { name: "A", id: 1 }, from: "+1", match: "single" };
+  assert.equal(popShape(pop), popShape(same));
+  assert.notEqual(popShape(pop), popShape({ ...pop, customer: { id: 1, name: "B" } }));
+});
+
+test("overdue complaints come first and are counted; the title says who or what is calling", () => {
+  const complaints = [{ id: 1 }, { id: 2, overdue: true }, { id: 3 }, { id: 4, overdue: true }];
+  assert.deepEqual(overdueFirst(complaints).map((x) => x.id), [2, 4, 1, 3]);
+  assert.equal(overdueCount({ customer: { open_complaints: complaints } }), 2);
+  assert.equal(overdueCount({ customer: null }), 0);
+  assert.equal(titleFor({ match: "single", customer: { name: "Alice" } }), "Alice");
+  assert.equal(titleFor({ match: "multiple" }), "Shared number");
+  assert.equal(titleFor({ match: "withheld" }), "Number withheld");
+  assert.equal(titleFor({ match: "none" }), "Unknown caller");
+});

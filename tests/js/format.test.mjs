@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  dateToDueAt, duration, dueText, isoToDate, looksLikePhone, optionLabel, tierLabel,
+} from "../../app/static/js/lib/format.js";
+
+test("duration reads minutes and seconds, hours only when there are some", () => {
+  assert.equal(duration(0), "0:00");
+  assert.equal(duration(42), "0:42");
+  assert.equal(duration(95), "1:35");
+  assert.equal(duration(725), "12:05");
+  assert.equal(duration(3723), "1:02:03");
+});
+
+test("duration drops fractions, clamps negatives, and is blank when unknown", () => {
+  assert.equal(duration(41.9), "0:41");
+  assert.equal(duration(-5), "0:00");
+  assert.equal(duration(null), "");
+  assert.equal(duration(undefined), "");
+});
+
+test("a due date from a date input is the end of that local day", () => {
+  const due = new Date(dateToDueAt("2026-11-30"));
+  assert.deepEqual([due.getFullYear(), due.getMonth(), due.getDate(), due.getHours(), due.getMinutes()],
+    [2026, 10, 30, 23, 59]);
+  assert.equal(isoToDate(dateToDueAt("2026-11-30")), "2026-11-30");
+  assert.equal(dateToDueAt(""), null);
+  assert.equal(dateToDueAt("30/11/2026"), null);
+  assert.equal(isoToDate("not a date"), "");
+});
+
+test("due text says how far off the due time is, in hours within a day", () => {
+  const now = Date.parse("2026-11-30T12:00:00Z");
+  const at = (hours) => new Date(now + hours * 3600000).toISOString();
+  assert.equal(dueText(at(-48), now), "due 2 days ago");
+  assert.equal(dueText(at(-24), now), "due 1 day ago");
+  assert.equal(dueText(at(-1), now), "due 1 hour ago");
+  assert.equal(dueText(at(0.2), now), "due within the hour");
+  assert.equal(dueText(at(-0.2), now), "due just now");
+  assert.equal(dueText(at(5), now), "due in 5 hours");
+  assert.equal(dueText(at(72), now), "due in 3 days");
+  assert.equal(dueText(null, now), "");
+});
+
+test("labels: VIP is spelled out, other values are capitalised", () => {
+  assert.equal(tierLabel("vip"), "VIP");
+  assert.equal(tierLabel("gold"), "Gold");
+  assert.equal(optionLabel("in-progress"), "In-progress");
+});
+
+test("a query is a phone number when it has enough digits and only phone punctuation", () => {
+  assert.ok(looksLikePhone("(415) 555-0100"));
+  assert.ok(looksLikePhone("+1 415.555.0100"));
+  assert.ok(!looksLikePhone("1234"));
+  assert.ok(!looksLikePhone("Alice 555-0100"));
+  assert.ok(!looksLikePhone("EXT-12345"));
+});
