@@ -158,29 +158,24 @@ def _message_queue(app: Flask):
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.converters import IdConverter
-
-    app.url_map.converters["id"] = IdConverter  # before any route with <id:…> is added
+    """One blueprint per audience: the provider, logins, agents, supervisors, admins, the API."""
+    from app import client_constants, pages
     from app.admin import bp as admin_bp
     from app.agent import bp as agent_bp
     from app.api import register_api
     from app.auth import bp as auth_bp
-    from app.client_constants import register as register_client_constants
+    from app.converters import IdConverter
     from app.extensions import csrf
     from app.supervisor import bp as supervisor_bp
     from app.webhooks import bp as webhooks_bp
 
-    from app.pages import navigation
-
-    app.context_processor(navigation)
+    app.url_map.converters["id"] = IdConverter  # before any route with <id:…> is added
+    app.context_processor(pages.navigation)
+    client_constants.register(app)
     csrf.exempt(webhooks_bp)  # the provider signs its requests instead
-    app.register_blueprint(webhooks_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(agent_bp)
-    app.register_blueprint(supervisor_bp)
-    app.register_blueprint(admin_bp)
+    for bp in (webhooks_bp, auth_bp, agent_bp, supervisor_bp, admin_bp):
+        app.register_blueprint(bp)
     register_api(app)
-    register_client_constants(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
