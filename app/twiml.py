@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from app.services.calls.routing import FALLBACK, RoutingDecision
 
 AGENT_LEG_EVENTS = "initiated ringing answered completed"
 
@@ -39,6 +43,45 @@ def ring_agents(targets: list[DialTarget], *, timeout: int, action_url: str) -> 
             dial.client(target.address, **options)
     response.append(dial)
     return str(response)
+
+
+@dataclass(frozen=True)
+class RoutingUrls:
+    """Where the provider reports back on a routed call (absolute URLs it can reach)."""
+
+    status: str  # agent legs' status callbacks; `?agent=<id>` is added for each
+    dial_result: str  # the <Dial> finished
+    voicemail: str  # a recording was made
+
+
+@dataclass(frozen=True)
+class FallbackOptions:
+    number: str | None
+    greeting: str
+    max_seconds: int
+
+
+def routing(decision: RoutingDecision, urls: RoutingUrls, *, timeout: int, fallback_options: FallbackOptions) -> str:
+    """The TwiML for a routing decision: ring its agents, or take the fallback."""
+    if decision.reason == FALLBACK or not decision.agents:
+        return fallback(number=fallback_options.number, greeting=fallback_options.greeting,
+                        record_action_url=urls.voicemail, max_seconds=fallback_options.max_seconds, timeout=timeout)
+    return _ring_agents_cached(decision.agents, urls.status, urls.dial_result, timeout)
+
+
+@lru_cache(maxsize=64)
+def _ring_agents_cached(agents: tuple[tuple[int, str, str], ...], status_url: str, action_url: str,
+                        timeout: int) -> str:
+    """The <Dial> for these agents, built once per set of agents (and per URL they are reached
+    through): with hundreds online, building it took longer than the rest of the webhook.
+
+    `status_url?agent=<id>` is what url_for builds for the status view with that argument.
+    """
+    targets = [
+        DialTarget(kind=kind, address=address, status_callback=f"{status_url}?{urlencode({'agent': agent_id})}")
+        for agent_id, kind, address in agents
+    ]
+    return ring_agents(targets, timeout=timeout, action_url=action_url)
 
 
 def fallback(*, number: str | None, greeting: str, record_action_url: str, max_seconds: int,

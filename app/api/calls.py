@@ -12,12 +12,11 @@ from flask_smorest import Blueprint
 from app.api import guard
 from app.api.guard import api_user
 from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema, CallUpdateSchema, DispositionsSchema
-from app.models import Call
-from app.realtime import push
+from app.models import Call, utcnow
 from app.services.people import roles
-from app.services.calls import lifecycle as calls
+from app.services.calls import delivery, lifecycle as calls
 from app.services.errors import NotFound
-from app.services.calls.screen_pop import build_call_update, build_screen_pop
+from app.services.calls.screen_pop import build_screen_pop
 
 bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
 guard.protect(bp)
@@ -26,7 +25,7 @@ CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 
 def call_with_pop(call: Call) -> dict:
-    pop = build_screen_pop(call, calls.customers_for(call), current_app.config["DEFAULT_REGION"])
+    pop = build_screen_pop(call, calls.customers_for(call), current_app.config["DEFAULT_REGION"], utcnow())
     return {**call.to_dict(), "pop": pop}
 
 
@@ -40,7 +39,7 @@ def list_calls(args: dict):
     Without it, the history: every call for supervisors and admins, an agent's own calls for agents.
     """
     if args["active"]:
-        items = list(reversed(calls.active_calls(current_app.config["STALE_CALL_HOURS"])))
+        items = list(reversed(calls.active_calls(current_app.config["STALE_CALL_HOURS"], utcnow())))
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
                 "total": len(items)}
     user = api_user()
@@ -75,10 +74,11 @@ def update_call(changes: dict, call_sid: str):
     """
     change = calls.update_call(call_sid, changes, user_id=api_user().id,
                                dispositions=current_app.config["DISPOSITIONS"])
-    body = call_with_pop(change.call)
     if change.linked:
-        push.screen_pop(body["pop"])
-    return body
+        pop = delivery.repop(change.call, region=current_app.config["DEFAULT_REGION"],
+                             presence_ttl_seconds=current_app.config["PRESENCE_TTL_SECONDS"], now=utcnow())
+        return {**change.call.to_dict(), "pop": pop}
+    return call_with_pop(change.call)
 
 
 @bp.post(CALL_URL + "/claim")
@@ -93,7 +93,7 @@ def claim_call(call_sid: str):
     """
     claimed = calls.claim_call(call_sid, api_user().id)
     if claimed.changed:
-        push.call_update(build_call_update(claimed.call))
+        delivery.update_call(claimed.call, now=utcnow())
     return call_with_pop(claimed.call)
 
 

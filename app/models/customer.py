@@ -92,9 +92,13 @@ class Complaint(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="complaints")
 
+    def is_overdue(self, now: datetime) -> bool:
+        """Open and past its due time at `now`."""
+        return self.status != "resolved" and self.due_at is not None and self.due_at < now
+
     @property
     def overdue(self) -> bool:
-        return self.status != "resolved" and self.due_at is not None and self.due_at < utcnow()
+        return self.is_overdue(utcnow())
 
     def to_dict(self) -> dict:
         return {

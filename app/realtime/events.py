@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, socketio
 from app.realtime import push
-from app.services.people import accounts, audit, presence
-from app.services.calls import lifecycle as calls
-from app.services.calls.screen_pop import build_screen_pop
+from app.models import utcnow
+from app.services.calls import delivery, lifecycle as calls
+from app.services.people import accounts, presence
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ def _replay_when_connected(app, sid: str, pops: list[dict]) -> None:
             return
         socketio.sleep(0.005)
     with app.app_context():
-        for pop in pops:
-            push.screen_pop(pop, to=sid)
+        delivery.send_replay(sid, pops)
 
 
 @socketio.on("connect")
@@ -58,19 +57,14 @@ def on_connect(auth=None):
     user = _authenticated_user(auth)
     if user is None:
         raise ConnectionRefusedError("authentication required")
-    join_room(push.AGENTS_ROOM)
+    join_room(push.EVERYONE)
     join_room(push.user_room(user.id))
     config = current_app.config
     try:
         presence.mark_online(request.sid, user.id)
-        pops = []
-        for call in calls.active_calls(config["STALE_CALL_HOURS"]):
-            customers = calls.customers_for(call)
-            pops.append(build_screen_pop(call, customers, config["DEFAULT_REGION"]))
-            for customer in customers:
-                audit.record(user.id, "pop_delivered", customer.id, call.call_sid, "replayed on connect",
-                             commit=False)
-        db.session.commit()
+        now = utcnow()
+        active = [(call, calls.customers_for(call)) for call in calls.active_calls(config["STALE_CALL_HOURS"], now)]
+        pops = delivery.replay_for(presence.ConnectedUser.of(user), active, region=config["DEFAULT_REGION"], now=now)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not load active calls for a new connection")

@@ -1,4 +1,7 @@
-"""The only module that emits. Event names live here; every emit happens after the commit.
+"""The only module that emits. Event names and rooms live here; every emit happens after the commit.
+
+Which rooms a call's events go to, and with what payload, is decided in
+`app.services.calls.delivery`; this module only sends.
 
 With a message queue configured, emits travel through it to every server process, which is why
 they are made with `socketio.emit` (works outside a request) rather than a request-bound emit.
@@ -12,7 +15,8 @@ from app.extensions import socketio
 SCREEN_POP = "screen_pop"
 CALL_UPDATE = "call_update"
 
-AGENTS_ROOM = "agents"
+# Every connected socket joins this room; a call whose audience is everyone is one emit to it.
+EVERYONE = "agents"
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +34,13 @@ def _emit(event: str, payload: dict, to: str) -> bool:
     return True
 
 
-def screen_pop(payload: dict, to: str | None = None) -> bool:
-    """Pop a call on every agent's desktop, or on one socket (`to`) when replaying."""
-    return _emit(SCREEN_POP, payload, to or AGENTS_ROOM)
+def screen_pop(payload: dict, *, to: str) -> bool:
+    """Pop a call in one room (EVERYONE, a user's room), or on one socket (`to` a sid) when replaying."""
+    return _emit(SCREEN_POP, payload, to)
 
 
-def call_update(payload: dict) -> bool:
-    return _emit(CALL_UPDATE, payload, AGENTS_ROOM)
+def call_update(payload: dict, *, to: str) -> bool:
+    return _emit(CALL_UPDATE, payload, to)
 
 
 def disconnect_sockets(sids: list[str]) -> None:
@@ -56,4 +60,4 @@ def resync_local_desktops(reason: str) -> None:
 
     Used when the message queue may have lost pops; it bypasses the queue on purpose.
     """
-    socketio.emit(RESYNC, {"reason": reason}, to=AGENTS_ROOM, ignore_queue=True)
+    socketio.emit(RESYNC, {"reason": reason}, to=EVERYONE, ignore_queue=True)

@@ -6,20 +6,14 @@ routed (to the fallback) and the failure is logged with the CallSid.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from urllib.parse import urlencode
-
 from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import twiml
 from app.extensions import db
-from app.realtime import push
 from app.models import utcnow
-from app.services.calls import lifecycle as calls, provider_events, routing, spool
-from app.services.people import presence
+from app.services.calls import delivery, lifecycle as calls, provider_events, routing, spool
 from app.services.errors import InvalidInput
-from app.services.calls.screen_pop import build_unavailable_pop
 from app.webhooks import bp
 
 log = logging.getLogger(__name__)
@@ -37,44 +31,26 @@ def _twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype="text/xml")
 
 
+def _routing_options() -> tuple[twiml.RoutingUrls, dict]:
+    config = current_app.config
+    urls = twiml.RoutingUrls(status=external_url("webhooks.status"), dial_result=external_url("webhooks.dial_result"),
+                             voicemail=external_url("webhooks.voicemail"))
+    options = {
+        "timeout": config["DIAL_TIMEOUT_SECONDS"],
+        "fallback_options": twiml.FallbackOptions(number=config["FALLBACK_NUMBER"],
+                                                  greeting=config["VOICEMAIL_GREETING"],
+                                                  max_seconds=config["VOICEMAIL_MAX_SECONDS"]),
+    }
+    return urls, options
+
+
+def _routing_twiml(decision: routing.RoutingDecision) -> str:
+    urls, options = _routing_options()
+    return twiml.routing(decision, urls, **options)
+
+
 def _fallback_twiml() -> str:
-    config = current_app.config
-    return twiml.fallback(
-        number=config["FALLBACK_NUMBER"],
-        greeting=config["VOICEMAIL_GREETING"],
-        record_action_url=external_url("webhooks.voicemail"),
-        max_seconds=config["VOICEMAIL_MAX_SECONDS"],
-        timeout=config["DIAL_TIMEOUT_SECONDS"],
-    )
-
-
-def _routing_twiml(call_sid: str) -> str:
-    """Ring up to DIAL_MAX_AGENTS online agents at once (free ones first), or go straight to the
-    fallback when nobody is online."""
-    config = current_app.config
-    online = presence.online_agent_targets(config["PRESENCE_TTL_SECONDS"])
-    if not online:
-        return _fallback_twiml()
-    busy = calls.busy_agent_ids(config["STALE_CALL_HOURS"])
-    agents = routing.choose_agents(online, busy, config["DIAL_MAX_AGENTS"], call_sid)
-    return _ring_agents_twiml(
-        agents, external_url("webhooks.status"), external_url("webhooks.dial_result"), config["DIAL_TIMEOUT_SECONDS"]
-    )
-
-
-@lru_cache(maxsize=64)
-def _ring_agents_twiml(agents: tuple[tuple[int, str, str], ...], status_url: str, action_url: str,
-                       timeout: int) -> str:
-    """The <Dial> for these agents, built once per set of agents online (and per URL they are
-    reached through): with hundreds online, building it took longer than the rest of the webhook.
-
-    `status_url?agent=<id>` is what url_for builds for the status view with that argument.
-    """
-    targets = [
-        twiml.DialTarget(kind=kind, address=address, status_callback=f"{status_url}?{urlencode({'agent': agent_id})}")
-        for agent_id, kind, address in agents
-    ]
-    return twiml.ring_agents(targets, timeout=timeout, action_url=action_url)
+    return _routing_twiml(routing.RoutingDecision(routing.FALLBACK))
 
 
 def _spool(kind: str) -> bool:
@@ -91,15 +67,15 @@ def _spool(kind: str) -> bool:
 
 @bp.post("/voice")
 def voice():
-    """An inbound call: record it, pop it on every desktop, and route it.
+    """An inbound call: record it, decide where it goes, pop it to its audience, and route it.
 
     If the database fails, the call is still routed (to the fallback, as nobody's presence can be
     read), the desktops get a pop that says the lookup was unavailable, and the call is spooled.
     """
     call_sid = request.form.get("CallSid")
     try:
-        inbound = provider_events.record_inbound(request.form)
-        return _twiml(_routing_twiml(inbound.call.call_sid))
+        routed = provider_events.receive_call(request.form)
+        return _twiml(_routing_twiml(routed.decision))
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
     except SQLAlchemyError:
@@ -107,7 +83,7 @@ def voice():
         log.exception("database unavailable for an inbound call; routed to fallback",
                       extra={"call_sid": call_sid})
         if _spool("voice"):
-            push.screen_pop(build_unavailable_pop(request.form, current_app.config["DEFAULT_REGION"], utcnow()))
+            delivery.pop_unavailable(request.form, region=current_app.config["DEFAULT_REGION"], now=utcnow())
     return _twiml(_fallback_twiml())
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Mapping
 
 from sqlalchemy import func, select, update
@@ -51,10 +51,8 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
         raise InvalidInput("CallSid is missing", fields={"CallSid": ["required"]})
     if len(call_sid) > 64:
         raise InvalidInput("CallSid is longer than 64 characters", fields={"CallSid": ["too long"]})
-    existing = get_call(call_sid)
-    if existing is not None:
-        return InboundCall(existing, customers_for(existing), created=False)
-
+    # No read first to see whether the CallSid is known: a provider retry is rare, and the unique
+    # CallSid turns it into an IntegrityError below, so a new call pays no extra round trip.
     recognition = recognize(params.get("From"), region)
     status = params.get("CallStatus")
     call = Call(
@@ -72,7 +70,8 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
     try:
         _commit_keeping_loaded()
     except IntegrityError:
-        # The same CallSid arrived twice at once (two processes): the other insert won.
+        # A provider retry, or the same CallSid arriving twice at once (two processes): the
+        # call stored first stands.
         db.session.rollback()
         existing = get_call(call_sid)
         if existing is None:
@@ -172,18 +171,10 @@ def record_voicemail(call_sid: str, recording_url: str | None) -> None:
         db.session.commit()
 
 
-def busy_agent_ids(stale_hours: int) -> set[int]:
-    """Agents holding a call that has not ended (claimed, or answered on their phone)."""
-    since = utcnow() - timedelta(hours=stale_hours)
-    stmt = select(Call.agent_id).where(
-        Call.agent_id.is_not(None), Call.status.not_in(TERMINAL_STATUSES), Call.started_at >= since
-    )
-    return set(db.session.scalars(stmt))
-
-
-def active_calls(stale_hours: int) -> list[Call]:
-    """Calls that have not ended, oldest first; very old ones without a final status are stale."""
-    since = utcnow() - timedelta(hours=stale_hours)
+def active_calls(stale_hours: int, now: datetime) -> list[Call]:
+    """Calls that have not ended, oldest first; one with no final status `stale_hours` before `now`
+    is stale and left out."""
+    since = now - timedelta(hours=stale_hours)
     stmt = (
         select(Call)
         .where(Call.status.not_in(TERMINAL_STATUSES), Call.started_at >= since)

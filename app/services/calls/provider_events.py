@@ -6,19 +6,17 @@ stored. The webhook views call these; so does the spool replay when the database
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Call
-from app.realtime import push
-from app.services.people import audit
-from app.services.calls import lifecycle as calls, spool
+from app.models import Call, utcnow
+from app.services.calls import delivery, lifecycle as calls, routing, spool
 from app.services.errors import InvalidInput
-from app.services.calls.screen_pop import build_call_update, build_screen_pop
+from app.services.people import presence
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +29,38 @@ def limit_lookup_time() -> None:
         db.session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
 
 
-def record_inbound(params: Mapping[str, str], *, replayed: bool = False) -> calls.InboundCall:
-    """Store an inbound call and pop it; a replayed call is marked as one whose lookup failed."""
-    region = current_app.config["DEFAULT_REGION"]
+@dataclass
+class RoutedCall:
+    inbound: calls.InboundCall
+    decision: routing.RoutingDecision
+
+
+def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> RoutedCall:
+    """An inbound call: store it, decide where it goes, then pop it to its audience.
+
+    A replayed call (from the spool) was answered with the fallback while the database was down:
+    that is its routing, and it is marked as one whose lookup failed.
+    """
+    config = current_app.config
+    region = config["DEFAULT_REGION"]
     limit_lookup_time()
     inbound = calls.receive_inbound(params, region)
     if replayed and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
+    now = utcnow()
+    connected = presence.connected_users(config["PRESENCE_TTL_SECONDS"], now,
+                                         busy_stale_hours=config["STALE_CALL_HOURS"])
+    if replayed:
+        decision = routing.RoutingDecision(routing.FALLBACK)
+    else:
+        online = [u for u in connected if u.online]
+        decision = routing.decide([u.dial_target for u in online], {u.id for u in online if u.busy},
+                                  config["DIAL_MAX_AGENTS"], inbound.call.call_sid)
     if inbound.created and not inbound.call.ended:
-        push.screen_pop(build_screen_pop(inbound.call, inbound.customers, region))
-        if inbound.customers:
-            _audit_pop(inbound)
-    return inbound
-
-
-def _audit_pop(inbound: calls.InboundCall) -> None:
-    # The call is stored and popped already: a failing audit write must not undo either.
-    try:
-        audit.record_pop_broadcast(inbound.call.call_sid, [c.id for c in inbound.customers],
-                                   current_app.config["PRESENCE_TTL_SECONDS"])
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.error("pop delivery not audited", exc_info=True, extra={"call_sid": inbound.call.call_sid})
+        delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
+                          region=region, now=now)
+    return RoutedCall(inbound, decision)
 
 
 def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call | None:
@@ -69,7 +76,7 @@ def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call |
         call = calls.apply_status(params.get("CallSid", ""), params.get("CallStatus", ""),
                                   params.get("SequenceNumber"), params.get("CallDuration"))
     if call is not None:
-        push.call_update(build_call_update(call))
+        delivery.update_call(call, now=utcnow())
     return call
 
 
@@ -83,7 +90,7 @@ def replay_spool() -> tuple[int, int]:
     def apply(kind: str, params: dict, query: dict) -> None:
         try:
             if kind == "voice":
-                record_inbound(params, replayed=True)
+                receive_call(params, replayed=True)
             else:
                 record_status(params, query)
         except InvalidInput as exc:  # nothing to store; keeping it would block the rest

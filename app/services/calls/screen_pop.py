@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from app.models import Call, Customer, isoformat, utcnow
+from app.models import Call, Customer, isoformat
 from app.services import phone_numbers
 
 
-def customer_card(customer: Customer) -> dict:
+def customer_card(customer: Customer, now: datetime) -> dict:
     """What the agent sees of a customer while the phone rings: only open complaints."""
     return {
         "id": customer.id,
@@ -24,14 +24,15 @@ def customer_card(customer: Customer) -> dict:
                 "severity": c.severity,
                 "opened_at": isoformat(c.opened_at),
                 "due_at": isoformat(c.due_at),
-                "overdue": c.overdue,
+                "overdue": c.is_overdue(now),
             }
             for c in customer.open_complaints
         ],
     }
 
 
-def build_screen_pop(call: Call, customers: list[Customer], region: str) -> dict:
+def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime) -> dict:
+    """The pop of `call` showing `customers` (its match), with complaints overdue as of `now`."""
     single = call.match_kind == "single" and len(customers) == 1
     return {
         "call_sid": call.call_sid,
@@ -42,7 +43,7 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str) -> dict
         "from_display": phone_numbers.display(call.from_e164, region),
         "to": call.to_e164 or call.to_raw,
         "match": call.match_kind,
-        "customer": customer_card(customers[0]) if single else None,
+        "customer": customer_card(customers[0], now) if single else None,
         "candidates": (
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),
@@ -72,11 +73,11 @@ def build_unavailable_pop(params: Mapping[str, str], region: str, received_at: d
     }
 
 
-def build_call_update(call: Call) -> dict:
+def build_call_update(call: Call, now: datetime) -> dict:
     return {
         "call_sid": call.call_sid,
         "status": call.status,
         "agent": call.agent.summary() if call.agent else None,
         "duration": call.duration,
-        "at": isoformat(utcnow()),
+        "at": isoformat(now),
     }

@@ -1,18 +1,18 @@
 """The audit trail: who saw which customer's details, and when.
 
-Pops are broadcast to a room, so "delivered" means "sent to every desktop online at that moment";
-those rows are written with one INSERT … SELECT from the presence table, whatever the head count.
+A pop's rows name the users it was delivered to, as `app.services.calls.delivery` decided them:
+the recipients themselves, not whoever happened to be online.
 """
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO, Iterable
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AgentPresence, AuditEvent, User, isoformat, utcnow
+from app.models import AuditEvent, User, isoformat
 
 
 def record(user_id: int | None, action: str, customer_id: int | None = None, call_sid: str | None = None,
@@ -23,19 +23,13 @@ def record(user_id: int | None, action: str, customer_id: int | None = None, cal
         db.session.commit()
 
 
-def record_pop_broadcast(call_sid: str, customer_ids: Iterable[int], presence_ttl_seconds: int) -> None:
-    """A pop showing these customers went to every online desktop: one row per user and customer."""
-    now = utcnow()
-    since = now - timedelta(seconds=presence_ttl_seconds)
-    online = select(AgentPresence.user_id).where(AgentPresence.last_seen_at >= since).distinct().subquery()
-    for customer_id in customer_ids:
-        rows = select(
-            literal(now).label("at"), online.c.user_id, literal("pop_delivered").label("action"),
-            literal(customer_id).label("customer_id"), literal(call_sid).label("call_sid"),
-        )
-        db.session.execute(
-            AuditEvent.__table__.insert().from_select(["at", "user_id", "action", "customer_id", "call_sid"], rows)
-        )
+def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detail: str | None = None) -> None:
+    """Pops were delivered: one row per `(call_sid, user_id, customer_id)` shown, written in one
+    statement (executemany) whatever the head count, and committed."""
+    rows = [{"at": now, "user_id": user_id, "action": "pop_delivered", "customer_id": customer_id,
+             "call_sid": call_sid, "detail": detail} for call_sid, user_id, customer_id in deliveries]
+    if rows:
+        db.session.execute(AuditEvent.__table__.insert(), rows)
     db.session.commit()
 
 

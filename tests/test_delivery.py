@@ -1,0 +1,95 @@
+"""One delivery path for every pop: routing decides, TwiML renders the decision, and the pop goes to
+its audience with one audit row per recipient and customer shown."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app import twiml
+from app.extensions import db
+from app.models import AgentPresence, AuditEvent, utcnow
+from app.services.calls import routing
+from tests.factories import make_customer, make_token, make_user
+
+URLS = twiml.RoutingUrls(status="https://cc.example.com/twilio/status",
+                         dial_result="https://cc.example.com/twilio/dial-result",
+                         voicemail="https://cc.example.com/twilio/voicemail")
+FALLBACK = twiml.FallbackOptions(number=None, greeting="Please leave a message.", max_seconds=60)
+
+
+def test_nobody_online_is_a_fallback_decision_rendered_as_voicemail():
+    decision = routing.decide((), set(), 10, "CA1")
+    assert decision == routing.RoutingDecision("fallback", ())
+    root = ET.fromstring(twiml.routing(decision, URLS, timeout=20, fallback_options=FALLBACK))
+    assert [el.tag for el in root] == ["Say", "Record"]
+    assert root[1].get("action") == URLS.voicemail
+
+
+def test_a_floor_decision_rings_its_agents_free_ones_first():
+    online = ((1, "client", "ann"), (2, "phone", "+14155550123"), (3, "client", "cy"))
+    decision = routing.decide(online, busy_ids={2}, limit=10, call_sid="CA1")
+    assert decision.reason == "floor"
+    assert [agent[0] for agent in decision.agents] == [1, 3]
+    (dial,) = ET.fromstring(twiml.routing(decision, URLS, timeout=15, fallback_options=FALLBACK))
+    assert dial.get("action") == URLS.dial_result and dial.get("timeout") == "15"
+    assert [(noun.tag, noun.text.strip(), noun.get("statusCallback")) for noun in dial] == [
+        ("Client", "ann", URLS.status + "?agent=1"), ("Client", "cy", URLS.status + "?agent=3")]
+
+
+def _socket(user_id: int, sid: str, seen_seconds_ago: int) -> None:
+    seen = utcnow() - timedelta(seconds=seen_seconds_ago)
+    db.session.add(AgentPresence(sid=sid, user_id=user_id, connected_at=seen, last_seen_at=seen))
+
+
+def _pop_audit(customer_id: int) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(AuditEvent.user_id, AuditEvent.call_sid)
+        .where(AuditEvent.action == "pop_delivered", AuditEvent.customer_id == customer_id)
+        .order_by(AuditEvent.user_id, AuditEvent.id))
+    return [tuple(row) for row in rows]
+
+
+def test_pop_is_audited_for_each_connected_recipient_once_even_with_a_quiet_heartbeat(app, provider):
+    """Every socket is in the broadcast room, so a desktop whose heartbeat is late still receives
+    the pop: the audit names it, once per user however many desktops they have."""
+    with app.app_context():
+        customer_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        fresh, quiet, away = make_user("ann"), make_user("bob"), make_user("cy")
+        _socket(fresh.id, "s-ann-1", 5)
+        _socket(fresh.id, "s-ann-2", 10)
+        _socket(quiet.id, "s-bob", app.config["PRESENCE_TTL_SECONDS"] + 60)
+        db.session.commit()
+        ids = (fresh.id, quiet.id, away.id)
+    call_sid, response = provider.call(from_="+14155550100")
+    assert response.status_code == 200
+    with app.app_context():
+        assert _pop_audit(customer_id) == [(ids[0], call_sid), (ids[1], call_sid)]
+
+
+def test_an_unknown_caller_pops_without_an_audit_row(app, provider):
+    with app.app_context():
+        _socket(make_user("ann").id, "s-ann", 5)
+        db.session.commit()
+    _call_sid, response = provider.call(from_="+14155550999")
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pop_delivered")).all() == []
+
+
+def test_linking_a_call_pops_it_again_and_audits_each_recipient(app, client, provider):
+    with app.app_context():
+        customer_id = make_customer("New Caller", phones=()).id
+        ann, bob = make_user("ann"), make_user("bob")
+        _socket(ann.id, "s-ann", 5)
+        _socket(bob.id, "s-bob", 5)
+        db.session.commit()
+        token, ids = make_token(ann), (ann.id, bob.id)
+    call_sid, _ = provider.call(from_="+14155550999")
+    linked = client.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": customer_id},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert linked.status_code == 200
+    assert linked.get_json()["pop"]["customer"]["id"] == customer_id
+    with app.app_context():
+        assert _pop_audit(customer_id) == [(ids[0], call_sid), (ids[1], call_sid)]
