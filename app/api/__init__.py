@@ -8,7 +8,7 @@ from __future__ import annotations
 import flask_smorest
 from flask import Flask
 
-from app.api.schemas import ErrorSchema
+from app.schemas.common import ErrorSchema
 
 
 class Api(flask_smorest.Api):

@@ -11,7 +11,14 @@ from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
-from app.api.schemas import CallPageSchema, CallQuerySchema, CallSchema, CallUpdateSchema, DispositionsSchema
+from app.schemas.calls import (
+    CallPageSchema,
+    CallQuerySchema,
+    CallSchema,
+    CallUpdateSchema,
+    CallWithPop,
+    DispositionsSchema,
+)
 from app.models import Call, utcnow
 from app.services.people import roles
 from app.services.calls import delivery, lifecycle as calls
@@ -26,7 +33,7 @@ CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 def call_with_pop(call: Call) -> dict:
     pop = build_screen_pop(call, calls.customers_for(call), current_app.config["DEFAULT_REGION"], utcnow())
-    return {**call.to_dict(), "pop": pop}
+    return CallWithPop(call, pop)
 
 
 @bp.get("/calls")
@@ -77,7 +84,7 @@ def update_call(changes: dict, call_sid: str):
     if change.linked:
         pop = delivery.repop(change.call, region=current_app.config["DEFAULT_REGION"],
                              presence_ttl_seconds=current_app.config["PRESENCE_TTL_SECONDS"], now=utcnow())
-        return {**change.call.to_dict(), "pop": pop}
+        return CallWithPop(change.call, pop)
     return call_with_pop(change.call)
 
 

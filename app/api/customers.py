@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
-from app.api.schemas import (
+from app.schemas.customers import (
     ComplaintCreateSchema,
     ComplaintDetailSchema,
     ComplaintUpdateSchema,

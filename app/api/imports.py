@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 
 from app.api import guard
 from app.api.guard import api_user
-from app.api.schemas import Timestamp
+from app.schemas.common import Timestamp
 from app.errors import error_response
 from app.extensions import db
 from app.models import ImportJob

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from app.api import guard
-from app.api.schemas import TokenRequestSchema, TokenSchema
+from app.schemas.people import TokenRequestSchema, TokenSchema
 from app.services.people import accounts, sessions
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")

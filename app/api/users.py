@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
-from app.api.schemas import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
+from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
 from app.models import User
 from app.realtime import push
 from app.services.people import presence, users

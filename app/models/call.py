@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import isoformat, utcnow
+from app.models.base import utcnow
 from app.models.customer import Customer
 from app.models.user import User
 
@@ -65,21 +65,3 @@ class Call(db.Model):
     @property
     def ended(self) -> bool:
         return self.status in TERMINAL_STATUSES
-
-    def to_dict(self) -> dict:
-        return {
-            "call_sid": self.call_sid,
-            "status": self.status,
-            "from": self.from_e164,
-            "from_raw": self.from_raw,
-            "to": self.to_e164 or self.to_raw,
-            "match": self.match_kind,
-            "customer_id": self.customer_id,
-            "agent": self.agent.summary() if self.agent else None,
-            "started_at": isoformat(self.started_at),
-            "answered_at": isoformat(self.answered_at),
-            "ended_at": isoformat(self.ended_at),
-            "duration": self.duration,
-            "notes": self.notes,
-            "disposition": self.disposition,
-        }

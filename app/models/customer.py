@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import isoformat, utcnow
+from app.models.base import utcnow
+
+if TYPE_CHECKING:
+    from app.models.call import Call
+    from app.models.user import User
 
 TIERS = ("standard", "silver", "gold", "vip")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -67,9 +73,6 @@ class Preference(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="preferences")
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "key": self.key, "value": self.value}
-
 
 class Complaint(db.Model):
     __tablename__ = "complaints"
@@ -91,6 +94,8 @@ class Complaint(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="complaints")
+    assigned_to: Mapped["User | None"] = relationship(foreign_keys=[assigned_to_id])
+    call: Mapped["Call | None"] = relationship(foreign_keys=[call_id])
 
     def is_overdue(self, now: datetime) -> bool:
         """Open and past its due time at `now`."""
@@ -99,17 +104,3 @@ class Complaint(db.Model):
     @property
     def overdue(self) -> bool:
         return self.is_overdue(utcnow())
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "subject": self.subject,
-            "description": self.description,
-            "status": self.status,
-            "severity": self.severity,
-            "opened_at": isoformat(self.opened_at),
-            "due_at": isoformat(self.due_at),
-            "resolved_at": isoformat(self.resolved_at),
-            "resolution": self.resolution,
-            "overdue": self.overdue,
-        }

@@ -47,9 +47,6 @@ class User(UserMixin, db.Model):
         """Where the provider dials this user; a Twilio Client identity defaults to the username."""
         return self.reach_address or self.username
 
-    def summary(self) -> dict:
-        return {"id": self.id, "name": self.display_name}
-
 
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""

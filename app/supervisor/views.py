@@ -6,9 +6,12 @@ from datetime import datetime, timedelta
 from flask import abort, render_template, request
 
 from app.models import utcnow
+from app.schemas.people import AuditEventSchema
 from app.services.insight import dashboard as figures
 from app.services.people import audit
 from app.supervisor import bp
+
+_EVENTS = AuditEventSchema(many=True)
 
 
 @bp.get("/dashboard")
@@ -38,5 +41,5 @@ def audit_trail():
     per_page = 100
     events = audit.events(**filters, since=since, until=since + timedelta(days=1) if since else None,
                           limit=per_page + 1, offset=(page - 1) * per_page)
-    return render_template("agent/audit.html", events=[audit.to_dict(e) for e in events[:per_page]],
+    return render_template("agent/audit.html", events=_EVENTS.dump(events[:per_page]),
                            filters=filters, day=day, page=page, has_more=len(events) > per_page)

@@ -5,30 +5,19 @@ from datetime import datetime
 from typing import Mapping
 
 from app.models import Call, Customer, isoformat
+from app.schemas.common import as_of
+from app.schemas.customers import CustomerCardSchema
+from app.schemas.people import person
 from app.services import phone_numbers
 
 
+_CARD = CustomerCardSchema()
+
+
 def customer_card(customer: Customer, now: datetime) -> dict:
-    """What the agent sees of a customer while the phone rings: only open complaints."""
-    return {
-        "id": customer.id,
-        "name": customer.name,
-        "tier": customer.tier,
-        "preferences": [p.to_dict() for p in customer.preferences],
-        "open_complaints": [
-            {
-                "id": c.id,
-                "subject": c.subject,
-                "description": c.description,
-                "status": c.status,
-                "severity": c.severity,
-                "opened_at": isoformat(c.opened_at),
-                "due_at": isoformat(c.due_at),
-                "overdue": c.is_overdue(now),
-            }
-            for c in customer.open_complaints
-        ],
-    }
+    """What the agent sees of a customer while the phone rings: only open complaints, overdue as of `now`."""
+    with as_of(now):
+        return _CARD.dump(customer)
 
 
 def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime) -> dict:
@@ -47,7 +36,7 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         "candidates": (
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),
-        "agent": call.agent.summary() if call.agent else None,
+        "agent": person(call.agent),
         "lookup": "unavailable" if call.lookup_failed and call.customer is None else "ok",
     }
 
@@ -77,7 +66,7 @@ def build_call_update(call: Call, now: datetime) -> dict:
     return {
         "call_sid": call.call_sid,
         "status": call.status,
-        "agent": call.agent.summary() if call.agent else None,
+        "agent": person(call.agent),
         "duration": call.duration,
         "at": isoformat(now),
     }

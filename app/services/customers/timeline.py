@@ -30,10 +30,6 @@ class Timeline:
     has_more: bool  # entries older than the last one listed exist
 
 
-def _person(user: User | None) -> dict | None:
-    return user.summary() if user is not None else None
-
-
 def _call_entries(customer_id: int, limit: int) -> list[tuple[datetime, dict]]:
     stmt = (
         select(Call)
@@ -44,7 +40,7 @@ def _call_entries(customer_id: int, limit: int) -> list[tuple[datetime, dict]]:
     )
     entries = []
     for call in db.session.scalars(stmt):
-        agent = _person(call.agent)
+        agent = call.agent  # shaped {id, name} by the timeline's schema
         entries.append((call.started_at, {
             "kind": "call", "at": isoformat(call.started_at), "call_sid": call.call_sid, "status": call.status,
             "duration": call.duration, "agent": agent, "disposition": call.disposition,
@@ -91,7 +87,7 @@ def _preference_entries(customer_id: int, limit: int) -> list[tuple[datetime, di
     return [
         (preference.recorded_at, {
             "kind": "preference", "at": isoformat(preference.recorded_at), "preference_id": preference.id,
-            "key": preference.key, "value": preference.value, "recorded_by": _person(recorded_by),
+            "key": preference.key, "value": preference.value, "recorded_by": recorded_by,
         })
         for preference, recorded_by in db.session.execute(stmt)
     ]

@@ -47,14 +47,6 @@ def events(*, customer_id: int | None = None, user_id: int | None = None, since:
     return list(db.session.scalars(stmt.limit(limit).offset(offset)))
 
 
-def to_dict(event: AuditEvent) -> dict:
-    return {
-        "id": event.id, "at": isoformat(event.at), "action": event.action,
-        "user": event.user.summary() if event.user else None,
-        "customer_id": event.customer_id, "call_sid": event.call_sid, "detail": event.detail,
-    }
-
-
 def export_csv(out: IO[str], *, since: datetime | None = None, until: datetime | None = None,
                batch: int = 5000) -> int:
     """Write the trail, oldest first, in batches; returns the number of rows."""

@@ -1,0 +1,67 @@
+"""A call's shapes (SPEC §6, §9): as the API lists it, with its current screen pop, and the agent's
+work on it. The pop's own shape is built in `app.services.calls.screen_pop` from these pieces."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp
+from app.schemas.people import PersonSchema
+
+
+class CallQuerySchema(PagingSchema):
+    active = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only calls that have not ended (all of them, newest first, one page)."},
+    )
+
+
+class CallSchema(Schema):
+    """A call as stored, read from the `Call` row; `pop` is there when the API shows one (`CallWithPop`)."""
+
+    call_sid = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    from_ = fields.String(data_key="from", attribute="from_e164", dump_only=True, allow_none=True)
+    from_raw = fields.String(dump_only=True, allow_none=True)
+    to = fields.Method("_to", dump_only=True, allow_none=True)
+    match = fields.String(attribute="match_kind", dump_only=True)
+    customer_id = fields.Integer(dump_only=True, allow_none=True)
+    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True)
+    started_at = Timestamp(dump_only=True)
+    answered_at = Timestamp(dump_only=True, allow_none=True)
+    ended_at = Timestamp(dump_only=True, allow_none=True)
+    duration = fields.Integer(dump_only=True, allow_none=True)
+    notes = fields.String(dump_only=True, allow_none=True)
+    disposition = fields.String(dump_only=True, allow_none=True)
+    pop = fields.Dict(dump_only=True, metadata={"description": "The `screen_pop` payload (SPEC §5)."})
+
+    def _to(self, call) -> str | None:
+        return call.to_e164 or call.to_raw
+
+
+class CallWithPop:
+    """A call and its screen pop as of now, for `CallSchema` to dump together."""
+
+    def __init__(self, call, pop: dict):
+        self._call = call
+        self.pop = pop
+
+    def __getattr__(self, name):
+        return getattr(self._call, name)
+
+
+class CallPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CallSchema), dump_only=True)
+
+
+class CallUpdateSchema(Schema):
+    """The agent's work on a call: link it to a customer, and/or wrap it up."""
+
+    customer_id = Id(metadata={
+        "description": "Link the call to this customer: it becomes a single match and pops again."})
+    notes = Text(allow_none=True, validate=validate.Length(max=5000))
+    disposition = Text(allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "One of `GET /api/v1/dispositions`."})
+
+
+class DispositionsSchema(Schema):
+    items = fields.List(fields.String(), dump_only=True)

@@ -1,0 +1,83 @@
+"""What every schema shares: text a database can hold, times written as ISO 8601 with a Z, row
+ids, paging, and the error shape (SPEC §6). Each domain's shapes are in a module beside this one.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator
+
+from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.experimental.context import Context
+
+from app.models import isoformat, utcnow
+from app.services.validation import MAX_ID
+
+# Past this, a list page is a dump, not a page.
+MAX_PER_PAGE = 100
+# Nobody pages this far; it also keeps OFFSET inside what every database accepts.
+MAX_PAGE = 1_000_000
+
+
+@contextmanager
+def as_of(now: datetime) -> Iterator[None]:
+    """Dump time-dependent fields (a complaint's `overdue`) as of `now`: the pop and a test at a
+    fixed time say what was overdue then. Without it, they are as of the moment of dumping."""
+    with Context({"now": now}):
+        yield
+
+
+def dump_time() -> datetime:
+    """The `now` of the enclosing `as_of`, else the current time."""
+    return Context.get({}).get("now") or utcnow()
+
+
+class Text(fields.String):
+    """A string that PostgreSQL can store: NUL characters are refused here, not by a 500 later."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        return text
+
+
+class Timestamp(fields.DateTime):
+    """A stored naive-UTC time, written out as ISO 8601 with a Z like every other time we send."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat(value)
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802  (a field factory, used like a field class)
+    """A row id in a body or query: a whole number from 1 to MAX_ID (larger ones cannot exist)."""
+    kwargs.setdefault("strict", True)
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+# --- errors (documentation only: app/errors.py writes them) --------------------------------------
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"example": "invalid"})
+    message = fields.String(required=True, metadata={"example": "name: required"})
+    fields_ = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Messages per input field, when the input was refused."},
+    )
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+# --- paging --------------------------------------------------------------------------------------
+
+class PagingSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(dump_only=True)
+    per_page = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True)

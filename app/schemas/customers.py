@@ -1,0 +1,181 @@
+"""Customers' shapes (SPEC §6, §9): a customer, their numbers, preferences and complaints, the
+customer card a screen pop carries, the timeline, and browser imports."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.models import COMPLAINT_STATUSES, SEVERITIES, TIERS
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, dump_time
+from app.schemas.people import PersonSchema
+
+
+class PreferenceInSchema(Schema):
+    key = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "milk"})
+    value = Text(required=True, validate=validate.Length(min=1, max=500), metadata={"example": "high-calcium"})
+
+
+class PreferenceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    key = fields.String(dump_only=True)
+    value = fields.String(dump_only=True)
+
+
+class PhoneNumberSchema(Schema):
+    e164 = fields.String(dump_only=True, metadata={"example": "+14155550100"})
+    label = fields.String(dump_only=True, allow_none=True)
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    subject = fields.String(dump_only=True)
+    description = fields.String(dump_only=True, allow_none=True)
+    status = fields.String(dump_only=True, validate=validate.OneOf(COMPLAINT_STATUSES))
+    severity = fields.String(dump_only=True, validate=validate.OneOf(SEVERITIES))
+    opened_at = Timestamp(dump_only=True)
+    due_at = Timestamp(dump_only=True, allow_none=True)
+    resolved_at = Timestamp(dump_only=True, allow_none=True)
+    resolution = fields.String(dump_only=True, allow_none=True)
+    overdue = fields.Method("_overdue", dump_only=True, metadata={"type": "boolean"})
+    assigned_to_id = fields.Integer(dump_only=True, allow_none=True)
+
+    def _overdue(self, complaint) -> bool:
+        return complaint.is_overdue(dump_time())
+
+
+class ComplaintDetailSchema(ComplaintSchema):
+    """One complaint as its own routes answer: also who works on it and the call it was raised on."""
+
+    assigned_to = fields.Nested(PersonSchema, dump_only=True, allow_none=True,
+                                metadata={"description": "`{id, name}` of the assignee, or null."})
+    call_sid = fields.Method("_call_sid", dump_only=True, allow_none=True)
+    updated_at = Timestamp(dump_only=True, allow_none=True)
+
+    def _call_sid(self, complaint):
+        return complaint.call.call_sid if complaint.call is not None else None
+
+
+class PreferenceUpdateSchema(Schema):
+    key = Text(validate=validate.Length(min=1, max=100))
+    value = Text(validate=validate.Length(min=1, max=500))
+
+
+# Any format a person writes; the service reads it as E.164 (or names it in a 422).
+_phone = Text(validate=validate.Length(max=64), metadata={"example": "+1 415 555 0100"})
+
+
+class CustomerCreateSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Alice Wong"})
+    phones = fields.List(_phone, load_default=list)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    external_id = Text(allow_none=True, validate=validate.Length(max=100))
+    preferences = fields.List(fields.Nested(PreferenceInSchema), load_default=list)
+
+
+class CustomerUpdateSchema(Schema):
+    """Only the fields sent change; `phones` replaces every number."""
+
+    name = Text(validate=validate.Length(min=1, max=200))
+    phones = fields.List(_phone)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    external_id = Text(allow_none=True, validate=validate.Length(max=100))
+
+
+class CustomerSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    phones = fields.Pluck(PhoneNumberSchema, "e164", many=True, dump_only=True,
+                          metadata={"description": "Every number in E.164."})
+    phone_numbers = fields.List(fields.Nested(PhoneNumberSchema), attribute="phones", dump_only=True)
+    email = fields.String(dump_only=True, allow_none=True)
+    tier = fields.String(dump_only=True, validate=validate.OneOf(TIERS))
+    external_id = fields.String(dump_only=True, allow_none=True)
+    preferences = fields.List(fields.Nested(PreferenceSchema), dump_only=True)
+    open_complaints = fields.List(fields.Nested(ComplaintSchema), dump_only=True,
+                                  metadata={"description": "Complaints not yet resolved."})
+
+
+class CustomerQuerySchema(PagingSchema):
+    phone = Text(validate=validate.Length(max=64),
+                 metadata={"description": "A number in any format; matched exactly on E.164."})
+    q = Text(validate=validate.Length(max=200), metadata={"description": "Part of the customer's name."})
+
+
+# What a screen pop shows of a caller (SPEC §5): only open complaints, without their history.
+POP_COMPLAINT_FIELDS = ("id", "subject", "description", "status", "severity", "opened_at", "due_at", "overdue")
+
+
+class CustomerCardSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    tier = fields.String(dump_only=True)
+    preferences = fields.List(fields.Nested(PreferenceSchema), dump_only=True)
+    open_complaints = fields.List(fields.Nested(ComplaintSchema(only=POP_COMPLAINT_FIELDS)), dump_only=True)
+
+
+class CustomerPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CustomerSchema), dump_only=True)
+
+
+_user_id = Id(allow_none=True, metadata={"description": "An active user; agents may only name themselves."})
+
+
+class ComplaintCreateSchema(Schema):
+    subject = Text(required=True, validate=validate.Length(min=1, max=200))
+    description = Text(allow_none=True)
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "ISO 8601; without an offset it is UTC. Omitted: the severity's COMPLAINT_SLA_HOURS."})
+    call_sid = Text(allow_none=True, validate=validate.Length(min=1, max=64),
+                    metadata={"description": "The call the complaint was raised on."})
+    assigned_to_id = _user_id
+
+
+class ComplaintUpdateSchema(Schema):
+    status = fields.String(validate=validate.OneOf(COMPLAINT_STATUSES))
+    resolution = Text(allow_none=True)
+    subject = Text(validate=validate.Length(min=1, max=200))
+    description = Text(allow_none=True)
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    due_at = fields.DateTime(allow_none=True)
+    assigned_to_id = _user_id
+
+
+# --- the customer timeline -----------------------------------------------------------------------
+
+class TimelineQuerySchema(Schema):
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "How many of the newest entries to list."})
+
+
+class TimelineEntrySchema(Schema):
+    """One touchpoint; which fields are present depends on `kind`."""
+
+    kind = fields.String(dump_only=True, validate=validate.OneOf(("call", "note", "complaint", "preference")))
+    at = fields.String(dump_only=True, metadata={"format": "date-time"})
+    call_sid = fields.String(dump_only=True, metadata={"description": "call, note"})
+    status = fields.String(dump_only=True, metadata={"description": "call, complaint (its status now)"})
+    duration = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "call"})
+    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "call, note"})
+    disposition = fields.String(dump_only=True, allow_none=True, metadata={"description": "call"})
+    text = fields.String(dump_only=True, metadata={"description": "note"})
+    complaint_id = fields.Integer(dump_only=True, metadata={"description": "complaint"})
+    event = fields.String(dump_only=True, validate=validate.OneOf(("opened", "resolved")),
+                          metadata={"description": "complaint"})
+    subject = fields.String(dump_only=True, metadata={"description": "complaint"})
+    severity = fields.String(dump_only=True, metadata={"description": "complaint"})
+    resolution = fields.String(dump_only=True, allow_none=True, metadata={"description": "complaint resolved"})
+    preference_id = fields.Integer(dump_only=True, metadata={"description": "preference"})
+    key = fields.String(dump_only=True, metadata={"description": "preference"})
+    value = fields.String(dump_only=True, metadata={"description": "preference"})
+    recorded_by = fields.Nested(PersonSchema, dump_only=True, allow_none=True,
+                                metadata={"description": "preference"})
+
+
+class TimelineSchema(Schema):
+    items = fields.List(fields.Nested(TimelineEntrySchema), dump_only=True)
+    limit = fields.Integer(dump_only=True)
+    has_more = fields.Boolean(dump_only=True, metadata={"description": "Older entries were left out."})
+
+
