@@ -88,6 +88,10 @@ class Config:
 
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
+    # The provider's REST API (SMS surveys, queue moves, callbacks); a Twilio-compatible provider or
+    # a local stand-in elsewhere. TWILIO_CALLER_ID is the number outbound calls and SMS come from.
+    TWILIO_API_BASE_URL = (os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/")
+    TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID") or None
     PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
     DEFAULT_REGION = (os.environ.get("DEFAULT_REGION") or "US").upper()
     # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are trusted.

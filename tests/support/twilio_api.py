@@ -1,0 +1,141 @@
+"""A local stand-in for the provider's REST API: answers as Twilio's API does, over real HTTP, and
+records every request, so tests check what the app asked without reaching the internet or
+patching the twilio library (the app's client is pointed here by TWILIO_API_BASE_URL).
+
+Covered: fetch a call (`GET …/Calls/<sid>.json`), update one (`POST …/Calls/<sid>.json`, e.g. a
+queued call moved with `Url`/`Twiml`), create one (`POST …/Calls.json`), and send an SMS
+(`POST …/Messages.json`). Anything else is Twilio's 404; a wrong account or password its 401.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<rest>.+)$")
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    form: dict[str, list[str]]
+    username: str | None
+
+    def value(self, name: str) -> str | None:
+        values = self.form.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class TwilioApiStandIn:
+    account_sid: str
+    auth_token: str
+    requests: list[RecordedRequest] = field(default_factory=list)
+    calls: dict[str, dict] = field(default_factory=dict)  # what GET …/Calls/<sid>.json answers
+    base_url: str = ""
+
+    def call_resource(self, sid: str, **fields) -> dict:
+        resource = {
+            "sid": sid, "account_sid": self.account_sid, "status": "queued", "direction": "outbound-api",
+            "from": None, "to": None, "duration": None, "start_time": None, "end_time": None,
+            "date_created": "Tue, 01 Dec 2026 12:00:00 +0000", "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
+        resource.update(fields)
+        return resource
+
+
+def _error(status: int, code: int, message: str) -> dict:
+    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status}
+
+
+def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args):  # quiet: tests read `requests`, not stderr
+            return None
+
+        def _answer(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _username(self) -> tuple[str | None, str | None]:
+            header = self.headers.get("Authorization", "")
+            if not header.startswith("Basic "):
+                return None, None
+            username, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            return username, password
+
+        def _handle(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode()) if length else {}
+            username, password = self._username()
+            path = self.path.split("?", 1)[0]
+            with lock:
+                stand_in.requests.append(RecordedRequest(method, path, form, username))
+            match = ACCOUNT_PATH.match(path)
+            if username != stand_in.account_sid or password != stand_in.auth_token:
+                return self._answer(401, _error(401, 20003, "Authenticate"))
+            if match is None or match["account"] != stand_in.account_sid:
+                return self._answer(404, _error(404, 20404, f"The requested resource {path} was not found"))
+            rest = match["rest"]
+            one_call = re.fullmatch(r"Calls/(CA\w+)\.json", rest)
+            if one_call and method == "GET":
+                resource = stand_in.calls.get(one_call[1])
+                if resource is None:
+                    return self._answer(404, _error(404, 20404, f"The requested resource {path} was not found"))
+                return self._answer(200, resource)
+            if one_call and method == "POST":
+                resource = stand_in.calls.setdefault(one_call[1], stand_in.call_resource(one_call[1]))
+                if "Status" in form:
+                    resource["status"] = form["Status"][0]
+                return self._answer(200, resource)
+            if rest == "Calls.json" and method == "POST":
+                sid = "CA" + uuid.uuid4().hex
+                resource = stand_in.calls[sid] = stand_in.call_resource(
+                    sid, to=form.get("To", [None])[0], **{"from": form.get("From", [None])[0]})
+                return self._answer(201, resource)
+            if rest == "Messages.json" and method == "POST":
+                return self._answer(201, {
+                    "sid": "SM" + uuid.uuid4().hex, "account_sid": stand_in.account_sid, "status": "queued",
+                    "to": form.get("To", [None])[0], "from": form.get("From", [None])[0],
+                    "body": form.get("Body", [None])[0], "direction": "outbound-api", "num_segments": "1",
+                    "date_created": "Tue, 01 Dec 2026 12:00:00 +0000",
+                })
+            return self._answer(404, _error(404, 20404, f"The requested resource {path} was not found"))
+
+        def do_GET(self):  # noqa: N802
+            self._handle("GET")
+
+        def do_POST(self):  # noqa: N802
+            self._handle("POST")
+
+    return Handler
+
+
+class RunningStandIn:
+    """`with RunningStandIn(account_sid, token) as api:` serves on 127.0.0.1 until the block ends."""
+
+    def __init__(self, account_sid: str, auth_token: str):
+        self.api = TwilioApiStandIn(account_sid, auth_token)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.api, threading.Lock()))
+        self.api.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> TwilioApiStandIn:
+        self._thread.start()
+        return self.api
+
+    def __exit__(self, *_exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
