@@ -105,22 +105,11 @@ def replay_spool() -> tuple[int, int]:
     return replayed, left
 
 
-_replayers: dict[int, spool.Replayer] = {}
-
-
 def ensure_replay_running(app) -> None:
-    """Start this process's background replay for `app`, if it is not running already."""
-    from app.extensions import socketio
+    """Replay the spool in the background (`app.jobs`) until it is empty, once per process."""
+    from app import jobs
 
-    def run_once() -> tuple[int, int]:
-        with app.app_context():
-            return replay_spool()
+    def run_once() -> int:
+        return replay_spool()[1]
 
-    def has_pending() -> bool:
-        return bool(spool.pending(app.config["SPOOL_DIR"]))
-
-    replayer = _replayers.get(id(app))
-    if replayer is None:
-        replayer = _replayers[id(app)] = spool.Replayer(
-            socketio.start_background_task, run_once, has_pending, interval=app.config["SPOOL_RETRY_SECONDS"])
-    replayer.ensure_running()
+    jobs.keep_retrying(app, "spool-replay", run_once, interval=app.config["SPOOL_RETRY_SECONDS"])

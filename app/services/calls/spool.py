@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,43 +81,3 @@ def replay(folder: str | Path, apply: Callable[[str, dict, dict], None]) -> tupl
             path.unlink()
             done += 1
     return done, len(pending(folder))
-
-
-class Replayer:
-    """Retries the spool in the background until it is empty; one per process, started on demand."""
-
-    def __init__(self, start_task: Callable, run_once: Callable[[], tuple[int, int]],
-                 has_pending: Callable[[], bool], interval: float = 2.0):
-        self._start_task = start_task
-        self._run_once = run_once
-        self._has_pending = has_pending
-        self._interval = interval
-        self._running = False
-        self._lock = threading.Lock()
-
-    def ensure_running(self) -> None:
-        with self._lock:
-            if self._running:
-                return
-            self._running = True
-        self._start_task(self._loop)
-
-    def _loop(self) -> None:
-        while True:
-            time.sleep(self._interval)
-            try:
-                _, left = self._run_once()
-            except Exception:
-                log.warning("spool replay failed; will retry", exc_info=True)
-                continue
-            if left:
-                continue
-            with self._lock:
-                self._running = False
-            # An event spooled between the last replay and now would otherwise wait for the next one.
-            if not self._has_pending():
-                return
-            with self._lock:
-                if self._running:
-                    return
-                self._running = True

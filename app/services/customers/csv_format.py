@@ -1,8 +1,9 @@
 """The customer CSV of SPEC §9: read it, check every row, upsert in batches; write it back out.
 
 Called by `flask import-customers` / `flask export-customers` (app/cli_customers.py) and by the
-browser import (`/api/v1/imports`, which runs `run_import_job` on a thread). Both see progress
-through the same callback, `progress(rows_processed, total_rows)`, called after every batch.
+browser import (`/api/v1/imports`, which runs `run_import_job` as a background job of `app.jobs`).
+Both see progress through the same callback, `progress(rows_processed, total_rows)`, called after
+every batch.
 
 The format, as read:
 - UTF-8 with or without BOM; bytes that are not UTF-8 are read as GB18030 (which covers GBK and

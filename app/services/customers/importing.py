@@ -12,12 +12,13 @@ not at all. A database failure stops the import with `ImportStopped`; earlier ba
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import replace
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
+
+from app import jobs
 
 from app.extensions import db
 from app.models import Customer, ImportJob, PhoneNumber, Preference, utcnow
@@ -252,9 +253,7 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, dry_run: bool, c
     job = ImportJob(filename=filename[:255], dry_run=dry_run, status="queued", created_by_id=created_by_id)
     db.session.add(job)
     db.session.commit()
-    thread = threading.Thread(target=run_import_job, args=(app, job.id, data), name=f"import-job-{job.id}",
-                              daemon=True)
-    thread.start()
+    jobs.run(app, f"import-job-{job.id}", run_import_job, job.id, data)
     return job
 
 
@@ -269,26 +268,25 @@ def _job_counts(report: ImportReport) -> dict:
             "refused_csv": refused_csv(report) if report.refusals else None}
 
 
-def run_import_job(app: Flask, job_id: int, data: bytes) -> None:
-    """The body of an import job's thread: runs the import in its own app context."""
-    with app.app_context():
-        try:
-            job = db.session.get(ImportJob, job_id)
-            dry_run, user_id, filename = job.dry_run, job.created_by_id, job.filename
-            _set_job(job_id, status="running")
-            report = import_customers(
-                data, region=app.config["DEFAULT_REGION"], dry_run=dry_run, recorded_by_id=user_id,
-                source=filename, progress=lambda done, total: _set_job(job_id, processed_rows=done, total_rows=total),
-            )
-            _set_job(job_id, status="done", finished_at=utcnow(), **_job_counts(report))
-        except ImportStopped as exc:
-            _set_job(job_id, status="failed", error=exc.message, finished_at=utcnow(), **_job_counts(exc.report))
-        except CsvUnreadable as exc:
-            _set_job(job_id, status="failed", error=exc.message, finished_at=utcnow())
-        except Exception:
-            log.exception("import job %s failed", job_id)
-            db.session.rollback()
-            _set_job(job_id, status="failed", error="the import failed unexpectedly; see the server log",
-                     finished_at=utcnow())
-        finally:
-            db.session.remove()
+def run_import_job(job_id: int, data: bytes) -> None:
+    """The body of an import job (`app.jobs` runs it in an app context); the job's row says how it ended."""
+    try:
+        job = db.session.get(ImportJob, job_id)
+        dry_run, user_id, filename = job.dry_run, job.created_by_id, job.filename
+        _set_job(job_id, status="running")
+        report = import_customers(
+            data, region=current_app.config["DEFAULT_REGION"], dry_run=dry_run, recorded_by_id=user_id,
+            source=filename, progress=lambda done, total: _set_job(job_id, processed_rows=done, total_rows=total),
+        )
+        _set_job(job_id, status="done", finished_at=utcnow(), **_job_counts(report))
+    except ImportStopped as exc:
+        _set_job(job_id, status="failed", error=exc.message, finished_at=utcnow(), **_job_counts(exc.report))
+    except CsvUnreadable as exc:
+        _set_job(job_id, status="failed", error=exc.message, finished_at=utcnow())
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        db.session.rollback()
+        _set_job(job_id, status="failed", error="the import failed unexpectedly; see the server log",
+                 finished_at=utcnow())
+    finally:
+        db.session.remove()

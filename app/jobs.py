@@ -1,0 +1,88 @@
+"""Background work: what must not run on a webhook's or a page's thread.
+
+Two kinds, both on daemon threads of this process, each inside an app context:
+- `run`: a one-off task (a browser import of customers; next, SMS surveys and queue moves);
+- `keep_retrying`: a task repeated every few seconds until it reports nothing left (replaying the
+  spool once the database is back), at most one per app and name in a process.
+
+Work that must survive the process is kept in the database or on disk by its owner (an import's
+progress on its ImportJob row, provider events in the spool); a job only carries it out.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def run(app: Flask, name: str, task: Callable[..., None], *args) -> threading.Thread:
+    """Run `task(*args)` once on its own thread, in an app context; a failure is logged, not raised."""
+
+    def body() -> None:
+        with app.app_context():
+            try:
+                task(*args)
+            except Exception:
+                log.exception("background job %s failed", name)
+
+    thread = threading.Thread(target=body, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+class _Retrying:
+    def __init__(self, app: Flask, name: str, run_once: Callable[[], int], interval: float):
+        self._app, self._name, self._run_once, self._interval = app, name, run_once, interval
+        self._running = False
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._loop, name=self._name, daemon=True).start()
+
+    def _once(self) -> int | None:
+        with self._app.app_context():
+            try:
+                return self._run_once()
+            except Exception:
+                log.warning("background job %s failed; will retry", self._name, exc_info=True)
+                return None
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            left = self._once()
+            if left is None or left:
+                continue
+            with self._lock:
+                self._running = False
+            # Work added between the last run and now would otherwise wait for the next start.
+            left = self._once()
+            if not left:
+                return
+            with self._lock:
+                if self._running:
+                    return
+                self._running = True
+
+
+_retrying: dict[tuple[int, str], _Retrying] = {}
+_registry_lock = threading.Lock()
+
+
+def keep_retrying(app: Flask, name: str, run_once: Callable[[], int], *, interval: float) -> None:
+    """Run `run_once()` every `interval` seconds until it returns 0 (what is left to do); starts a
+    thread only when none is running for this app and name."""
+    with _registry_lock:
+        job = _retrying.get((id(app), name))
+        if job is None:
+            job = _retrying[(id(app), name)] = _Retrying(app, name, run_once, interval)
+    job.ensure_running()
