@@ -118,10 +118,12 @@ def register_extensions(app: Flask) -> None:
         # The signed cookie names a server-side login session; it must still be open and active.
         from flask import session
 
+        from app.models import utcnow
         from app.services.people import sessions
 
         try:
-            return sessions.resolve(session.get("login_secret"), int(user_id), app.config["SESSION_IDLE_MINUTES"])
+            return sessions.resolve(session.get("login_secret"), int(user_id), app.config["SESSION_IDLE_MINUTES"],
+                                   now=utcnow())
         except ValueError:
             return None
 

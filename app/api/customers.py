@@ -27,6 +27,7 @@ from app.schemas.customers import (
 )
 from app.services.people import audit
 from app.services.customers import complaints, records as customers, preferences, timeline
+from app.models import utcnow
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",
@@ -157,7 +158,7 @@ def open_complaint(data: dict, customer_id: int):
     subject = data.pop("subject")
     user = api_user()
     complaint = complaints.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
-                                         sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], **data)
+                                         sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], now=utcnow(), **data)
     _changed(customer_id, f"complaint {complaint.id} opened")
     return complaint
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.errors import error_response
-from app.models import User
+from app.models import User, utcnow
 from app.services.people import accounts, roles
 from app.services.errors import Forbidden
 
@@ -46,7 +46,7 @@ def require_api_user():
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _unauthorized("use Authorization: Bearer <token>")
-        user = accounts.user_for_token(token.strip())
+        user = accounts.user_for_token(token.strip(), now=utcnow())
         if user is None:
             return _unauthorized("the token is invalid or has expired")
         g.api_user = user

@@ -8,6 +8,7 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 from app.api import guard
 from app.schemas.people import TokenRequestSchema, TokenSchema
 from app.services.people import accounts, sessions
+from app.models import utcnow
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")
 guard.public(bp)
@@ -25,12 +26,13 @@ def issue_token(credentials: dict):
     Failed attempts count against the same per-user and per-address limits as the login form.
     """
     username = credentials["username"]
-    wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config))
+    wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config),
+                                     now=utcnow())
     if wait is not None:
         raise TooManyRequests(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
     user = accounts.authenticate(username, credentials["password"])
     if user is None:
-        sessions.record_failure(username, request.remote_addr)
+        sessions.record_failure(username, request.remote_addr, now=utcnow())
         raise Unauthorized("wrong username or password")
     sessions.clear_failures(username)
     plain, token = accounts.issue_token(user, current_app.config["API_TOKEN_TTL_HOURS"])

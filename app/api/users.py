@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from app.api import guard
 from app.api.guard import api_user
 from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
-from app.models import User
+from app.models import User, utcnow
 from app.realtime import push
 from app.services.people import presence, users
 
@@ -32,7 +32,7 @@ def user_json(user: User, online_ids: set[int]) -> dict:
 
 
 def _online() -> set[int]:
-    return users.online_ids(current_app.config["PRESENCE_TTL_SECONDS"])
+    return users.online_ids(current_app.config["PRESENCE_TTL_SECONDS"], utcnow())
 
 
 @bp.get("/me")

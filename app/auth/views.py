@@ -9,6 +9,7 @@ from app.security_headers import security_headers
 from app.auth import bp
 from app.realtime import push
 from app.services.people import accounts, presence, sessions
+from app.models import utcnow
 
 bp.after_request(security_headers)
 
@@ -26,13 +27,14 @@ def login():
         return redirect(url_for("agent.desktop"))
     if request.method == "POST":
         username = request.form.get("username", "")
-        wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config))
+        wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config),
+                                     now=utcnow())
         if wait is not None:
             flash(f"Too many failed logins. Try again in {max(1, round(wait / 60))} minute(s).", "error")
             return render_template("auth/login.html", username=username), 429, {"Retry-After": str(wait)}
         user = accounts.authenticate(username, request.form.get("password", ""))
         if user is None:
-            sessions.record_failure(username, request.remote_addr)
+            sessions.record_failure(username, request.remote_addr, now=utcnow())
             flash("Wrong username or password.", "error")
             return render_template("auth/login.html", username=username), 401
         sessions.clear_failures(username)

@@ -27,7 +27,7 @@ def _authenticated_user(auth):
     if current_user.is_authenticated:
         return current_user._get_current_object()
     token = auth.get("token") if isinstance(auth, dict) else None
-    user = accounts.user_for_token(token)
+    user = accounts.user_for_token(token, now=utcnow())
     if user is not None:
         session["socket_token"] = token
     return user
@@ -36,7 +36,7 @@ def _authenticated_user(auth):
 def _still_authenticated():
     token = session.get("socket_token")
     if token:
-        return accounts.user_for_token(token)
+        return accounts.user_for_token(token, now=utcnow())
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 

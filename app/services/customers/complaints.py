@@ -59,9 +59,11 @@ def open_complaint(
     assigned_to_id: int | None = None,
     sla_hours: Mapping[str, int] | None = None,
     acting_user: User | None = None,
+    now: datetime,
 ) -> Complaint:
     """Open a complaint, raised on `call_sid` when given; without `due_at` it is due after the
-    severity's service level (`sla_hours`, e.g. the COMPLAINT_SLA_HOURS setting).
+    severity's service level (`sla_hours`, e.g. the COMPLAINT_SLA_HOURS setting) from `now`,
+    when it is opened.
 
     `acting_user`, when given, is held to the assignment rule: an agent assigns only themselves.
     """
@@ -79,7 +81,7 @@ def open_complaint(
             errors.add("call_sid", f"call {call_sid!r} does not exist")
     errors.raise_if_any()
     _check_may_assign(acting_user, assignee.id if assignee else None, None)
-    opened_at = utcnow()
+    opened_at = now
     complaint = Complaint(
         customer=customer, subject=subject, description=description, severity=severity,
         due_at=due_at if due_at is not None else _sla_due_at(opened_at, severity, sla_hours),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -54,19 +54,20 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def issue_token(user: User, ttl_hours: int) -> tuple[str, ApiToken]:
+def issue_token(user: User, ttl_hours: int, now: datetime | None = None) -> tuple[str, ApiToken]:
     """A new bearer token; the plain text is returned once and only its hash is kept."""
     plain = secrets.token_urlsafe(32)
-    token = ApiToken(user=user, token_hash=ApiToken.hash(plain), expires_at=utcnow() + timedelta(hours=ttl_hours))
+    token = ApiToken(user=user, token_hash=ApiToken.hash(plain), expires_at=(now or utcnow()) + timedelta(hours=ttl_hours))
     db.session.add(token)
     db.session.commit()
     return plain, token
 
 
-def user_for_token(plain: str | None) -> User | None:
+def user_for_token(plain: str | None, *, now: datetime) -> User | None:
+    """The active owner of a token that has not expired at `now`."""
     if not plain or not isinstance(plain, str):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain)))
-    if token is None or token.expires_at <= utcnow() or not token.user.active:
+    if token is None or token.expires_at <= now or not token.user.active:
         return None
     return token.user

@@ -25,9 +25,9 @@ def mark_offline(sid: str) -> None:
     db.session.commit()
 
 
-def online_agents(ttl_seconds: int) -> list[User]:
-    """Active users with a desktop that has been heard from recently, in a stable order."""
-    since = utcnow() - timedelta(seconds=ttl_seconds)
+def online_agents(ttl_seconds: int, now: datetime) -> list[User]:
+    """Active users with a desktop heard from within `ttl_seconds` before `now`, in a stable order."""
+    since = now - timedelta(seconds=ttl_seconds)
     stmt = (
         select(User)
         .where(

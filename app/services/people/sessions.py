@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import LoginAttempt, LoginSession, User, utcnow
+from app.models import LoginAttempt, LoginSession, User
 
 # A busy page makes many requests; its session's last_seen is written at most this often.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -28,12 +28,11 @@ def start(user: User, ip: str | None, user_agent: str | None) -> str:
     return secret
 
 
-def resolve(secret: str | None, user_id: int, idle_minutes: int) -> User | None:
+def resolve(secret: str | None, user_id: int, idle_minutes: int, *, now: datetime) -> User | None:
     """The user of a live session, refreshing its idle clock; None if it ended or idled out."""
     if not secret or not isinstance(secret, str):
         return None
     row = db.session.get(LoginSession, LoginSession.hash(secret))
-    now = utcnow()
     if row is None or row.user_id != user_id or not row.user.active:
         return None
     if row.last_seen_at < now - timedelta(minutes=idle_minutes):
@@ -79,9 +78,8 @@ def _keys(username: str, ip: str | None) -> list[tuple[str, str]]:
     return keys
 
 
-def retry_after(username: str, ip: str | None, throttle: Throttle) -> int | None:
-    """Seconds until another attempt is allowed, or None when one may be made now."""
-    now = utcnow()
+def retry_after(username: str, ip: str | None, throttle: Throttle, *, now: datetime) -> int | None:
+    """Seconds after `now` until another attempt is allowed, or None when one may be made now."""
     since = now - throttle.window
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
     limits = {"user": throttle.per_user, "ip": throttle.per_ip}
@@ -98,8 +96,8 @@ def retry_after(username: str, ip: str | None, throttle: Throttle) -> int | None
     return wait
 
 
-def record_failure(username: str, ip: str | None) -> None:
-    db.session.add_all([LoginAttempt(key=key) for _, key in _keys(username, ip)])
+def record_failure(username: str, ip: str | None, *, now: datetime) -> None:
+    db.session.add_all([LoginAttempt(key=key, at=now) for _, key in _keys(username, ip)])
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ them off at once: their tokens are revoked here, and the caller disconnects thei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping
 
 from sqlalchemy import delete, select
@@ -69,9 +70,9 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def online_ids(ttl_seconds: int) -> set[int]:
+def online_ids(ttl_seconds: int, now: datetime) -> set[int]:
     """Ids of the users with a desktop heard from within `ttl_seconds`."""
-    return {user.id for user in presence.online_agents(ttl_seconds)}
+    return {user.id for user in presence.online_agents(ttl_seconds, now)}
 
 
 def create_user(
