@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Call, Complaint, Customer, Preference, User
 from app.services.people import sessions
 from tests.factories import PASSWORD, make_customer, make_token, make_user
+from tests.support.api import assert_error
 
 
 @pytest.fixture
@@ -30,17 +31,6 @@ def auth(agent):
 def supervisor_auth(app_ctx):
     """Deleting customers and everyone's call history need a supervisor (tests/test_api_roles.py)."""
     return {"Authorization": f"Bearer {make_token(make_user('super1', role='supervisor'))}"}
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The response is SPEC §6's JSON error with this status; returns its `error` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)
-    error = response.json["error"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    return error
 
 
 def create(client, auth, **body):

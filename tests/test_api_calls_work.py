@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Call, Complaint, Preference
 from config import _dispositions, _sla_hours
 from tests.factories import make_call, make_customer, make_token, make_user
-from tests.test_api import assert_error
+from tests.support.api import assert_error
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from app.extensions import db
 from app.models import Complaint, Customer, User
 from tests.factories import PASSWORD, make_call, make_customer, make_token, make_user
-from tests.test_api import assert_error
+from tests.support.api import assert_error
 
 ROLES = ("agent", "supervisor", "admin")
 

@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Complaint, Preference, utcnow
 from tests.factories import make_call, make_customer, make_token, make_user
-from tests.test_api import assert_error
+from tests.support.api import assert_error
 
 
 @pytest.fixture

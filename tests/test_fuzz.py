@@ -84,7 +84,7 @@ form_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_
                                                                 max_size=5))
 @FUZZ_SETTINGS
 def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
-    from tests.conftest import Provider
+    from tests.support.provider import Provider
 
     provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
     params = {**extra, **voice_params(from_=from_, to=to)}
@@ -99,7 +99,7 @@ def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
        duration=st.one_of(st.none(), st.integers(-5, 10**6).map(str), form_values))
 @FUZZ_SETTINGS
 def test_signed_status_callback_never_fails(fuzz_app, status, sequence, duration):
-    from tests.conftest import Provider
+    from tests.support.provider import Provider
 
     provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
     call_sid, _ = provider.call()

@@ -13,12 +13,8 @@ from sqlalchemy import select, update
 from app import create_app
 from app.extensions import db
 from app.models import AuditEvent, LoginSession, User, utcnow
-from tests.conftest import login_cookie
 from tests.factories import PASSWORD, make_customer, make_token, make_user
-
-
-def login(client, username, password=PASSWORD, **kwargs):
-    return client.post("/login", data={"username": username, "password": password}, **kwargs)
+from tests.support.login import login
 
 
 def test_passwords_are_hashed_with_a_modern_kdf(app_ctx):
@@ -159,7 +155,7 @@ def test_pops_are_audited_per_user_who_received_them(live_server, socket_factory
     call_sid, _ = live_server.provider.call(from_="+14155550100")
     for agent in agents:
         agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
-    late = socket_factory(cookie=login_cookie(live_server.base_url, "ann", PASSWORD))
+    late = socket_factory(cookie=login(live_server.base_url, "ann").cookie)
     late.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
     with live_server.app.app_context():
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.call_sid == call_sid)).all()
