@@ -415,9 +415,8 @@ def test_an_upload_without_a_file_is_invalid(client, admin_auth):
     assert response.status_code == 422 and "file" in response.json["error"]["fields"]
 
 
+@pytest.mark.app_config(IMPORT_MAX_BYTES=1024)
 def test_a_too_large_upload_is_413_json(app, client, admin_auth):
-    app.config["IMPORT_MAX_BYTES"] = 1024
-
     response = upload(client, admin_auth, b"name\n" + b"x" * 4096 + b"\n")
 
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"

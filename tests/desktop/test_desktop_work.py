@@ -18,15 +18,8 @@ from app.models import Call, Customer, PhoneNumber, User
 from tests.factories import make_customer, make_user
 from tests.support.browser import TIMEOUT_MS, log_in
 
-pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture
-def app(app):
-    """The shared test app, with CSRF checks on: the pages must send X-CSRFToken on every write."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    return app
+# CSRF checks on, as in production: the pages must send X-CSRFToken on every write.
+pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ form_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_
 def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
     from tests.support.provider import Provider
 
-    provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
+    provider = Provider.of(fuzz_app)
     params = {**extra, **voice_params(from_=from_, to=to)}
     response = provider.post("/twilio/voice", params)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
@@ -101,7 +101,7 @@ def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
 def test_signed_status_callback_never_fails(fuzz_app, status, sequence, duration):
     from tests.support.provider import Provider
 
-    provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
+    provider = Provider.of(fuzz_app)
     call_sid, _ = provider.call()
     params = status_params(call_sid, "completed")
     params.update(CallStatus=status)

@@ -31,6 +31,10 @@ class Api:
         kwargs.setdefault("timeout", 10)
         return requests.request(method, self.base_url + path, json=json, headers=headers, **kwargs)
 
+    def open(self, path: str, method: str = "GET", json=None, **kwargs):
+        """Like the Flask test client's `open`: any method, named."""
+        return self.request(method, path, json=json, **kwargs)
+
     def get(self, path: str, **kwargs):
         return self.request("GET", path, **kwargs)
 
