@@ -5,12 +5,13 @@ import pytest
 import socketio as socketio_client
 
 from tests.support.login import login
-from tests.factories import PASSWORD, make_customer, make_token, make_user
+from tests.factories import make_customer, make_token, make_user
 
 
 @pytest.fixture
-def agent_token(app_ctx):
-    return make_token(make_user("agent1"))
+def agent_token(api_as):
+    """The API token of an agent (agent1): the way a desktop's socket signs in."""
+    return api_as("agent").token
 
 
 def test_connection_without_credentials_is_refused(live_server, socket_factory):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from tests.factories import make_customer, make_token, make_user
+from tests.support.api import bearer
 from tests.support.provider import new_call_sid, status_params, voice_params
 
 FUZZ_SETTINGS = settings(max_examples=20, deadline=None,
@@ -55,7 +56,7 @@ def _operation_labels() -> list[str]:
 def test_api_never_fails_with_a_server_error(fuzz_app, label):
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     (operation,) = [r.ok() for r in loaded.get_all_operations() if r.ok().label == label]
-    headers = {"Authorization": f"Bearer {fuzz_app.config['FUZZ_TOKEN']}"}
+    headers = bearer(fuzz_app.config["FUZZ_TOKEN"])
 
     @given(case=operation.as_strategy())
     @FUZZ_SETTINGS
