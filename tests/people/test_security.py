@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
 import socketio as socketio_client
 from sqlalchemy import select, update
 
