@@ -15,12 +15,6 @@ from tests.support.api import assert_error
 
 
 @pytest.fixture
-def ann(api_as):
-    """Ann Lee, an agent, speaking to the API."""
-    return api_as("agent", username="ann", display_name="Ann Lee")
-
-
-@pytest.fixture
 def bob(api_as):
     """Bob Ray, another agent."""
     return api_as("agent", username="bob", display_name="Bob Ray")

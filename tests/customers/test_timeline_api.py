@@ -13,12 +13,6 @@ from tests.support.api import assert_error
 NOW = datetime(2031, 3, 14, 9, 26, 53)
 
 
-@pytest.fixture
-def ann(api_as):
-    """Ann Lee, an agent, speaking to the API."""
-    return api_as("agent", username="ann", display_name="Ann Lee")
-
-
 def test_timeline_lists_every_kind_of_touchpoint_newest_first(ann):
     now = NOW
     customer = make_customer("Alice Wong", phones=("+14155550100",), now=now - timedelta(days=30))

@@ -142,6 +142,12 @@ def api_as(app_ctx, client):
 
 
 @pytest.fixture
+def ann(api_as) -> Api:
+    """Ann Lee, an agent, speaking to the API: the persona of the call-work and timeline tests."""
+    return api_as("agent", username="ann", display_name="Ann Lee")
+
+
+@pytest.fixture
 def provider(app, client):
     return Provider(app.config["TWILIO_AUTH_TOKEN"], client=client)
 
