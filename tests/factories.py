@@ -1,7 +1,11 @@
-"""Rows for tests, written straight through the models (the services have their own tests)."""
+"""Rows for tests, written straight through the models (the services have their own tests).
+
+Every factory that stamps a time takes it (`now=`, `started_at=`, `opened_at=`...), so a test of a
+time window can be written at fixed times; left out, the time is `utcnow()` as the app would use.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.extensions import db
 from app.models import Complaint, Customer, PhoneNumber, Preference, User, utcnow
@@ -23,38 +27,68 @@ def make_token(user: User, ttl_hours: int = 1) -> str:
     return plain
 
 
+def _complaint(spec: dict, now: datetime) -> Complaint:
+    """One complaint from make_customer's short form: ages and due dates in days from `now`."""
+    return Complaint(
+        subject=spec["subject"],
+        severity=spec.get("severity", "medium"),
+        status=spec.get("status", "open"),
+        opened_at=now - timedelta(days=spec.get("age_days", 1)),
+        due_at=now + timedelta(days=spec["due_in_days"]) if "due_in_days" in spec else None,
+        resolved_at=now if spec.get("status") == "resolved" else None,
+    )
+
+
 def make_customer(name: str = "Alice Wong", phones: tuple[str, ...] = ("+14155550100",), tier: str = "standard",
                   preferences: dict[str, str] | None = None, complaints: list[dict] | None = None,
-                  **fields) -> Customer:
+                  *, now: datetime | None = None, **fields) -> Customer:
+    """A customer; `complaints` are dicts with `subject` and optional `severity`, `status`, `age_days`
+    and `due_in_days`, counted from `now` (default utcnow())."""
+    now = now or utcnow()
+    fields.setdefault("created_at", now)
     customer = Customer(name=name, tier=tier, **fields)
-    customer.phones = [PhoneNumber(e164=p, label="mobile") for p in phones]
-    customer.preferences = [Preference(key=k, value=v) for k, v in (preferences or {}).items()]
-    now = utcnow()
-    customer.complaints = [
-        Complaint(
-            subject=c["subject"],
-            severity=c.get("severity", "medium"),
-            status=c.get("status", "open"),
-            opened_at=now - timedelta(days=c.get("age_days", 1)),
-            due_at=now + timedelta(days=c["due_in_days"]) if "due_in_days" in c else None,
-            resolved_at=now if c.get("status") == "resolved" else None,
-        )
-        for c in (complaints or [])
-    ]
+    customer.phones = [PhoneNumber(e164=p, label="mobile", created_at=now) for p in phones]
+    customer.preferences = [Preference(key=k, value=v, recorded_at=now) for k, v in (preferences or {}).items()]
+    customer.complaints = [_complaint(c, now) for c in (complaints or [])]
     db.session.add(customer)
     db.session.commit()
     return customer
 
 
+def make_preference(customer: Customer, key: str, value: str, *, recorded_at: datetime | None = None,
+                    **fields) -> Preference:
+    preference = Preference(customer=customer, key=key, value=value, recorded_at=recorded_at or utcnow(), **fields)
+    db.session.add(preference)
+    db.session.commit()
+    return preference
+
+
+def make_complaint(customer: Customer, subject: str = "Late delivery", *, severity: str = "medium",
+                   status: str = "open", opened_at: datetime | None = None, due_at: datetime | None = None,
+                   resolved_at: datetime | None = None, **fields) -> Complaint:
+    """A complaint as stored, at the times given (opened now by default; resolved now if resolved)."""
+    opened_at = opened_at or utcnow()
+    if status == "resolved" and resolved_at is None:
+        resolved_at = utcnow()
+    complaint = Complaint(customer=customer, subject=subject, severity=severity, status=status, opened_at=opened_at,
+                          due_at=due_at, resolved_at=resolved_at, **fields)
+    db.session.add(complaint)
+    db.session.commit()
+    return complaint
+
+
 def make_call(call_sid: str, customer: Customer | None = None, agent: User | None = None, *, status: str = "ringing",
-              from_e164: str | None = "+14155550100", started_at=None, **fields):
-    """A call as the provider's webhook would have stored it; `customer` makes it a single match."""
+              from_e164: str | None = "+14155550100", started_at: datetime | None = None,
+              now: datetime | None = None, **fields):
+    """A call as the provider's webhook would have stored it; `customer` makes it a single match.
+
+    It started at `started_at`, else at `now`, else at utcnow()."""
     from app.models import Call
 
     call = Call(
         call_sid=call_sid, from_raw=from_e164, from_e164=from_e164, to_raw="+18005550199", to_e164="+18005550199",
         match_kind="single" if customer is not None else fields.pop("match_kind", "none"),
-        customer=customer, agent=agent, status=status, started_at=started_at or utcnow(), **fields,
+        customer=customer, agent=agent, status=status, started_at=started_at or now or utcnow(), **fields,
     )
     db.session.add(call)
     db.session.commit()

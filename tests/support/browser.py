@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD
 from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +30,3 @@ def browser():
         yield browser
         browser.close()
 
-
-def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, as a person would."""
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()

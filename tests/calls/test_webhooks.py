@@ -12,7 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.models import AgentPresence, Call, utcnow
 from app.services.calls import spool
-from tests.conftest import Provider
+from tests.support.provider import Provider
 from tests.factories import make_customer, make_user
 from tests.support.provider import ACCOUNT_SID, new_call_sid, status_params, voice_params
 
@@ -89,8 +89,8 @@ def test_status_callback_needs_a_signature_too(app, provider):
     assert get_call(app, call_sid).status == "ringing"
 
 
+@pytest.mark.app_config(TWILIO_ACCOUNT_SID="AC" + "1" * 32)
 def test_foreign_account_is_refused(app, provider):
-    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "1" * 32
     _, response = provider.call()
     assert response.status_code == 403
     assert call_count(app) == 0
@@ -143,8 +143,8 @@ def test_unknown_status_value_is_acknowledged_and_changes_nothing(app, provider)
     assert get_call(app, call_sid).status == "ringing"
 
 
+@pytest.mark.app_config(PUBLIC_BASE_URL="https://cc.example.com")
 def test_signature_checked_against_public_base_url_behind_a_proxy(app, provider):
-    app.config["PUBLIC_BASE_URL"] = "https://cc.example.com"
     params = voice_params()
     signed_for_public = provider.sign("https://cc.example.com/twilio/voice", params)
     assert provider.post("/twilio/voice", params, signature=signed_for_public).status_code == 200
@@ -152,25 +152,19 @@ def test_signature_checked_against_public_base_url_behind_a_proxy(app, provider)
     assert provider.post("/twilio/voice", voice_params(), signature=signed_for_local).status_code == 403
 
 
-def test_forwarded_headers_are_trusted_only_when_configured(database_url):
+def test_forwarded_headers_are_trusted_only_when_configured(app_with):
     params = voice_params()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cc.example.com"}
     for hops, expected in ((1, 200), (0, 403)):
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, TRUSTED_PROXIES=hops)
-        with app.app_context():
-            db.create_all()
-        provider = Provider(app.config["TWILIO_AUTH_TOKEN"], client=app.test_client())
+        provider = Provider.of(app_with(TRUSTED_PROXIES=hops))
         signature = provider.sign("https://cc.example.com/twilio/voice", params)
         response = provider.post("/twilio/voice", dict(params, CallSid=new_call_sid()) if hops == 0 else params,
                                   signature=signature, headers=headers)
         assert response.status_code == expected
-        with app.app_context():
-            db.drop_all()
-            db.engine.dispose()
 
 
+@pytest.mark.app_config(PUBLIC_BASE_URL="https://cc.example.com")
 def test_callback_urls_use_the_public_base_url(app, provider):
-    app.config["PUBLIC_BASE_URL"] = "https://cc.example.com"
     params = voice_params()
     response = provider.post("/twilio/voice", params, sign_url="https://cc.example.com/twilio/voice")
     record = twiml_of(response).find("Record")
@@ -184,8 +178,8 @@ def test_nobody_online_goes_to_voicemail(app, provider):
     assert root.find("Record").get("action") == "http://localhost/twilio/voicemail"
 
 
+@pytest.mark.app_config(FALLBACK_NUMBER="+18005550000")
 def test_nobody_online_goes_to_the_fallback_number_when_configured(app, provider):
-    app.config["FALLBACK_NUMBER"] = "+18005550000"
     _, response = provider.call()
     dial = twiml_of(response).find("Dial")
     assert dial.text == "+18005550000"
@@ -263,7 +257,7 @@ def test_strange_caller_ids_are_recorded_as_none(app, provider, raw):
 ])
 def test_database_unavailable_still_routes_the_call(unreachable, caplog, tmp_path):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=unreachable, SPOOL_DIR=str(tmp_path / "spool"))
-    provider = Provider(app.config["TWILIO_AUTH_TOKEN"], client=app.test_client())
+    provider = Provider.of(app)
     call_sid, response = provider.call()
     root = twiml_of(response)
     assert [el.tag for el in root] == ["Say", "Record"]

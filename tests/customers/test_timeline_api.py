@@ -1,46 +1,34 @@
 """`GET /api/v1/customers/<id>/timeline`: every touchpoint of a customer, newest first (SPEC §9)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models import Complaint, Preference, utcnow
-from tests.factories import make_call, make_customer, make_token, make_user
-from tests.test_api import assert_error
+from tests.factories import make_call, make_complaint, make_customer, make_preference
+from tests.support.api import assert_error
 
 
-@pytest.fixture
-def ann(app_ctx):
-    return make_user("ann", display_name="Ann Lee")
+# The timeline orders by the stamps alone: fixed times, so no test depends on the clock.
+NOW = datetime(2031, 3, 14, 9, 26, 53)
 
 
-@pytest.fixture
-def auth(ann):
-    return {"Authorization": f"Bearer {make_token(ann)}"}
-
-
-def test_timeline_lists_every_kind_of_touchpoint_newest_first(client, auth, ann):
-    now = utcnow().replace(microsecond=0)
-    customer = make_customer("Alice Wong", phones=("+14155550100",))
-    other = make_customer("Bob Stone", phones=("+14155550199",))
-    db.session.add(Preference(customer=customer, key="milk", value="oat", recorded_by_id=ann.id,
-                              recorded_at=now - timedelta(days=5)))
-    db.session.add(Complaint(customer=customer, subject="Late delivery", severity="high", status="resolved",
-                             opened_at=now - timedelta(days=4), resolved_at=now - timedelta(days=2),
-                             resolution="Refunded the shipping"))
-    db.session.add(Complaint(customer=customer, subject="Rude driver", severity="low", status="open",
-                             opened_at=now - timedelta(hours=1)))
-    db.session.commit()
-    make_call("CAold", customer, ann, status="completed", started_at=now - timedelta(days=3), duration=125,
+def test_timeline_lists_every_kind_of_touchpoint_newest_first(ann):
+    now = NOW
+    customer = make_customer("Alice Wong", phones=("+14155550100",), now=now - timedelta(days=30))
+    other = make_customer("Bob Stone", phones=("+14155550199",), now=now - timedelta(days=30))
+    make_preference(customer, "milk", "oat", recorded_by_id=ann.user.id, recorded_at=now - timedelta(days=5))
+    make_complaint(customer, "Late delivery", severity="high", status="resolved", opened_at=now - timedelta(days=4),
+                   resolved_at=now - timedelta(days=2), resolution="Refunded the shipping")
+    make_complaint(customer, "Rude driver", severity="low", opened_at=now - timedelta(hours=1))
+    make_call("CAold", customer, ann.user, status="completed", started_at=now - timedelta(days=3), duration=125,
               ended_at=now - timedelta(days=3) + timedelta(seconds=125), notes="Parcel never came",
               disposition="complaint opened")
     make_call("CAnew", customer, None, status="no-answer", started_at=now - timedelta(minutes=5),
               ended_at=now - timedelta(minutes=4))
-    make_call("CAother", other, ann, started_at=now)
+    make_call("CAother", other, ann.user, started_at=now)
 
-    response = client.get(f"/api/v1/customers/{customer.id}/timeline", headers=auth)
+    response = ann.get(f"/api/v1/customers/{customer.id}/timeline")
     assert response.status_code == 200
     items = response.json["items"]
     assert [(i["kind"], i.get("call_sid") or i.get("subject") or i.get("key"), i.get("event")) for i in items] == [
@@ -59,62 +47,61 @@ def test_timeline_lists_every_kind_of_touchpoint_newest_first(client, auth, ann)
     new_call, resolved, note, old_call, preference = items[0], items[2], items[3], items[4], items[6]
     assert new_call == {"kind": "call", "at": new_call["at"], "call_sid": "CAnew", "status": "no-answer",
                         "duration": None, "agent": None, "disposition": None}
-    assert old_call["agent"] == {"id": ann.id, "name": "Ann Lee"}
+    assert old_call["agent"] == {"id": ann.user.id, "name": "Ann Lee"}
     assert (old_call["duration"], old_call["disposition"], old_call["status"]) == (125, "complaint opened",
                                                                                    "completed")
-    assert (note["text"], note["agent"]) == ("Parcel never came", {"id": ann.id, "name": "Ann Lee"})
+    assert (note["text"], note["agent"]) == ("Parcel never came", {"id": ann.user.id, "name": "Ann Lee"})
     assert (resolved["resolution"], resolved["severity"], resolved["status"]) == ("Refunded the shipping", "high",
                                                                                   "resolved")
     assert "resolution" not in items[5]
     assert (preference["key"], preference["value"], preference["recorded_by"]) == ("milk", "oat",
-                                                                                   {"id": ann.id, "name": "Ann Lee"})
+                                                                                   {"id": ann.user.id, "name": "Ann Lee"})
     assert isinstance(preference["preference_id"], int)
 
 
-def test_timeline_of_a_customer_with_no_history_is_empty(client, auth):
+def test_timeline_of_a_customer_with_no_history_is_empty(ann):
     customer = make_customer("Quiet Customer", phones=())
-    assert client.get(f"/api/v1/customers/{customer.id}/timeline", headers=auth).json == {
+    assert ann.get(f"/api/v1/customers/{customer.id}/timeline").json == {
         "items": [], "limit": 200, "has_more": False}
 
 
-def test_timeline_is_capped_at_the_limit_and_says_so(client, auth):
-    now = utcnow()
-    customer = make_customer("Busy Caller")
+def test_timeline_is_capped_at_the_limit_and_says_so(ann):
+    customer = make_customer("Busy Caller", now=NOW - timedelta(days=1))
     for n in range(4):
-        make_call(f"CAbusy{n}", customer, started_at=now - timedelta(minutes=n))
-    body = client.get(f"/api/v1/customers/{customer.id}/timeline?limit=3", headers=auth).json
+        make_call(f"CAbusy{n}", customer, started_at=NOW - timedelta(minutes=n))
+    body = ann.get(f"/api/v1/customers/{customer.id}/timeline?limit=3").json
     assert [i["call_sid"] for i in body["items"]] == ["CAbusy0", "CAbusy1", "CAbusy2"]
     assert (body["limit"], body["has_more"]) == (3, True)
-    body = client.get(f"/api/v1/customers/{customer.id}/timeline?limit=4", headers=auth).json
+    body = ann.get(f"/api/v1/customers/{customer.id}/timeline?limit=4").json
     assert (len(body["items"]), body["has_more"]) == (4, False)
 
 
-def test_timeline_of_an_unknown_customer_is_not_found(client, auth):
-    assert_error(client.get("/api/v1/customers/999/timeline", headers=auth), 404, "not_found")
+def test_timeline_of_an_unknown_customer_is_not_found(ann):
+    assert_error(ann.get("/api/v1/customers/999/timeline"), 404, "not_found")
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "many"])
-def test_timeline_limit_out_of_bounds_is_refused(client, auth, limit):
+def test_timeline_limit_out_of_bounds_is_refused(ann, limit):
     customer = make_customer("Alice Wong")
-    error = assert_error(client.get(f"/api/v1/customers/{customer.id}/timeline?limit={limit}", headers=auth), 422)
+    error = assert_error(ann.get(f"/api/v1/customers/{customer.id}/timeline?limit={limit}"), 422)
     assert "limit" in error["fields"]
 
 
-def test_a_whole_call_handled_from_the_card_shows_on_the_timeline(client, auth, provider, ann):
+def test_a_whole_call_handled_from_the_card_shows_on_the_timeline(provider, ann):
     """Take the call, note a preference, open and resolve a complaint, wrap up: all of it is there."""
     customer = make_customer("Alice Wong", phones=("+14155550100",))
     call_sid, _ = provider.call(from_="+14155550100")
-    assert client.post(f"/api/v1/calls/{call_sid}/claim", headers=auth).status_code == 200
-    client.post(f"/api/v1/customers/{customer.id}/preferences", headers=auth,
+    assert ann.post(f"/api/v1/calls/{call_sid}/claim").status_code == 200
+    ann.post(f"/api/v1/customers/{customer.id}/preferences",
                 json={"key": "callbacks", "value": "evenings"})
-    complaint = client.post(f"/api/v1/customers/{customer.id}/complaints", headers=auth,
+    complaint = ann.post(f"/api/v1/customers/{customer.id}/complaints",
                             json={"subject": "Billed twice", "call_sid": call_sid}).json
-    client.patch(f"/api/v1/complaints/{complaint['id']}", headers=auth,
+    ann.patch(f"/api/v1/complaints/{complaint['id']}",
                  json={"status": "resolved", "resolution": "Refunded"})
     provider.status(call_sid, "completed", duration=200)
-    client.patch(f"/api/v1/calls/{call_sid}", headers=auth, json={"notes": "Refund issued", "disposition": "resolved"})
+    ann.patch(f"/api/v1/calls/{call_sid}", json={"notes": "Refund issued", "disposition": "resolved"})
 
-    items = client.get(f"/api/v1/customers/{customer.id}/timeline", headers=auth).json["items"]
+    items = ann.get(f"/api/v1/customers/{customer.id}/timeline").json["items"]
     kinds = {(i["kind"], i.get("event")) for i in items}
     assert kinds == {("call", None), ("note", None), ("preference", None), ("complaint", "opened"),
                      ("complaint", "resolved")}

@@ -4,83 +4,58 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from flask import session
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from flask_wtf.csrf import generate_csrf
 
-from app import create_app
 from app.extensions import db
-from app.models import Call, Complaint, Customer, Preference, User
-from app.services.people import sessions
+from app.models import Call, Complaint, Customer, Preference
 from tests.factories import PASSWORD, make_customer, make_token, make_user
+from tests.support.api import assert_error, bearer
+from tests.support.login import login, page_csrf_token
 
 
-@pytest.fixture
-def agent(app_ctx):
-    return make_user("agent1", display_name="Agent One")
-
-
-@pytest.fixture
-def auth(agent):
-    return {"Authorization": f"Bearer {make_token(agent)}"}
-
-
-@pytest.fixture
-def supervisor_auth(app_ctx):
-    """Deleting customers and everyone's call history need a supervisor (tests/test_api_roles.py)."""
-    return {"Authorization": f"Bearer {make_token(make_user('super1', role='supervisor'))}"}
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The response is SPEC §6's JSON error with this status; returns its `error` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)
-    error = response.json["error"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    return error
-
-
-def create(client, auth, **body):
+def create(agent, **body):
     body.setdefault("name", "Alice Wong")
-    response = client.post("/api/v1/customers", json=body, headers=auth)
+    response = agent.post("/api/v1/customers", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.json
 
 
 # --- tokens and authentication -------------------------------------------------------------------
 
-def test_token_is_issued_for_good_credentials_and_opens_the_api(client, agent):
+def test_token_is_issued_for_good_credentials_and_opens_the_api(client, app_ctx):
+    make_user("agent1")
     response = client.post("/api/v1/auth/token", json={"username": "agent1", "password": PASSWORD})
     assert response.status_code == 201
     assert response.json["expires_at"].endswith("Z")
-    listing = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {response.json['token']}"})
+    listing = client.get("/api/v1/customers", headers=bearer(response.json["token"]))
     assert listing.status_code == 200
 
 
 @pytest.mark.parametrize("body", [{"username": "agent1", "password": "wrong password"},
                                   {"username": "nobody", "password": PASSWORD}])
-def test_token_is_refused_for_wrong_credentials(client, agent, body):
+def test_token_is_refused_for_wrong_credentials(client, app_ctx, body):
+    make_user("agent1")
     assert_error(client.post("/api/v1/auth/token", json=body), 401, "unauthorized")
 
 
-def test_token_request_without_password_is_invalid(client, agent):
+def test_token_request_without_password_is_invalid(client, app_ctx):
+    make_user("agent1")
     error = assert_error(client.post("/api/v1/auth/token", json={"username": "agent1"}), 422, "invalid")
     assert "password" in error["fields"]
 
 
 @pytest.mark.parametrize("header", [None, "Bearer not-a-real-token", "Bearer ", "Basic YWdlbnQxOnBhc3M="])
-def test_api_refuses_missing_or_garbage_credentials(client, agent, header):
+def test_api_refuses_missing_or_garbage_credentials(client, app_ctx, header):
+    make_user("agent1")
     headers = {"Authorization": header} if header is not None else {}
     error = assert_error(client.get("/api/v1/customers", headers=headers), 401, "unauthorized")
     assert "token" in error["message"].lower()
 
 
-def test_api_refuses_an_expired_token(client, agent):
-    expired = make_token(agent, ttl_hours=-1)
-    assert_error(client.get("/api/v1/customers", headers={"Authorization": f"Bearer {expired}"}), 401)
+def test_api_refuses_an_expired_token(client, app_ctx):
+    expired = make_token(make_user("agent1"), ttl_hours=-1)
+    assert_error(client.get("/api/v1/customers", headers=bearer(expired)), 401)
 
 
 def test_every_route_but_the_token_needs_credentials(client, app):
@@ -100,8 +75,9 @@ def test_every_route_but_the_token_needs_credentials(client, app):
 
 # --- creating customers --------------------------------------------------------------------------
 
-def test_create_customer_stores_phones_in_e164_without_duplicates(client, auth):
-    response = client.post("/api/v1/customers", headers=auth, json={
+def test_create_customer_stores_phones_in_e164_without_duplicates(api_as):
+    agent = api_as("agent")
+    response = agent.post("/api/v1/customers", json={
         "name": "Alice Wong", "phones": ["(415) 555-0100", "+1 415 555 0100", "+44 20 7946 0000"],
         "email": "alice@example.com", "tier": "vip", "external_id": "crm-42",
         "preferences": [{"key": "milk", "value": "high-calcium"}],
@@ -115,16 +91,18 @@ def test_create_customer_stores_phones_in_e164_without_duplicates(client, auth):
     assert [(p["key"], p["value"]) for p in body["preferences"]] == [("milk", "high-calcium")]
     assert body["open_complaints"] == []
     assert response.headers["Location"].endswith(f"/api/v1/customers/{body['id']}")
-    assert client.get(f"/api/v1/customers/{body['id']}", headers=auth).json == body
+    assert agent.get(f"/api/v1/customers/{body['id']}").json == body
 
 
-def test_customer_without_phones_is_allowed_and_defaults_to_standard_tier(client, auth):
-    body = create(client, auth, name="Walk-in")
+def test_customer_without_phones_is_allowed_and_defaults_to_standard_tier(api_as):
+    agent = api_as("agent")
+    body = create(agent, name="Walk-in")
     assert (body["phones"], body["tier"], body["email"]) == ([], "standard", None)
 
 
-def test_unreadable_phone_is_refused_naming_the_number(client, auth, app_ctx):
-    response = client.post("/api/v1/customers", headers=auth,
+def test_unreadable_phone_is_refused_naming_the_number(api_as):
+    agent = api_as("agent")
+    response = agent.post("/api/v1/customers",
                            json={"name": "Alice", "phones": ["+1 415 555 0100", "call me maybe"]})
     error = assert_error(response, 422, "invalid")
     assert "call me maybe" in error["message"]
@@ -145,33 +123,38 @@ def test_unreadable_phone_is_refused_naming_the_number(client, auth, app_ctx):
     ({"name": "Alice\x00"}, "name"),
     ({"name": "A" * 201}, "name"),
 ])
-def test_invalid_customer_is_refused_naming_the_field(client, auth, body, field):
-    error = assert_error(client.post("/api/v1/customers", headers=auth, json=body), 422, "invalid")
+def test_invalid_customer_is_refused_naming_the_field(api_as, body, field):
+    agent = api_as("agent")
+    error = assert_error(agent.post("/api/v1/customers", json=body), 422, "invalid")
     assert field in error["fields"]
     assert field in error["message"]
 
 
-def test_duplicate_external_id_is_a_conflict(client, auth):
-    create(client, auth, external_id="crm-1")
-    response = client.post("/api/v1/customers", headers=auth, json={"name": "Other", "external_id": "crm-1"})
+def test_duplicate_external_id_is_a_conflict(api_as):
+    agent = api_as("agent")
+    create(agent, external_id="crm-1")
+    response = agent.post("/api/v1/customers", json={"name": "Other", "external_id": "crm-1"})
     error = assert_error(response, 409, "conflict")
     assert "crm-1" in error["message"]
 
 
-def test_malformed_json_is_a_bad_request(client, auth):
-    response = client.post("/api/v1/customers", headers=auth, data='{"name": "Alice",',
+def test_malformed_json_is_a_bad_request(api_as):
+    agent = api_as("agent")
+    response = agent.post("/api/v1/customers", data='{"name": "Alice",',
                            content_type="application/json")
     assert_error(response, 400, "bad_request")
 
 
 @pytest.mark.parametrize("body", ["[]", '"Alice"', "null"])
-def test_json_that_is_not_an_object_is_refused(client, auth, body):
-    response = client.post("/api/v1/customers", headers=auth, data=body, content_type="application/json")
+def test_json_that_is_not_an_object_is_refused(api_as, body):
+    agent = api_as("agent")
+    response = agent.post("/api/v1/customers", data=body, content_type="application/json")
     assert_error(response, 422, "invalid")
 
 
-def test_form_body_is_refused_as_unsupported_media_type(client, auth):
-    response = client.post("/api/v1/customers", headers=auth, data={"name": "Alice"})
+def test_form_body_is_refused_as_unsupported_media_type(api_as):
+    agent = api_as("agent")
+    response = agent.post("/api/v1/customers", data={"name": "Alice"})
     assert_error(response, 415, "unsupported_media_type")
 
 
@@ -184,34 +167,44 @@ _fields = st.sampled_from(["name", "phones", "email", "tier", "external_id", "pr
                            "due_at", "status", "resolution", "key", "value"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.dictionaries(_fields, _json, max_size=4) | _json,
-       target=st.sampled_from(["POST /customers", "PATCH /customers/1", "POST /customers/1/preferences",
-                               "POST /customers/1/complaints", "PATCH /complaints/1"]))
-def test_no_json_body_makes_the_api_fail(client, auth, app_ctx, body, target):
-    if db.session.get(Customer, 1) is None:
-        make_customer("Seed", complaints=[{"subject": "Seed"}])
-    method, path = target.split()
-    response = client.open("/api/v1" + path, method=method, json=body, headers=auth)
-    assert response.status_code < 500 and response.is_json, response.get_data(as_text=True)
+_bodies = st.dictionaries(_fields, _json, max_size=4) | _json
+_targets = st.sampled_from(["POST /customers", "PATCH /customers/1", "POST /customers/1/preferences",
+                            "POST /customers/1/complaints", "PATCH /complaints/1"])
+
+
+def test_no_json_body_makes_the_api_fail(api_as):
+    agent = api_as("agent")
+
+    @settings(max_examples=60, deadline=None)
+    @given(body=_bodies, target=_targets)
+    def check(body, target):
+        if db.session.get(Customer, 1) is None:
+            make_customer("Seed", complaints=[{"subject": "Seed"}])
+        method, path = target.split()
+        response = agent.open("/api/v1" + path, method=method, json=body)
+        assert response.status_code < 500 and response.is_json, response.get_data(as_text=True)
+
+    check()
 
 
 # --- finding, changing and deleting customers ----------------------------------------------------
 
 @pytest.mark.parametrize("phone", ["+1 415 555 0100", "(415) 555-0100", "415.555.0100", "+14155550100"])
-def test_search_by_phone_accepts_any_format(client, auth, app_ctx, phone):
+def test_search_by_phone_accepts_any_format(api_as, phone):
+    agent = api_as("agent")
     alice = make_customer("Alice Wong", phones=("+14155550100",))
     make_customer("Bob Stone", phones=("+14155550199",))
-    response = client.get("/api/v1/customers", headers=auth, query_string={"phone": phone})
+    response = agent.get("/api/v1/customers", query_string={"phone": phone})
     assert response.status_code == 200
     assert [c["id"] for c in response.json["items"]] == [alice.id]
     assert response.json["total"] == 1
 
 
-def test_search_by_shared_number_finds_everyone_holding_it(client, auth, app_ctx):
+def test_search_by_shared_number_finds_everyone_holding_it(api_as):
+    agent = api_as("agent")
     make_customer("Wei Huang", phones=("+14155550111",))
     make_customer("Mei Huang", phones=("+14155550111", "+14155550112"))
-    response = client.get("/api/v1/customers?phone=4155550111", headers=auth)
+    response = agent.get("/api/v1/customers?phone=4155550111")
     assert sorted(c["name"] for c in response.json["items"]) == ["Mei Huang", "Wei Huang"]
 
 
@@ -227,16 +220,18 @@ def test_find_by_phone_serves_callers_without_http(app_ctx):
         customers.find_by_phone("banana", "US")
 
 
-def test_search_by_unreadable_phone_is_refused_naming_it(client, auth):
-    error = assert_error(client.get("/api/v1/customers?phone=banana", headers=auth), 422, "invalid")
+def test_search_by_unreadable_phone_is_refused_naming_it(api_as):
+    agent = api_as("agent")
+    error = assert_error(agent.get("/api/v1/customers?phone=banana"), 422, "invalid")
     assert "banana" in error["message"]
 
 
-def test_search_by_name_is_case_insensitive_and_literal(client, auth, app_ctx):
+def test_search_by_name_is_case_insensitive_and_literal(api_as):
+    agent = api_as("agent")
     make_customer("Alice Wong", phones=())
     make_customer("Bob Stone", phones=())
     make_customer("100% Cotton Ltd", phones=())
-    names = lambda q: [c["name"] for c in client.get("/api/v1/customers", headers=auth,  # noqa: E731
+    names = lambda q: [c["name"] for c in agent.get("/api/v1/customers",  # noqa: E731
                                                       query_string={"q": q}).json["items"]]
     assert names("WONG") == ["Alice Wong"]
     assert names("0% c") == ["100% Cotton Ltd"]
@@ -245,69 +240,77 @@ def test_search_by_name_is_case_insensitive_and_literal(client, auth, app_ctx):
     assert names("nobody") == []
 
 
-def test_customer_list_is_paged(client, auth, app_ctx):
+def test_customer_list_is_paged(api_as):
+    agent = api_as("agent")
     for i in range(5):
         make_customer(f"Customer {i}", phones=())
-    response = client.get("/api/v1/customers?page=2&per_page=2", headers=auth)
+    response = agent.get("/api/v1/customers?page=2&per_page=2")
     assert response.status_code == 200
     assert (response.json["page"], response.json["per_page"], response.json["total"]) == (2, 2, 5)
     assert [c["name"] for c in response.json["items"]] == ["Customer 2", "Customer 3"]
 
 
 @pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=0", "page=two"])
-def test_paging_out_of_bounds_is_refused(client, auth, query):
-    assert_error(client.get(f"/api/v1/customers?{query}", headers=auth), 422, "invalid")
+def test_paging_out_of_bounds_is_refused(api_as, query):
+    agent = api_as("agent")
+    assert_error(agent.get(f"/api/v1/customers?{query}"), 422, "invalid")
 
 
-def test_unknown_customer_is_not_found(client, auth, supervisor_auth):
-    assert_error(client.get("/api/v1/customers/999", headers=auth), 404, "not_found")
-    assert_error(client.patch("/api/v1/customers/999", headers=auth, json={"name": "X"}), 404)
-    assert_error(client.delete("/api/v1/customers/999", headers=supervisor_auth), 404)
-    assert_error(client.get("/api/v1/customers/99999999999999999999", headers=auth), 404)
+def test_unknown_customer_is_not_found(api_as):
+    agent = api_as("agent")
+    supervisor = api_as("supervisor")
+    assert_error(agent.get("/api/v1/customers/999"), 404, "not_found")
+    assert_error(agent.patch("/api/v1/customers/999", json={"name": "X"}), 404)
+    assert_error(supervisor.delete("/api/v1/customers/999"), 404)
+    assert_error(agent.get("/api/v1/customers/99999999999999999999"), 404)
 
 
-def test_patch_replaces_phones_and_changes_only_what_is_sent(client, auth):
-    created = create(client, auth, phones=["+14155550100", "+14155550101"], email="a@example.com",
+def test_patch_replaces_phones_and_changes_only_what_is_sent(api_as):
+    agent = api_as("agent")
+    created = create(agent, phones=["+14155550100", "+14155550101"], email="a@example.com",
                      external_id="crm-7")
-    response = client.patch(f"/api/v1/customers/{created['id']}", headers=auth,
+    response = agent.patch(f"/api/v1/customers/{created['id']}",
                             json={"phones": ["415-555-0101", "(415) 555-0102"], "tier": "gold"})
     assert response.status_code == 200
     body = response.json
     assert body["phones"] == ["+14155550101", "+14155550102"]
     assert (body["name"], body["email"], body["tier"], body["external_id"]) == (
         "Alice Wong", "a@example.com", "gold", "crm-7")
-    cleared = client.patch(f"/api/v1/customers/{created['id']}", headers=auth,
+    cleared = agent.patch(f"/api/v1/customers/{created['id']}",
                            json={"email": None, "external_id": None}).json
     assert (cleared["email"], cleared["external_id"]) == (None, None)
 
 
-def test_patch_refuses_bad_values(client, auth):
-    created = create(client, auth, external_id="crm-1")
-    other = create(client, auth, name="Other")
+def test_patch_refuses_bad_values(api_as):
+    agent = api_as("agent")
+    created = create(agent, external_id="crm-1")
+    other = create(agent, name="Other")
     url = f"/api/v1/customers/{other['id']}"
-    assert_error(client.patch(url, headers=auth, json={"external_id": "crm-1"}), 409, "conflict")
-    error = assert_error(client.patch(url, headers=auth, json={"phones": ["12"]}), 422)
+    assert_error(agent.patch(url, json={"external_id": "crm-1"}), 409, "conflict")
+    error = assert_error(agent.patch(url, json={"phones": ["12"]}), 422)
     assert "'12'" in error["message"]
-    assert_error(client.patch(url, headers=auth, json={"tier": "diamond"}), 422)
-    assert_error(client.patch(url, headers=auth, json={"name": None}), 422)
+    assert_error(agent.patch(url, json={"tier": "diamond"}), 422)
+    assert_error(agent.patch(url, json={"name": None}), 422)
     # Keeping one's own external_id is no conflict.
-    own = client.patch(f"/api/v1/customers/{created['id']}", headers=auth, json={"external_id": "crm-1"})
+    own = agent.patch(f"/api/v1/customers/{created['id']}", json={"external_id": "crm-1"})
     assert own.status_code == 200
 
 
-def test_delete_keeps_the_customers_calls_unlinked(client, auth, supervisor_auth, provider, app_ctx):
+def test_delete_keeps_the_customers_calls_unlinked(api_as, provider):
+    agent = api_as("agent")
+    supervisor = api_as("supervisor")
     customer = make_customer("Alice Wong", phones=("+14155550100",))
     customer_id = customer.id
     call_sid, _ = provider.call(from_="+14155550100")
     assert db.session.query(Call).filter_by(call_sid=call_sid).one().customer_id == customer_id
 
-    response = client.delete(f"/api/v1/customers/{customer_id}", headers=supervisor_auth)
+    response = supervisor.delete(f"/api/v1/customers/{customer_id}")
     assert response.status_code == 204
     assert response.get_data() == b""
     db.session.expire_all()
     assert db.session.get(Customer, customer_id) is None
     assert db.session.query(Call).filter_by(call_sid=call_sid).one().customer_id is None
-    kept = client.get(f"/api/v1/calls/{call_sid}", headers=auth).json
+    kept = agent.get(f"/api/v1/calls/{call_sid}").json
     assert kept["customer_id"] is None
     # The history keeps the call, not the person: no number, no notes.
     assert (kept["from"], kept["from_raw"], kept["notes"], kept["status"]) == (None, None, None, "ringing")
@@ -315,40 +318,44 @@ def test_delete_keeps_the_customers_calls_unlinked(client, auth, supervisor_auth
 
 # --- preferences and complaints ------------------------------------------------------------------
 
-def test_preference_is_added_and_recorded_by_the_caller(client, auth, agent):
-    customer = create(client, auth)
-    response = client.post(f"/api/v1/customers/{customer['id']}/preferences", headers=auth,
+def test_preference_is_added_and_recorded_by_the_caller(api_as):
+    agent = api_as("agent")
+    customer = create(agent)
+    response = agent.post(f"/api/v1/customers/{customer['id']}/preferences",
                            json={"key": "language", "value": "Cantonese"})
     assert response.status_code == 201
     assert set(response.json) == {"id", "key", "value"}
     assert (response.json["key"], response.json["value"]) == ("language", "Cantonese")
-    assert db.session.get(Preference, response.json["id"]).recorded_by_id == agent.id
-    shown = client.get(f"/api/v1/customers/{customer['id']}", headers=auth).json["preferences"]
+    assert db.session.get(Preference, response.json["id"]).recorded_by_id == agent.user.id
+    shown = agent.get(f"/api/v1/customers/{customer['id']}").json["preferences"]
     assert [(p["key"], p["value"]) for p in shown] == [("language", "Cantonese")]
 
 
-def test_preference_needs_a_known_customer_and_a_value(client, auth):
-    assert_error(client.post("/api/v1/customers/999/preferences", headers=auth,
+def test_preference_needs_a_known_customer_and_a_value(api_as):
+    agent = api_as("agent")
+    assert_error(agent.post("/api/v1/customers/999/preferences",
                              json={"key": "a", "value": "b"}), 404)
-    customer = create(client, auth)
-    error = assert_error(client.post(f"/api/v1/customers/{customer['id']}/preferences", headers=auth,
+    customer = create(agent)
+    error = assert_error(agent.post(f"/api/v1/customers/{customer['id']}/preferences",
                                      json={"key": "language"}), 422)
     assert "value" in error["fields"]
 
 
-def test_only_open_complaints_are_listed_on_the_customer(client, auth, app_ctx):
+def test_only_open_complaints_are_listed_on_the_customer(api_as):
+    agent = api_as("agent")
     customer = make_customer("Alice Wong", complaints=[
         {"subject": "Damaged parcel", "severity": "high"},
         {"subject": "Slow refund", "status": "in-progress"},
         {"subject": "Old billing issue", "status": "resolved"},
     ])
-    body = client.get(f"/api/v1/customers/{customer.id}", headers=auth).json
+    body = agent.get(f"/api/v1/customers/{customer.id}").json
     assert [c["subject"] for c in body["open_complaints"]] == ["Damaged parcel", "Slow refund"]
 
 
-def test_complaint_is_opened_and_resolved(client, auth, agent):
-    customer = create(client, auth)
-    response = client.post(f"/api/v1/customers/{customer['id']}/complaints", headers=auth, json={
+def test_complaint_is_opened_and_resolved(api_as):
+    agent = api_as("agent")
+    customer = create(agent)
+    response = agent.post(f"/api/v1/customers/{customer['id']}/complaints", json={
         "subject": "Late delivery", "description": "Two weeks late", "severity": "high",
         "due_at": "2020-01-02T03:04:05+01:00",
     })
@@ -356,49 +363,52 @@ def test_complaint_is_opened_and_resolved(client, auth, agent):
     complaint = response.json
     assert (complaint["status"], complaint["severity"], complaint["due_at"]) == ("open", "high", "2020-01-02T02:04:05Z")
     assert complaint["overdue"] is True
-    assert db.session.get(Complaint, complaint["id"]).opened_by_id == agent.id
+    assert db.session.get(Complaint, complaint["id"]).opened_by_id == agent.user.id
 
-    moved = client.patch(f"/api/v1/complaints/{complaint['id']}", headers=auth, json={"status": "in-progress"})
+    moved = agent.patch(f"/api/v1/complaints/{complaint['id']}", json={"status": "in-progress"})
     assert (moved.status_code, moved.json["status"], moved.json["resolved_at"]) == (200, "in-progress", None)
 
-    resolved = client.patch(f"/api/v1/complaints/{complaint['id']}", headers=auth,
+    resolved = agent.patch(f"/api/v1/complaints/{complaint['id']}",
                             json={"status": "resolved", "resolution": "Refunded the shipping"})
     assert resolved.status_code == 200
     assert resolved.json["status"] == "resolved"
     assert resolved.json["resolution"] == "Refunded the shipping"
     assert resolved.json["resolved_at"].endswith("Z")
     assert resolved.json["overdue"] is False
-    assert client.get(f"/api/v1/customers/{customer['id']}", headers=auth).json["open_complaints"] == []
+    assert agent.get(f"/api/v1/customers/{customer['id']}").json["open_complaints"] == []
 
 
-def test_complaint_defaults_to_medium_severity_due_after_its_service_level(client, auth):
-    customer = create(client, auth)
-    response = client.post(f"/api/v1/customers/{customer['id']}/complaints", headers=auth,
+def test_complaint_defaults_to_medium_severity_due_after_its_service_level(api_as):
+    agent = api_as("agent")
+    customer = create(agent)
+    response = agent.post(f"/api/v1/customers/{customer['id']}/complaints",
                            json={"subject": "Rude driver"})
     assert (response.status_code, response.json["severity"]) == (201, "medium")
     opened, due = (datetime.fromisoformat(response.json[k].replace("Z", "+00:00")) for k in ("opened_at", "due_at"))
     assert due - opened == timedelta(hours=72)  # COMPLAINT_SLA_HOURS: medium=72
 
 
-def test_invalid_complaints_are_refused(client, auth):
-    customer = create(client, auth)
+def test_invalid_complaints_are_refused(api_as):
+    agent = api_as("agent")
+    customer = create(agent)
     url = f"/api/v1/customers/{customer['id']}/complaints"
-    assert "subject" in assert_error(client.post(url, headers=auth, json={}), 422)["fields"]
-    assert "severity" in assert_error(client.post(url, headers=auth, json={"subject": "x", "severity": "meh"}),
+    assert "subject" in assert_error(agent.post(url, json={}), 422)["fields"]
+    assert "severity" in assert_error(agent.post(url, json={"subject": "x", "severity": "meh"}),
                                       422)["fields"]
-    assert "due_at" in assert_error(client.post(url, headers=auth, json={"subject": "x", "due_at": "soon"}),
+    assert "due_at" in assert_error(agent.post(url, json={"subject": "x", "due_at": "soon"}),
                                     422)["fields"]
-    assert_error(client.post("/api/v1/customers/999/complaints", headers=auth, json={"subject": "x"}), 404)
-    complaint = client.post(url, headers=auth, json={"subject": "x"}).json
-    assert "status" in assert_error(client.patch(f"/api/v1/complaints/{complaint['id']}", headers=auth,
+    assert_error(agent.post("/api/v1/customers/999/complaints", json={"subject": "x"}), 404)
+    complaint = agent.post(url, json={"subject": "x"}).json
+    assert "status" in assert_error(agent.patch(f"/api/v1/complaints/{complaint['id']}",
                                                  json={"status": "closed"}), 422)["fields"]
-    assert_error(client.patch("/api/v1/complaints/999", headers=auth, json={"status": "resolved"}), 404)
+    assert_error(agent.patch("/api/v1/complaints/999", json={"status": "resolved"}), 404)
 
 
 # --- calls ---------------------------------------------------------------------------------------
 
-def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(client, auth, supervisor_auth, provider,
-                                                                            app_ctx):
+def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(api_as, provider):
+    agent = api_as("agent")
+    supervisor = api_as("supervisor")
     customer = make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "oat"},
                              complaints=[{"subject": "Damaged parcel"}])
     first, _ = provider.call(from_="(415) 555-0100")
@@ -406,7 +416,7 @@ def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(clie
     latest, _ = provider.call(from_="anonymous")
     provider.status(ended, "completed", duration=12)
 
-    response = client.get("/api/v1/calls?active=true", headers=auth)
+    response = agent.get("/api/v1/calls?active=true")
     assert response.status_code == 200
     items = response.json["items"]
     assert [c["call_sid"] for c in items] == [latest, first]
@@ -420,16 +430,17 @@ def test_active_calls_carry_their_pop_newest_first_and_leave_out_ended_ones(clie
     assert [c["subject"] for c in alice["pop"]["customer"]["open_complaints"]] == ["Damaged parcel"]
     assert items[0]["pop"]["match"] == "withheld"
 
-    everything = client.get("/api/v1/calls", headers=supervisor_auth).json
+    everything = supervisor.get("/api/v1/calls").json
     assert [c["call_sid"] for c in everything["items"]] == [latest, ended, first]
     assert everything["items"][1]["status"] == "completed"
     assert everything["items"][1]["duration"] == 12
 
 
-def test_call_by_sid_is_the_stored_call_plus_its_pop(client, auth, provider, app_ctx):
+def test_call_by_sid_is_the_stored_call_plus_its_pop(api_as, provider):
+    agent = api_as("agent")
     customer = make_customer("Alice Wong", phones=("+14155550100",))
     call_sid, _ = provider.call(from_="+14155550100")
-    response = client.get(f"/api/v1/calls/{call_sid}", headers=auth)
+    response = agent.get(f"/api/v1/calls/{call_sid}")
     assert response.status_code == 200
     call = db.session.query(Call).filter_by(call_sid=call_sid).one()
     expected = {
@@ -443,9 +454,10 @@ def test_call_by_sid_is_the_stored_call_plus_its_pop(client, auth, provider, app
     assert response.json["pop"]["customer"]["name"] == "Alice Wong"
 
 
-def test_unknown_call_is_not_found(client, auth):
-    assert_error(client.get("/api/v1/calls/CAnothere", headers=auth), 404, "not_found")
-    assert_error(client.get("/api/v1/calls?active=maybe", headers=auth), 422)
+def test_unknown_call_is_not_found(api_as):
+    agent = api_as("agent")
+    assert_error(agent.get("/api/v1/calls/CAnothere"), 404, "not_found")
+    assert_error(agent.get("/api/v1/calls?active=maybe"), 422)
 
 
 # --- the spec, errors, browser sessions ----------------------------------------------------------
@@ -467,49 +479,28 @@ def test_openapi_spec_is_public_and_lists_every_path(client):
     assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"error"}
 
 
-def test_unknown_api_url_and_wrong_method_answer_json(client, auth):
-    assert_error(client.get("/api/v1/nothing-here", headers=auth), 404, "not_found")
-    response = client.put("/api/v1/customers", headers=auth, json={})
+def test_unknown_api_url_and_wrong_method_answer_json(api_as):
+    agent = api_as("agent")
+    assert_error(agent.get("/api/v1/nothing-here"), 404, "not_found")
+    response = agent.put("/api/v1/customers", json={})
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["Allow"]
 
 
-def test_browser_session_can_read_active_calls(client, agent):
-    login = client.post("/login", data={"username": "agent1", "password": PASSWORD})
-    assert login.status_code == 302
+def test_browser_session_can_read_active_calls(client, app_ctx):
+    assert login(client, make_user("agent1")).status_code == 302
     response = client.get("/api/v1/calls?active=true")
     assert response.status_code == 200
     assert response.json["items"] == []
 
 
-@pytest.fixture
-def csrf_app(app):
-    """The same database, served by an app that checks CSRF tokens as production does."""
-    csrf_app = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                          WTF_CSRF_ENABLED=True)
-    yield csrf_app
-    with csrf_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def log_in(app, client, user_id: int) -> str:
-    """Put a Flask-Login session in the client's cookie; returns the CSRF token its pages would embed."""
-    with app.test_request_context():
-        token = generate_csrf()
-        raw = session["csrf_token"]
-        login_secret = sessions.start(db.session.get(User, user_id), "127.0.0.1", "pytest")
-    with client.session_transaction() as sess:
-        sess["login_secret"] = login_secret  # the server-side login session the cookie points at
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
-        sess["csrf_token"] = raw
-    return token
-
-
-def test_browser_session_needs_a_csrf_token_to_change_anything(csrf_app, agent):
-    client = csrf_app.test_client()
-    csrf_token = log_in(csrf_app, client, agent.id)
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_browser_session_needs_a_csrf_token_to_change_anything(app, client):
+    # No app context held around the requests: each request gets its own, as in production.
+    with app.app_context():
+        make_user("agent1")
+    assert login(client, "agent1", csrf=True).status_code == 302
+    csrf_token = page_csrf_token(client)
     assert client.get("/api/v1/customers").status_code == 200
 
     error = assert_error(client.post("/api/v1/customers", json={"name": "Forged"}), 403, "csrf_failed")
@@ -521,20 +512,21 @@ def test_browser_session_needs_a_csrf_token_to_change_anything(csrf_app, agent):
     assert client.delete(f"/api/v1/customers/{made.json['id']}").status_code == 403
 
 
-def test_bearer_requests_need_no_csrf_token(csrf_app, agent):
-    client = csrf_app.test_client()
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_bearer_requests_need_no_csrf_token(client, app_ctx):
+    make_user("agent1")
     token = client.post("/api/v1/auth/token", json={"username": "agent1", "password": PASSWORD}).json["token"]
-    response = client.post("/api/v1/customers", json={"name": "Alice"}, headers={"Authorization": f"Bearer {token}"})
+    response = client.post("/api/v1/customers", json={"name": "Alice"}, headers=bearer(token))
     assert response.status_code == 201
 
 
-def test_search_box_finds_by_name_part_email_external_id_or_number(client, app_ctx):
+def test_search_box_finds_by_name_part_email_external_id_or_number(api_as):
+    searcher = api_as("agent", username="searcher")
     alice = make_customer("Alice Wong", phones=("+14155550100",), email="Alice@Example.com", external_id="CRM-7")
     make_customer("Bob Stone", phones=("+14155550101",), email="bob@example.com", external_id="CRM-8")
-    headers = {"Authorization": f"Bearer {make_token(make_user('searcher'))}"}
     for q in ("wong", "ALICE W", "alice@example.com", "CRM-7", "(415) 555-0100", "+1 415 555 0100", "al"):
-        found = client.get("/api/v1/customers", query_string={"q": q}, headers=headers).get_json()
+        found = searcher.get("/api/v1/customers", query_string={"q": q}).get_json()
         assert [c["id"] for c in found["items"]] == [alice.id], q
         assert found["total"] == 1
-    none = client.get("/api/v1/customers", query_string={"q": "100%_"}, headers=headers).get_json()
+    none = searcher.get("/api/v1/customers", query_string={"q": "100%_"}).get_json()
     assert none["items"] == [] and none["total"] == 0

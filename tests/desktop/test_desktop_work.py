@@ -16,17 +16,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Call, Customer, PhoneNumber, User
 from tests.factories import make_customer, make_user
-from tests.support.browser import TIMEOUT_MS, log_in
+from tests.support.browser import TIMEOUT_MS
+from tests.support.login import login
 
-pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture
-def app(app):
-    """The shared test app, with CSRF checks on: the pages must send X-CSRFToken on every write."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    return app
+# CSRF checks on, as in production: the pages must send X-CSRFToken on every write.
+pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def open_desktop(live_server, open_page, username: str):
     from playwright.sync_api import expect
 
     page = open_page()
-    log_in(page, live_server.base_url, username)
+    login(page, username, base_url=live_server.base_url)
     expect(page).to_have_url(f"{live_server.base_url}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
     return page
@@ -352,7 +346,7 @@ def test_admin_creates_a_user_and_agents_are_kept_out(live_server, open_page, da
     expect(dana.locator("h1")).to_have_text("403")
 
     admin = open_page()
-    log_in(admin, live_server.base_url, "root")
+    login(admin, "root", base_url=live_server.base_url)
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     form = admin.locator("#user-create-form")
     form.get_by_label("Username").fill("gina")
@@ -376,7 +370,7 @@ def test_admin_creates_a_user_and_agents_are_kept_out(live_server, open_page, da
 
     # The new supervisor logs in and sees the dashboard.
     supervisor = open_page()
-    log_in(supervisor, live_server.base_url, "gina", "a long enough password")
+    login(supervisor, "gina", "a long enough password", base_url=live_server.base_url)
     supervisor.goto(f"{live_server.base_url}/dashboard")
     expect(supervisor.locator("h1")).to_have_text("Dashboard")
     assert admin.errors == [] and supervisor.errors == []
@@ -443,7 +437,7 @@ def test_supervisor_watches_the_dashboard_and_deletes_a_customer_after_confirmin
     expect(card(dana, call_sid).locator("[data-role=claimed-by]")).to_have_text("You took this")
 
     sam = open_page()
-    log_in(sam, live_server.base_url, "sam")
+    login(sam, "sam", base_url=live_server.base_url)
     sam.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     live = sam.locator("#live-table")
     expect(live).to_contain_text("Carl Gone")
@@ -484,7 +478,7 @@ def test_admin_imports_a_csv_and_downloads_the_refused_rows(live_server, open_pa
         encoding="utf-8",
     )
     admin = open_page()
-    log_in(admin, live_server.base_url, "root")
+    login(admin, "root", base_url=live_server.base_url)
     admin.goto(f"{live_server.base_url}/admin/import")
     admin.get_by_role("button", name="Upload and import").click()
     expect(admin.locator('[data-error-for="file"]')).to_have_text("Choose a CSV file first.")

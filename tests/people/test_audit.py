@@ -7,24 +7,19 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent
-from tests.factories import PASSWORD, make_customer, make_token, make_user
+from tests.factories import PASSWORD, make_customer, make_user
+from tests.support.login import login
 
 
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
+def test_reading_a_customer_is_audited_and_supervisors_can_see_it(api_as):
+    customer_id = make_customer("Alice Wong").id
+    agent, supervisor = api_as("agent", username="ann"), api_as("supervisor", username="sue")
+    agent_id = agent.user.id
+    assert agent.get(f"/api/v1/customers/{customer_id}").status_code == 200
+    assert agent.get(f"/api/v1/customers/{customer_id}/timeline").status_code == 200
 
-
-def test_reading_a_customer_is_audited_and_supervisors_can_see_it(app, client):
-    with app.app_context():
-        customer_id = make_customer("Alice Wong").id
-        agent = make_user("ann")
-        agent_id, agent_token = agent.id, make_token(agent)
-        supervisor_token = make_token(make_user("sue", role="supervisor"))
-    assert client.get(f"/api/v1/customers/{customer_id}", headers=bearer(agent_token)).status_code == 200
-    assert client.get(f"/api/v1/customers/{customer_id}/timeline", headers=bearer(agent_token)).status_code == 200
-
-    assert client.get("/api/v1/audit", headers=bearer(agent_token)).status_code == 403
-    trail = client.get(f"/api/v1/audit?customer_id={customer_id}", headers=bearer(supervisor_token)).get_json()
+    assert agent.get("/api/v1/audit").status_code == 403
+    trail = supervisor.get(f"/api/v1/audit?customer_id={customer_id}").get_json()
     assert [(e["action"], e["user"]["id"], e["detail"]) for e in trail["items"]] == [
         ("customer_read", agent_id, "timeline"), ("customer_read", agent_id, None)]
 
@@ -78,10 +73,10 @@ def test_supervisors_read_the_trail_in_the_browser_and_agents_cannot(app, client
         make_user("sue", role="supervisor")
         db.session.add(AuditEvent(user_id=agent.id, action="customer_read", customer_id=customer_id))
         db.session.commit()
-    client.post("/login", data={"username": "ann", "password": PASSWORD})
+    login(client, "ann")
     assert client.get("/audit").status_code == 403
     client.post("/logout")
-    client.post("/login", data={"username": "sue", "password": PASSWORD})
+    login(client, "sue")
     page = client.get(f"/audit?customer_id={customer_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app import create_app
 from app.extensions import db
 from app.models import Call, Complaint, PhoneNumber, User
 from app.services.people import accounts
@@ -205,16 +204,16 @@ def test_simulated_call_from_a_shared_number_offers_every_candidate(runner, live
         assert (call.match_kind, call.from_e164, call.status) == ("multiple", "+14155550111", "ringing")
 
 
+@pytest.mark.app_config(TWILIO_ACCOUNT_SID="AC" + "7" * 32)
 def test_simulated_call_uses_the_configured_account_sid(runner, live_server):
-    live_server.app.config["TWILIO_ACCOUNT_SID"] = "AC" + "7" * 32
     result = invoke(runner, "simulate-call", "--from", "+14155550100", "--base-url", live_server.base_url)
     assert result.exit_code == 0, result.output
     with live_server.app.app_context():
         assert db.session.scalar(select(Call.account_sid)) == "AC" + "7" * 32
 
 
-def test_simulated_call_signed_with_another_token_is_refused_and_says_why(live_server, database_url):
-    other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN="not-the-server-token")
+def test_simulated_call_signed_with_another_token_is_refused_and_says_why(live_server, app_with):
+    other = app_with(TWILIO_AUTH_TOKEN="not-the-server-token")
     result = invoke(other.test_cli_runner(), "simulate-call", "--from", "+14155550100",
                     "--base-url", live_server.base_url)
     assert result.exit_code == 1

@@ -11,7 +11,8 @@ import pytest
 
 from tests.factories import make_customer, make_user
 from tests.support import provider as provider_support
-from tests.support.browser import TIMEOUT_MS, log_in
+from tests.support.browser import TIMEOUT_MS
+from tests.support.login import login
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +42,7 @@ def desktop(live_server, page):
 
     with live_server.app.app_context():
         make_user("dana", display_name="Dana Scully")
-    log_in(page, live_server.base_url, "dana")
+    login(page, "dana", base_url=live_server.base_url)
     expect(page).to_have_url(f"{live_server.base_url}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
     return page
@@ -177,7 +178,7 @@ def test_wrong_password_shows_an_error_and_stays_on_login(live_server, page):
 
     with live_server.app.app_context():
         make_user("erin")
-    log_in(page, live_server.base_url, "erin", "not the password")
+    login(page, "erin", "not the password", base_url=live_server.base_url)
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_label("Username")).to_have_value("erin")

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 import socketio as socketio_client
 
-from tests.conftest import login_cookie
-from tests.factories import PASSWORD, make_customer, make_token, make_user
+from tests.support.login import login
+from tests.factories import make_customer, make_token, make_user
 
 
 @pytest.fixture
-def agent_token(app_ctx):
-    return make_token(make_user("agent1"))
+def agent_token(api_as):
+    """The API token of an agent (agent1): the way a desktop's socket signs in."""
+    return api_as("agent").token
 
 
 def test_connection_without_credentials_is_refused(live_server, socket_factory):
@@ -98,7 +99,7 @@ def test_reconnect_replays_calls_that_have_not_ended(live_server, socket_factory
 def test_browser_session_cookie_opens_the_socket(live_server, socket_factory):
     with live_server.app.app_context():
         make_user("carol")
-    agent = socket_factory(cookie=login_cookie(live_server.base_url, "carol", PASSWORD))
+    agent = socket_factory(cookie=login(live_server.base_url, "carol").cookie)
     call_sid, _ = live_server.provider.call()
     assert agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
 

@@ -13,7 +13,8 @@ import socketio as socketio_client
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import Provider, SocketRecorder
+from tests.support.provider import Provider
+from tests.support.sockets import SocketRecorder
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
 from tests.support.provider import voice_params

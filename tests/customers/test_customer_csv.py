@@ -16,7 +16,7 @@ from app import cli_customers
 from app.extensions import db
 from app.models import AuditEvent, Customer, ImportJob, PhoneNumber, Preference
 from app.services.customers import importing as customer_import, records as customers
-from tests.factories import make_customer, make_token, make_user
+from tests.factories import make_customer
 
 
 @pytest.fixture
@@ -326,19 +326,20 @@ def test_export_then_import_into_an_empty_database_gives_the_same_customers(app_
 # --- the browser import --------------------------------------------------------------------------
 
 @pytest.fixture
-def admin_auth(app_ctx):
-    return {"Authorization": f"Bearer {make_token(make_user('admin1', role='admin'))}"}
+def admin(api_as):
+    """An admin (admin1), who may import, speaking to the API."""
+    return api_as("admin")
 
 
-def upload(client, auth, data: bytes, filename: str = "clients.csv", **form):
-    return client.post("/api/v1/imports", headers=auth, content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(data), filename), **form})
+def upload(api, data: bytes, filename: str = "clients.csv", **form):
+    return api.post("/api/v1/imports", content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data), filename), **form})
 
 
-def wait_for(client, auth, job_id: int, timeout: float = 20.0) -> dict:
+def wait_for(api, job_id: int, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = client.get(f"/api/v1/imports/{job_id}", headers=auth)
+        job = api.get(f"/api/v1/imports/{job_id}")
         assert job.status_code == 200, job.get_data(as_text=True)
         if job.json["status"] in ("done", "failed"):
             return job.json
@@ -352,21 +353,21 @@ CLIENTS = "\r\n".join([
 ]).encode("utf-8-sig")
 
 
-def test_admin_uploads_a_file_polls_it_to_done_and_downloads_the_refused_rows(client, admin_auth):
-    started = upload(client, admin_auth, CLIENTS)
+def test_admin_uploads_a_file_polls_it_to_done_and_downloads_the_refused_rows(admin):
+    started = upload(admin, CLIENTS)
 
     assert started.status_code == 202, started.get_data(as_text=True)
     assert set(started.json) == {"id", "status", "filename", "dry_run", "total_rows", "processed_rows", "created",
                                  "updated", "refused", "error", "created_at", "finished_at"}
     assert started.json["filename"] == "clients.csv" and started.json["dry_run"] is False
     assert started.headers["Location"].endswith(f"/api/v1/imports/{started.json['id']}")
-    job = wait_for(client, admin_auth, started.json["id"])
+    job = wait_for(admin, started.json["id"])
     assert job["status"] == "done" and job["error"] is None and job["finished_at"].endswith("Z")
     assert (job["total_rows"], job["processed_rows"]) == (3, 3)
     assert (job["created"], job["updated"], job["refused"]) == (2, 0, 1)
     assert sorted(db.session.scalars(select(Customer.name))) == ["Alice Wong", "Carol"]
 
-    refused = client.get(f"/api/v1/imports/{job['id']}/refused.csv", headers=admin_auth)
+    refused = admin.get(f"/api/v1/imports/{job['id']}/refused.csv")
     assert refused.status_code == 200 and refused.mimetype == "text/csv"
     assert 'filename=clients.refused.csv' in refused.headers["Content-Disposition"]
     assert refused.data.startswith(b"\xef\xbb\xbf")
@@ -375,60 +376,59 @@ def test_admin_uploads_a_file_polls_it_to_done_and_downloads_the_refused_rows(cl
         ("Bob", "3", "phone", "'12' is not a valid phone number (region US)")]
 
 
-def test_a_dry_run_upload_counts_and_writes_nothing(client, admin_auth):
-    started = upload(client, admin_auth, CLIENTS, dry_run="true")
+def test_a_dry_run_upload_counts_and_writes_nothing(admin):
+    started = upload(admin, CLIENTS, dry_run="true")
 
-    job = wait_for(client, admin_auth, started.json["id"])
+    job = wait_for(admin, started.json["id"])
 
     assert job["dry_run"] is True and job["status"] == "done"
     assert (job["created"], job["refused"]) == (2, 1)
     assert count(Customer) == 0
 
 
-def test_an_import_stopped_by_the_database_is_failed_with_the_reason(client, admin_auth, unique_numbers):
+def test_an_import_stopped_by_the_database_is_failed_with_the_reason(admin, unique_numbers):
     data = "name,phone\nAlice,+14155550100\nBob,+14155550100\n".encode()
 
-    job = wait_for(client, admin_auth, upload(client, admin_auth, data).json["id"])
+    job = wait_for(admin, upload(admin, data).json["id"])
 
     assert job["status"] == "failed" and "the database refused the batch of lines 2-3" in job["error"]
     assert count(Customer) == 0
 
 
-def test_refused_csv_is_404_when_nothing_was_refused(client, admin_auth):
+def test_refused_csv_is_404_when_nothing_was_refused(admin):
     data = b"name,phone\nAlice,+14155550100\n"
-    job = wait_for(client, admin_auth, upload(client, admin_auth, data).json["id"])
+    job = wait_for(admin, upload(admin, data).json["id"])
 
-    assert client.get(f"/api/v1/imports/{job['id']}/refused.csv", headers=admin_auth).status_code == 404
-    assert client.get("/api/v1/imports/999999", headers=admin_auth).json["error"]["code"] == "not_found"
+    assert admin.get(f"/api/v1/imports/{job['id']}/refused.csv").status_code == 404
+    assert admin.get("/api/v1/imports/999999").json["error"]["code"] == "not_found"
 
 
-def test_an_unreadable_file_is_refused_at_upload(client, admin_auth):
-    response = upload(client, admin_auth, b"full name,phone\nAlice,+14155550100\n")
+def test_an_unreadable_file_is_refused_at_upload(admin):
+    response = upload(admin, b"full name,phone\nAlice,+14155550100\n")
 
     assert response.status_code == 422
     assert "no 'name' column" in response.json["error"]["message"]
     assert count(ImportJob) == 0
 
 
-def test_an_upload_without_a_file_is_invalid(client, admin_auth):
-    response = client.post("/api/v1/imports", headers=admin_auth, content_type="multipart/form-data", data={})
+def test_an_upload_without_a_file_is_invalid(admin):
+    response = admin.post("/api/v1/imports", content_type="multipart/form-data", data={})
     assert response.status_code == 422 and "file" in response.json["error"]["fields"]
 
 
-def test_a_too_large_upload_is_413_json(app, client, admin_auth):
-    app.config["IMPORT_MAX_BYTES"] = 1024
-
-    response = upload(client, admin_auth, b"name\n" + b"x" * 4096 + b"\n")
+@pytest.mark.app_config(IMPORT_MAX_BYTES=1024)
+def test_a_too_large_upload_is_413_json(admin):
+    response = upload(admin, b"name\n" + b"x" * 4096 + b"\n")
 
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
     assert count(ImportJob) == 0
 
 
-def test_agents_and_supervisors_cannot_import(client, app_ctx):
+def test_agents_and_supervisors_cannot_import(api_as):
     for role in ("agent", "supervisor"):
-        auth = {"Authorization": f"Bearer {make_token(make_user(f'{role}1', role=role))}"}
-        assert upload(client, auth, CLIENTS).status_code == 403
-        assert client.get("/api/v1/imports/1", headers=auth).status_code == 403
+        api = api_as(role)
+        assert upload(api, CLIENTS).status_code == 403
+        assert api.get("/api/v1/imports/1").status_code == 403
     assert count(ImportJob) == 0
 
 

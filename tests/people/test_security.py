@@ -6,19 +6,13 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
 import socketio as socketio_client
 from sqlalchemy import select, update
 
-from app import create_app
 from app.extensions import db
 from app.models import AuditEvent, LoginSession, User, utcnow
-from tests.conftest import login_cookie
 from tests.factories import PASSWORD, make_customer, make_token, make_user
-
-
-def login(client, username, password=PASSWORD, **kwargs):
-    return client.post("/login", data={"username": username, "password": password}, **kwargs)
+from tests.support.login import login
 
 
 def test_passwords_are_hashed_with_a_modern_kdf(app_ctx):
@@ -61,10 +55,10 @@ def test_deactivated_user_loses_the_browser_session_at_once(app, client):
     assert client.get("/").status_code == 302
 
 
-def test_failed_logins_are_throttled_per_user_across_processes(app, database_url, tmp_path):
+def test_failed_logins_are_throttled_per_user_across_processes(app, app_with, tmp_path):
     with app.app_context():
         make_user("ann")
-    other_process = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, SPOOL_DIR=str(tmp_path / "s2"))
+    other_process = app_with(SPOOL_DIR=str(tmp_path / "s2"))
     limit = app.config["LOGIN_MAX_FAILURES_PER_USER"]
     for attempt in range(limit):
         target = app if attempt % 2 else other_process
@@ -73,12 +67,10 @@ def test_failed_logins_are_throttled_per_user_across_processes(app, database_url
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert b"Too many failed logins" in blocked.data
-    with other_process.app_context():
-        db.engine.dispose()
 
 
+@pytest.mark.app_config(LOGIN_MAX_FAILURES_PER_IP=3)
 def test_failed_logins_are_throttled_per_address(app):
-    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
     with app.app_context():
         make_user("ann")
     for name in ("x1", "x2", "x3"):
@@ -88,30 +80,20 @@ def test_failed_logins_are_throttled_per_address(app):
     assert login(other_address, "ann", environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
 
 
-def test_login_form_requires_csrf_token(database_url, tmp_path):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=True,
-                     SPOOL_DIR=str(tmp_path / "spool"))
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_login_form_requires_csrf_token(app):
     with app.app_context():
-        db.create_all()
         make_user("ann")
     assert login(app.test_client(), "ann").status_code == 400
-    with app.app_context():
-        db.drop_all()
-        db.engine.dispose()
 
 
-def test_production_cookies_are_secure_httponly_lax(database_url, tmp_path):
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="s" * 32,
-                     TWILIO_AUTH_TOKEN="t" * 32, WTF_CSRF_ENABLED=False, SPOOL_DIR=str(tmp_path / "spool"))
+def test_production_cookies_are_secure_httponly_lax(app_with):
+    app = app_with("production", SECRET_KEY="s" * 32, TWILIO_AUTH_TOKEN="t" * 32, WTF_CSRF_ENABLED=False)
     with app.app_context():
-        db.create_all()
         make_user("ann")
     response = login(app.test_client(), "ann", base_url="https://localhost")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    with app.app_context():
-        db.drop_all()
-        db.engine.dispose()
 
 
 def wait_until(predicate, timeout=5.0):
@@ -126,9 +108,8 @@ def wait_until(predicate, timeout=5.0):
 def test_logout_disconnects_the_users_sockets(live_server, socket_factory):
     with live_server.app.app_context():
         make_user("ann")
-    browser = requests.Session()
-    browser.post(f"{live_server.base_url}/login", data={"username": "ann", "password": PASSWORD}, timeout=5)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    browser = login(live_server.base_url, "ann")
+    cookie = browser.cookie
     agent = socket_factory(cookie=cookie)
     assert agent.sio.connected
     browser.post(f"{live_server.base_url}/logout", timeout=5)
@@ -159,7 +140,7 @@ def test_pops_are_audited_per_user_who_received_them(live_server, socket_factory
     call_sid, _ = live_server.provider.call(from_="+14155550100")
     for agent in agents:
         agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
-    late = socket_factory(cookie=login_cookie(live_server.base_url, "ann", PASSWORD))
+    late = socket_factory(cookie=login(live_server.base_url, "ann").cookie)
     late.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
     with live_server.app.app_context():
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.call_sid == call_sid)).all()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from tests.factories import make_customer, make_token, make_user
+from tests.support.api import bearer
 from tests.support.provider import new_call_sid, status_params, voice_params
 
 FUZZ_SETTINGS = settings(max_examples=20, deadline=None,
@@ -55,7 +56,7 @@ def _operation_labels() -> list[str]:
 def test_api_never_fails_with_a_server_error(fuzz_app, label):
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     (operation,) = [r.ok() for r in loaded.get_all_operations() if r.ok().label == label]
-    headers = {"Authorization": f"Bearer {fuzz_app.config['FUZZ_TOKEN']}"}
+    headers = bearer(fuzz_app.config["FUZZ_TOKEN"])
 
     @given(case=operation.as_strategy())
     @FUZZ_SETTINGS
@@ -84,9 +85,9 @@ form_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_
                                                                 max_size=5))
 @FUZZ_SETTINGS
 def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
-    from tests.conftest import Provider
+    from tests.support.provider import Provider
 
-    provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
+    provider = Provider.of(fuzz_app)
     params = {**extra, **voice_params(from_=from_, to=to)}
     response = provider.post("/twilio/voice", params)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
@@ -99,9 +100,9 @@ def test_signed_voice_webhook_always_answers_twiml(fuzz_app, from_, to, extra):
        duration=st.one_of(st.none(), st.integers(-5, 10**6).map(str), form_values))
 @FUZZ_SETTINGS
 def test_signed_status_callback_never_fails(fuzz_app, status, sequence, duration):
-    from tests.conftest import Provider
+    from tests.support.provider import Provider
 
-    provider = Provider(fuzz_app.config["TWILIO_AUTH_TOKEN"], client=fuzz_app.test_client())
+    provider = Provider.of(fuzz_app)
     call_sid, _ = provider.call()
     params = status_params(call_sid, "completed")
     params.update(CallStatus=status)

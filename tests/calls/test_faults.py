@@ -13,9 +13,11 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Call
-from tests.conftest import Provider, connect_socket
+from tests.support.provider import Provider
+from tests.support.sockets import connect_socket
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
+from tests.support.api import bearer
 from tests.support.servers import start_server
 from tests.support.tcp_proxy import TcpProxy
 
@@ -194,7 +196,7 @@ def test_redis_outage_loses_no_call_and_delivery_resumes(tmp_path):
         assert agents[0].wait_for("resync", lambda d: d["reason"] == "publish_failed")
         session = requests.Session()
         active = session.get(f"{b.base_url}/api/v1/calls?active=true",
-                             headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["items"]
+                             headers=bearer(token), timeout=5).json()["items"]
         assert set(during) <= {item["call_sid"] for item in active}
 
         redis.start()

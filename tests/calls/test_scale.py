@@ -7,7 +7,8 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import Provider, connect_socket
+from tests.support.provider import Provider
+from tests.support.sockets import connect_socket
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
 from tests.support.servers import start_server
