@@ -11,7 +11,7 @@ from app import twiml
 from app.extensions import db
 from app.models import AgentPresence, AuditEvent, utcnow
 from app.services.calls import routing
-from tests.factories import make_customer, make_token, make_user
+from tests.factories import make_customer, make_user
 
 URLS = twiml.RoutingUrls(status="https://cc.example.com/twilio/status",
                          dial_result="https://cc.example.com/twilio/dial-result",
@@ -78,17 +78,16 @@ def test_an_unknown_caller_pops_without_an_audit_row(app, provider):
         assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pop_delivered")).all() == []
 
 
-def test_linking_a_call_pops_it_again_and_audits_each_recipient(app, client, provider):
+def test_linking_a_call_pops_it_again_and_audits_each_recipient(app, api_as, provider):
+    ann, bob = api_as("agent"), api_as("agent")
     with app.app_context():
         customer_id = make_customer("New Caller", phones=()).id
-        ann, bob = make_user("ann"), make_user("bob")
-        _socket(ann.id, "s-ann", 5)
-        _socket(bob.id, "s-bob", 5)
+        _socket(ann.user.id, "s-ann", 5)
+        _socket(bob.user.id, "s-bob", 5)
         db.session.commit()
-        token, ids = make_token(ann), (ann.id, bob.id)
+        ids = (ann.user.id, bob.user.id)
     call_sid, _ = provider.call(from_="+14155550999")
-    linked = client.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": customer_id},
-                          headers={"Authorization": f"Bearer {token}"})
+    linked = ann.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": customer_id})
     assert linked.status_code == 200
     assert linked.get_json()["pop"]["customer"]["id"] == customer_id
     with app.app_context():
