@@ -23,7 +23,7 @@ ifneq ($(BASE_URL),http://127.0.0.1:5000)
 SIMULATE += --base-url $(BASE_URL)
 endif
 
-.PHONY: run test test-js install install-dev node-deps db demo bench bench-quick clean
+.PHONY: run test test-js lint install install-dev node-deps db demo bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,10 +71,14 @@ run: demo
 test-js:
 	node --test tests/js/
 
-# The JS tests first (they stop the target when they fail), then SQLite (every test), then PostgreSQL
+# Unused or undefined names and import order (ruff's F and I rules), in a second.
+lint: install-dev
+	$(BIN)/ruff check --select F,I app tests scripts migrations config.py wsgi.py
+
+# The JS tests and the lint first (they stop the target when they fail), then SQLite (every test), then PostgreSQL
 # (all but the browser tests). Both pytest runs always happen; the target fails if either failed,
 # including pytest's "no tests collected" (exit 5).
-test: test-js install-dev
+test: test-js lint
 	@sqlite=0; postgresql=0; \
 	echo "== pytest on SQLite =="; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || sqlite=$$?; \

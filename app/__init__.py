@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import settings
 from config import config_for
 
 
@@ -19,6 +20,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_secrets(app)
     app.config["SPOOL_DIR"] = app.config.get("SPOOL_DIR") or os.path.join(app.instance_path, "spool")
+    settings.install(app)  # read once, from here on
     configure_database(app)
     configure_logging(app)
 

@@ -16,11 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import REACH_KINDS, ROLES, User
 from app.devtools import demo_data
-from app.services.people import users as users_service
-from app.services.errors import DomainError
 from app.devtools.simulator import (
     ACCOUNT_SID,
     DEFAULT_TO,
@@ -30,6 +26,11 @@ from app.devtools.simulator import (
     new_call_sid,
     parse_statuses,
 )
+from app.extensions import db
+from app.models import REACH_KINDS, ROLES, User
+from app.services.errors import DomainError
+from app.services.people import users as users_service
+from app.settings import settings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 # Demo logins created by `ensure-demo-agent`: (username, role, display name, password file in instance/).
@@ -68,7 +69,7 @@ def create_user(username: str, password: str, role: str, display_name: str | Non
     # The one way users are made, as the admin page and API make them: every field checked
     # (phone numbers stored in E.164, SIP needs sip:), the creation audited.
     try:
-        user = users_service.create_user(username, password, region=current_app.config["DEFAULT_REGION"],
+        user = users_service.create_user(username, password, region=settings().calls.region,
                                          role=role, display_name=display_name, reach_kind=reach_kind,
                                          reach_address=reach_address)
     except DomainError as exc:
@@ -109,7 +110,7 @@ def seed_demo(customers: int, if_empty: bool, replace: bool, random_seed: int) -
             click.echo(f"Removed {removed} earlier demo customers.")
     started = time.monotonic()
     try:
-        report = demo_data.seed(customers, random_seed, current_app.config["DEFAULT_REGION"])
+        report = demo_data.seed(customers, random_seed, settings().calls.region)
     except DomainError as exc:
         raise click.ClickException(f"{exc.message}; pass --replace to seed them again") from None
     click.echo(
@@ -139,7 +140,7 @@ def ensure_demo_agent() -> None:
         password = _demo_password(filename)
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            users_service.create_user(username, password, region=current_app.config["DEFAULT_REGION"], role=role,
+            users_service.create_user(username, password, region=settings().calls.region, role=role,
                                       display_name=display_name)
             state = "created"
         elif user.check_password(password):
@@ -176,10 +177,10 @@ def _parse_then(_ctx, _param, value: str | None) -> list[str]:
 @with_appcontext
 def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: float, call_sid: str | None) -> None:
     """Play the provider: send a running server signed Twilio webhooks for an inbound call."""
-    config = current_app.config
+    provider = settings().provider
     call = SimulatedCall(
-        base_url=base_url, auth_token=config["TWILIO_AUTH_TOKEN"], from_=from_, to=to,
-        account_sid=config.get("TWILIO_ACCOUNT_SID") or ACCOUNT_SID, call_sid=call_sid or new_call_sid(),
+        base_url=base_url, auth_token=provider.auth_token, from_=from_, to=to,
+        account_sid=provider.account_sid or ACCOUNT_SID, call_sid=call_sid or new_call_sid(),
     )
     click.echo(f"CallSid {call.call_sid}: {from_} calling {to} at {call.base_url}")
     try:
@@ -193,7 +194,7 @@ def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: fl
 
 
 def _signature_hint(base_url: str) -> str:
-    public = current_app.config.get("PUBLIC_BASE_URL")
+    public = settings().provider.public_base_url
     if public and public != base_url.rstrip("/"):
         return (f"\nThe server checks signatures against PUBLIC_BASE_URL; try --base-url {public}")
     return ("\nThe server refused the signature: it must use the same TWILIO_AUTH_TOKEN as this command "

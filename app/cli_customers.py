@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
-from app.services.customers import csv_format as customer_csv, importing as customer_import
+from app.services.customers import csv_format as customer_csv
+from app.services.customers import importing as customer_import
+from app.settings import settings
 
 
 def register(app: Flask) -> None:
@@ -56,7 +58,7 @@ def import_customers(file: Path, dry_run: bool) -> None:
     bar = _Bar("dry run" if dry_run else "importing")
     try:
         report = customer_import.import_customers(
-            data, region=current_app.config["DEFAULT_REGION"], dry_run=dry_run, progress=bar, source=file.name,
+            data, region=settings().calls.region, dry_run=dry_run, progress=bar, source=file.name,
         )
         stopped = None
     except customer_csv.CsvUnreadable as exc:

@@ -248,6 +248,7 @@ def create_agents(url: str, agents: int) -> list[str]:
 
     from app.extensions import db
     from app.models import User
+    from app.services.people import accounts
     from app.services.people import users as users_service
 
     app = _app(url)

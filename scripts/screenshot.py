@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.devtools.simulator import new_call_sid, sign, status_params, voice_params  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Call, Complaint, Customer, PhoneNumber, Preference, User, utcnow  # noqa: E402
-from app.devtools.simulator import new_call_sid, sign, status_params, voice_params  # noqa: E402
 
 AUTH_TOKEN = "screenshot-token"
 PASSWORD = "screenshot-password"

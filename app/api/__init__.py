@@ -34,9 +34,8 @@ def _security_schemes(app: Flask) -> dict:
 
 def register_api(app: Flask) -> Api:
     from app.api import audit, calls, customers, imports, tokens, users
-    from app.extensions import csrf
-
     from app.converters import IdConverter, id_parameter_schema
+    from app.extensions import csrf
 
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}, {"sessionCookie": []}]})
     api.register_converter(IdConverter, id_parameter_schema)

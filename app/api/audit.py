@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+
 from app.api import guard
 from app.schemas.people import AuditPageSchema, AuditQuerySchema
 from app.services.people import audit

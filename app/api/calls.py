@@ -6,11 +6,11 @@ history lists the calls they took. Emits go through `app.realtime.push`, after t
 """
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
+from app.models import Call, utcnow
 from app.schemas.calls import (
     CallPageSchema,
     CallQuerySchema,
@@ -19,11 +19,12 @@ from app.schemas.calls import (
     CallWithPop,
     DispositionsSchema,
 )
-from app.models import Call, utcnow
-from app.services.people import roles
-from app.services.calls import delivery, lifecycle as calls
-from app.services.errors import NotFound
+from app.services.calls import delivery
+from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
+from app.services.errors import NotFound
+from app.services.people import roles
+from app.settings import settings
 
 bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
 guard.protect(bp)
@@ -32,7 +33,7 @@ CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 
 def call_with_pop(call: Call) -> dict:
-    pop = build_screen_pop(call, calls.customers_for(call), current_app.config["DEFAULT_REGION"], utcnow())
+    pop = build_screen_pop(call, calls.customers_for(call), settings().calls.region, utcnow())
     return CallWithPop(call, pop)
 
 
@@ -46,7 +47,7 @@ def list_calls(args: dict):
     Without it, the history: every call for supervisors and admins, an agent's own calls for agents.
     """
     if args["active"]:
-        items = list(reversed(calls.active_calls(current_app.config["STALE_CALL_HOURS"], utcnow())))
+        items = list(reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow())))
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
                 "total": len(items)}
     user = api_user()
@@ -80,10 +81,10 @@ def update_call(changes: dict, call_sid: str):
     Linking makes the call a single match and sends every desktop a fresh `screen_pop` for it.
     """
     change = calls.update_call(call_sid, changes, user_id=api_user().id,
-                               dispositions=current_app.config["DISPOSITIONS"])
+                               dispositions=settings().calls.dispositions)
     if change.linked:
-        pop = delivery.repop(change.call, region=current_app.config["DEFAULT_REGION"],
-                             presence_ttl_seconds=current_app.config["PRESENCE_TTL_SECONDS"], now=utcnow())
+        pop = delivery.repop(change.call, region=settings().calls.region,
+                             presence_ttl_seconds=settings().calls.presence_ttl_seconds, now=utcnow())
         return CallWithPop(change.call, pop)
     return call_with_pop(change.call)
 
@@ -108,4 +109,4 @@ def claim_call(call_sid: str):
 @bp.response(200, DispositionsSchema)
 def list_dispositions():
     """The wrap-up dispositions to choose from (the DISPOSITIONS setting), in order."""
-    return {"items": list(current_app.config["DISPOSITIONS"])}
+    return {"items": list(settings().calls.dispositions)}

@@ -4,12 +4,13 @@ Every role works with customers; deleting one is for supervisors and admins.
 """
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
+from app.models import utcnow
 from app.schemas.customers import (
     ComplaintCreateSchema,
     ComplaintDetailSchema,
@@ -25,9 +26,10 @@ from app.schemas.customers import (
     TimelineQuerySchema,
     TimelineSchema,
 )
+from app.services.customers import complaints, preferences, timeline
+from app.services.customers import records as customers
 from app.services.people import audit
-from app.services.customers import complaints, records as customers, preferences, timeline
-from app.models import utcnow
+from app.settings import settings
 
 bp = Blueprint(
     "api_customers", __name__, url_prefix="/api/v1",
@@ -40,7 +42,7 @@ CUSTOMER_URL = "/customers/<id:customer_id>"
 
 
 def _region() -> str:
-    return current_app.config["DEFAULT_REGION"]
+    return settings().calls.region
 
 
 def _changed(customer_id: int, detail: str, action: str = "customer_changed") -> None:
@@ -158,7 +160,7 @@ def open_complaint(data: dict, customer_id: int):
     subject = data.pop("subject")
     user = api_user()
     complaint = complaints.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
-                                         sla_hours=current_app.config["COMPLAINT_SLA_HOURS"], now=utcnow(), **data)
+                                         sla_hours=settings().customers.complaint_sla_hours, now=utcnow(), **data)
     _changed(customer_id, f"complaint {complaint.id} opened")
     return complaint
 

@@ -15,8 +15,8 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.errors import error_response
 from app.models import User, utcnow
-from app.services.people import accounts, roles
 from app.services.errors import Forbidden
+from app.services.people import accounts, roles
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

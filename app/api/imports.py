@@ -16,16 +16,14 @@ from marshmallow import Schema, fields
 
 from app.api import guard
 from app.api.guard import api_user
-from app.schemas.common import Timestamp
 from app.errors import error_response
 from app.extensions import db
 from app.models import ImportJob
+from app.schemas.common import Timestamp
 from app.services.customers import importing as customer_import
 from app.services.errors import NotFound
 from app.services.people import roles
-
-# The default upload limit; IMPORT_MAX_BYTES in the config overrides it (for this blueprint only).
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+from app.settings import settings
 
 bp = Blueprint(
     "api_imports", __name__, url_prefix="/api/v1/imports",
@@ -34,7 +32,7 @@ bp = Blueprint(
 
 
 def _max_bytes() -> int:
-    return current_app.config.get("IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES
+    return settings().customers.import_max_bytes
 
 
 def require_admin():

@@ -1,14 +1,15 @@
 """`POST /api/v1/auth/token`: trade a username and password for a bearer token."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from app.api import guard
+from app.models import utcnow
 from app.schemas.people import TokenRequestSchema, TokenSchema
 from app.services.people import accounts, sessions
-from app.models import utcnow
+from app.settings import settings
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for API clients.")
 guard.public(bp)
@@ -26,7 +27,7 @@ def issue_token(credentials: dict):
     Failed attempts count against the same per-user and per-address limits as the login form.
     """
     username = credentials["username"]
-    wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config),
+    wait = sessions.retry_after(username, request.remote_addr, settings().people.login_throttle,
                                      now=utcnow())
     if wait is not None:
         raise TooManyRequests(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
@@ -35,5 +36,5 @@ def issue_token(credentials: dict):
         sessions.record_failure(username, request.remote_addr, now=utcnow())
         raise Unauthorized("wrong username or password")
     sessions.clear_failures(username)
-    plain, token = accounts.issue_token(user, current_app.config["API_TOKEN_TTL_HOURS"])
+    plain, token = accounts.issue_token(user, settings().people.api_token_ttl_hours)
     return {"token": plain, "expires_at": token.expires_at}

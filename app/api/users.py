@@ -5,16 +5,17 @@ the commit, disconnects every socket they have open (on any server process, thro
 """
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import guard
 from app.api.guard import api_user
-from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
 from app.models import User, utcnow
 from app.realtime import push
+from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
 from app.services.people import presence, users
+from app.settings import settings
 
 bp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="Who is calling the API, and users.")
 guard.protect(bp)
@@ -32,7 +33,7 @@ def user_json(user: User, online_ids: set[int]) -> dict:
 
 
 def _online() -> set[int]:
-    return users.online_ids(current_app.config["PRESENCE_TTL_SECONDS"], utcnow())
+    return users.online_ids(settings().calls.presence_ttl_seconds, utcnow())
 
 
 @bp.get("/me")
@@ -60,7 +61,7 @@ class UserList(MethodView):
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, data: dict):
         """Create a user (admins); a phone `reach_address` is stored in E.164."""
-        user = users.create_user(region=current_app.config["DEFAULT_REGION"], created_by_id=api_user().id, **data)
+        user = users.create_user(region=settings().calls.region, created_by_id=api_user().id, **data)
         return user_json(user, set()), {"Location": url_for("api_users.UserDetail", user_id=user.id)}
 
 
@@ -85,7 +86,7 @@ class UserDetail(MethodView):
         """Change a user (admins): rename, set the role, reset the password, set how calls reach
         them, or deactivate them (`"active": false`), which cuts them off at once."""
         change = users.update_user(user_id, changes, acting_user_id=api_user().id,
-                                   region=current_app.config["DEFAULT_REGION"])
+                                   region=settings().calls.region)
         if change.deactivated:
             push.disconnect_sockets(presence.sockets_of(change.user.id))
         return user_json(change.user, _online())

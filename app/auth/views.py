@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.security_headers import security_headers
 from app.auth import bp
-from app.realtime import push
-from app.services.people import accounts, presence, sessions
 from app.models import utcnow
+from app.realtime import push
+from app.security_headers import security_headers
+from app.services.people import accounts, presence, sessions
+from app.settings import settings
 
 bp.after_request(security_headers)
 
@@ -27,7 +28,7 @@ def login():
         return redirect(url_for("agent.desktop"))
     if request.method == "POST":
         username = request.form.get("username", "")
-        wait = sessions.retry_after(username, request.remote_addr, sessions.throttle_from(current_app.config),
+        wait = sessions.retry_after(username, request.remote_addr, settings().people.login_throttle,
                                      now=utcnow())
         if wait is not None:
             flash(f"Too many failed logins. Try again in {max(1, round(wait / 60))} minute(s).", "error")

@@ -10,10 +10,12 @@ from flask_socketio import disconnect, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, socketio
-from app.realtime import push
 from app.models import utcnow
-from app.services.calls import delivery, lifecycle as calls
+from app.realtime import push
+from app.services.calls import delivery
+from app.services.calls import lifecycle as calls
 from app.services.people import accounts, presence
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,12 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("authentication required")
     join_room(push.EVERYONE)
     join_room(push.user_room(user.id))
-    config = current_app.config
+    config = settings().calls
     try:
         presence.mark_online(request.sid, user.id)
         now = utcnow()
-        active = [(call, calls.customers_for(call)) for call in calls.active_calls(config["STALE_CALL_HOURS"], now)]
-        pops = delivery.replay_for(presence.ConnectedUser.of(user), active, region=config["DEFAULT_REGION"], now=now)
+        active = [(call, calls.customers_for(call)) for call in calls.active_calls(config.stale_call_hours, now)]
+        pops = delivery.replay_for(presence.ConnectedUser.of(user), active, region=config.region, now=now)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not load active calls for a new connection")

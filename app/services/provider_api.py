@@ -71,9 +71,3 @@ def rest_client(account: ProviderAccount) -> Client:
         http = BaseUrlHttpClient(account.api_base_url, account.timeout_seconds)
         client = _clients[account] = Client(account.account_sid, account.auth_token, http_client=http)
     return client
-
-
-def account_from(config) -> ProviderAccount:
-    """The provider account as the app's configuration names it."""
-    return ProviderAccount(config.get("TWILIO_ACCOUNT_SID"), config["TWILIO_AUTH_TOKEN"],
-                           config.get("TWILIO_API_BASE_URL") or TWILIO_API_BASE_URL)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request
+from flask import Response, request
 from twilio.request_validator import RequestValidator
 
+from app.settings import settings
 from app.webhooks import bp
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ def signed_url() -> str:
 
     `request.url` already reflects X-Forwarded-* when TRUSTED_PROXIES enables ProxyFix.
     """
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = settings().provider.public_base_url
     if not base:
         return request.url
     query = request.query_string.decode("utf-8", "replace")
@@ -33,11 +34,11 @@ def require_provider_signature():
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return _refuse("missing X-Twilio-Signature")
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    validator = RequestValidator(settings().provider.auth_token)
     # request.form keeps every field, blank ones included, as the provider signed them.
     if not validator.validate(signed_url(), request.form, signature):
         return _refuse("invalid X-Twilio-Signature")
-    expected_account = current_app.config.get("TWILIO_ACCOUNT_SID")
+    expected_account = settings().provider.account_sid
     if expected_account and request.form.get("AccountSid") != expected_account:
         return _refuse("AccountSid is not this installation's account")
     return None

@@ -6,14 +6,17 @@ routed (to the fallback) and the failure is logged with the CallSid.
 from __future__ import annotations
 
 import logging
+
 from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import twiml
 from app.extensions import db
 from app.models import utcnow
-from app.services.calls import delivery, lifecycle as calls, provider_events, routing, spool
+from app.services.calls import delivery, provider_events, routing, spool
+from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
+from app.settings import settings
 from app.webhooks import bp
 
 log = logging.getLogger(__name__)
@@ -21,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL the provider can call back, under PUBLIC_BASE_URL when one is set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = settings().provider.public_base_url
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -32,14 +35,13 @@ def _twiml(xml: str) -> Response:
 
 
 def _routing_options() -> tuple[twiml.RoutingUrls, dict]:
-    config = current_app.config
+    config = settings().routing
     urls = twiml.RoutingUrls(status=external_url("webhooks.status"), dial_result=external_url("webhooks.dial_result"),
                              voicemail=external_url("webhooks.voicemail"))
     options = {
-        "timeout": config["DIAL_TIMEOUT_SECONDS"],
-        "fallback_options": twiml.FallbackOptions(number=config["FALLBACK_NUMBER"],
-                                                  greeting=config["VOICEMAIL_GREETING"],
-                                                  max_seconds=config["VOICEMAIL_MAX_SECONDS"]),
+        "timeout": config.dial_timeout_seconds,
+        "fallback_options": twiml.FallbackOptions(number=config.fallback_number, greeting=config.voicemail_greeting,
+                                                  max_seconds=config.voicemail_max_seconds),
     }
     return urls, options
 
@@ -83,7 +85,7 @@ def voice():
         log.exception("database unavailable for an inbound call; routed to fallback",
                       extra={"call_sid": call_sid})
         if _spool("voice"):
-            delivery.pop_unavailable(request.form, region=current_app.config["DEFAULT_REGION"], now=utcnow())
+            delivery.pop_unavailable(request.form, region=settings().calls.region, now=utcnow())
     return _twiml(_fallback_twiml())
 
 

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Call
-from tests.support.provider import Provider
-from tests.support.sockets import connect_socket
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
 from tests.support.api import bearer
+from tests.support.provider import Provider
 from tests.support.servers import start_server
+from tests.support.sockets import connect_socket
 from tests.support.tcp_proxy import TcpProxy
 
 AUTH_TOKEN = "fault-test-token-" + uuid.uuid4().hex
@@ -106,8 +106,9 @@ def test_exhausted_connection_pool_still_routes_the_call(tmp_path):
 @pytest.fixture
 def socket_factory_for(tmp_path):
     """Serve a given app on a live port and connect one agent socket to it."""
-    from werkzeug.serving import make_server
     import threading
+
+    from werkzeug.serving import make_server
 
     started = []
 

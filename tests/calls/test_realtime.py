@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import socketio as socketio_client
 
-from tests.support.login import login
 from tests.factories import make_customer, make_token, make_user
+from tests.support.login import login
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.support.provider import Provider
-from tests.support.sockets import connect_socket
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
+from tests.support.provider import Provider
 from tests.support.servers import start_server
+from tests.support.sockets import connect_socket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.multiprocess]
 

@@ -12,9 +12,8 @@ from app import create_app
 from app.extensions import db
 from app.models import AgentPresence, Call, utcnow
 from app.services.calls import spool
-from tests.support.provider import Provider
 from tests.factories import make_customer, make_user
-from tests.support.provider import ACCOUNT_SID, new_call_sid, status_params, voice_params
+from tests.support.provider import ACCOUNT_SID, Provider, new_call_sid, status_params, voice_params
 
 
 def call_count(app) -> int:

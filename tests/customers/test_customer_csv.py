@@ -15,7 +15,8 @@ from sqlalchemy import func, select, text
 from app import cli_customers
 from app.extensions import db
 from app.models import AuditEvent, Customer, ImportJob, PhoneNumber, Preference
-from app.services.customers import importing as customer_import, records as customers
+from app.services.customers import importing as customer_import
+from app.services.customers import records as customers
 from tests.factories import make_customer
 
 

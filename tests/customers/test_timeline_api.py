@@ -8,7 +8,6 @@ import pytest
 from tests.factories import make_call, make_complaint, make_customer, make_preference
 from tests.support.api import assert_error
 
-
 # The timeline orders by the stamps alone: fixed times, so no test depends on the clock.
 NOW = datetime(2031, 3, 14, 9, 26, 53)
 

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from app.devtools import demo_data
+from app.devtools.simulator import parse_statuses, sign, voice_params
 from app.extensions import db
 from app.models import Call, Complaint, PhoneNumber, User
-from app.services.people import accounts
-from app.devtools import demo_data
-from app.services.phone_numbers import normalize
 from app.services.calls.recognition import recognize
-from app.devtools.simulator import parse_statuses, sign, voice_params
+from app.services.people import accounts
+from app.services.phone_numbers import normalize
 from tests.factories import make_customer, make_user
 from tests.support.services import free_port
 

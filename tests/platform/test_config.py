@@ -1,9 +1,12 @@
 """Configuration: production refuses to start without its secrets; development makes its own."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app import create_app
+from app.settings import settings
 from config import _database_url
 
 
@@ -50,3 +53,19 @@ def test_json_log_lines_carry_the_call_sid():
     record.call_sid = "CA123"
     entry = json.loads(JsonFormatter().format(record))
     assert (entry["level"], entry["message"], entry["call_sid"]) == ("ERROR", "lookup failed", "CA123")
+
+
+def test_settings_are_read_once_into_typed_objects_per_domain(tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", DIAL_MAX_AGENTS=3,
+                     COMPLAINT_SLA_HOURS={"low": 1, "medium": 2, "high": 3, "critical": 4},
+                     TWILIO_ACCOUNT_SID="AC" + "3" * 32, SPOOL_DIR=str(tmp_path / "spool"))
+    with app.app_context():
+        current = settings()
+        assert current.routing.dial_max_agents == 3
+        assert current.customers.complaint_sla_hours["high"] == 3
+        assert current.calls.spool_dir == str(tmp_path / "spool")
+        assert current.provider.account.account_sid == "AC" + "3" * 32
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            current.routing.dial_max_agents = 10
+        with pytest.raises(TypeError):
+            current.customers.complaint_sla_hours["high"] = 99

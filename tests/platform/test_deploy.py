@@ -13,12 +13,11 @@ import socketio as socketio_client
 
 from app import create_app
 from app.extensions import db
-from tests.support.provider import Provider
-from tests.support.sockets import SocketRecorder
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
-from tests.support.provider import voice_params
+from tests.support.provider import Provider, voice_params
 from tests.support.servers import ROOT, start_server
+from tests.support.sockets import SocketRecorder
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.multiprocess]
 AUTH_TOKEN = "deploy-test-" + uuid.uuid4().hex

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
 from app.services import phone_numbers, validation
-from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.calls.recognition import customers_with_number, recognize
+from app.services.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 

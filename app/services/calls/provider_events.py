@@ -9,14 +9,15 @@ import logging
 from dataclasses import dataclass
 from typing import Mapping
 
-from flask import current_app
 from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Call, utcnow
-from app.services.calls import delivery, lifecycle as calls, routing, spool
+from app.services.calls import delivery, routing, spool
+from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
 from app.services.people import presence
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def limit_lookup_time() -> None:
     """Bound the caller lookup on PostgreSQL, so the provider gets its answer even when the
     database is slow; SQLite has no statement timeout and needs none (it is local)."""
     if db.engine.dialect.name == "postgresql":
-        milliseconds = int(current_app.config["LOOKUP_TIMEOUT_MS"])
+        milliseconds = int(settings().calls.lookup_timeout_ms)
         db.session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
 
 
@@ -41,22 +42,21 @@ def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> Routed
     A replayed call (from the spool) was answered with the fallback while the database was down:
     that is its routing, and it is marked as one whose lookup failed.
     """
-    config = current_app.config
-    region = config["DEFAULT_REGION"]
+    calls_settings, region = settings().calls, settings().calls.region
     limit_lookup_time()
     inbound = calls.receive_inbound(params, region)
     if replayed and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
     now = utcnow()
-    connected = presence.connected_users(config["PRESENCE_TTL_SECONDS"], now,
-                                         busy_stale_hours=config["STALE_CALL_HOURS"])
+    connected = presence.connected_users(calls_settings.presence_ttl_seconds, now,
+                                         busy_stale_hours=calls_settings.stale_call_hours)
     if replayed:
         decision = routing.RoutingDecision(routing.FALLBACK)
     else:
         online = [u for u in connected if u.online]
         decision = routing.decide([u.dial_target for u in online], {u.id for u in online if u.busy},
-                                  config["DIAL_MAX_AGENTS"], inbound.call.call_sid)
+                                  settings().routing.dial_max_agents, inbound.call.call_sid)
     if inbound.created and not inbound.call.ended:
         delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
                           region=region, now=now)
@@ -81,7 +81,7 @@ def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call |
 
 
 def spool_folder() -> str:
-    return current_app.config["SPOOL_DIR"]
+    return settings().calls.spool_dir
 
 
 def replay_spool() -> tuple[int, int]:
@@ -112,4 +112,4 @@ def ensure_replay_running(app) -> None:
     def run_once() -> int:
         return replay_spool()[1]
 
-    jobs.keep_retrying(app, "spool-replay", run_once, interval=app.config["SPOOL_RETRY_SECONDS"])
+    jobs.keep_retrying(app, "spool-replay", run_once, interval=app.extensions["knowncaller.settings"].calls.spool_retry_seconds)

@@ -10,7 +10,6 @@ from app.schemas.customers import CustomerCardSchema
 from app.schemas.people import person
 from app.services import phone_numbers
 
-
 _CARD = CustomerCardSchema()
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
-from app.services.people import roles
 from app.services import validation
 from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services import validation
+from app.services.people import roles
 from app.services.validation import FieldErrors
 
 COMPLAINT_FIELDS = frozenset(

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import jobs
-
 from app.extensions import db
 from app.models import Customer, ImportJob, PhoneNumber, Preference, utcnow
 from app.services.customers.csv_format import (
@@ -37,6 +36,7 @@ from app.services.customers.csv_format import (
     refused_csv,
 )
 from app.services.errors import DomainError
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def run_import_job(job_id: int, data: bytes) -> None:
         dry_run, user_id, filename = job.dry_run, job.created_by_id, job.filename
         _set_job(job_id, status="running")
         report = import_customers(
-            data, region=current_app.config["DEFAULT_REGION"], dry_run=dry_run, recorded_by_id=user_id,
+            data, region=settings().calls.region, dry_run=dry_run, recorded_by_id=user_id,
             source=filename, progress=lambda done, total: _set_job(job_id, processed_rows=done, total_rows=total),
         )
         _set_job(job_id, status="done", finished_at=utcnow(), **_job_counts(report))

@@ -8,7 +8,6 @@ from app.models import Preference
 from app.services import validation
 from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput, NotFound
-from app.services import validation
 from app.services.validation import FieldErrors
 
 PREFERENCE_FIELDS = frozenset({"key", "value"})

@@ -23,7 +23,6 @@ from app.models import (
 )
 from app.services import phone_numbers, validation
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services import validation
 from app.services.validation import FieldErrors
 
 CUSTOMER_FIELDS = frozenset({"name", "phones", "email", "tier", "external_id"})

@@ -11,7 +11,6 @@ from app.models import REACH_KINDS, ROLES, ApiToken, User, utcnow
 from app.services.errors import Conflict, InvalidInput
 
 
-
 def create_user(
     username: str,
     password: str,

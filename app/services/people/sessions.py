@@ -65,12 +65,6 @@ class Throttle:
     window: timedelta
 
 
-def throttle_from(config) -> Throttle:
-    """The login limits an app is configured with (LOGIN_* settings)."""
-    return Throttle(per_user=config["LOGIN_MAX_FAILURES_PER_USER"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
-                    window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]))
-
-
 def _keys(username: str, ip: str | None) -> list[tuple[str, str]]:
     keys = [("user", "user:" + (username or "").strip().lower()[:180])]
     if ip:

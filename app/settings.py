@@ -1,0 +1,136 @@
+"""The app's settings, read once from its config when the app is created, as small typed objects
+per domain. Code asks `settings()` (inside an app context) instead of looking names up in
+`current_app.config`; `config.py` says where each value comes from and what it defaults to.
+
+Framework and infrastructure settings (database, message queue, cookies, CSRF) stay in the Flask
+config, where Flask and its extensions read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Mapping
+
+from flask import Flask, current_app
+
+from app.services.people.sessions import Throttle
+from app.services.provider_api import TWILIO_API_BASE_URL, ProviderAccount
+
+EXTENSION_KEY = "knowncaller.settings"
+# A browser import larger than this is refused; IMPORT_MAX_BYTES overrides it.
+DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """Recognising callers, popping calls, and keeping provider events."""
+
+    region: str  # DEFAULT_REGION: how numbers without a country code are read
+    presence_ttl_seconds: int
+    stale_call_hours: int
+    lookup_timeout_ms: int
+    dispositions: tuple[str, ...]
+    spool_dir: str
+    spool_retry_seconds: int
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """Whose phones ring, for how long, and where a call goes when nobody answers."""
+
+    dial_timeout_seconds: int
+    dial_max_agents: int
+    fallback_number: str | None
+    voicemail_greeting: str
+    voicemail_max_seconds: int
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """The telephony provider: webhook signatures, the account, its REST API."""
+
+    auth_token: str
+    account_sid: str | None
+    public_base_url: str | None
+    api_base_url: str
+    caller_id: str | None
+
+    @property
+    def account(self) -> ProviderAccount:
+        return ProviderAccount(self.account_sid, self.auth_token, self.api_base_url)
+
+
+@dataclass(frozen=True)
+class CustomerSettings:
+    region: str
+    complaint_sla_hours: Mapping[str, int]
+    import_max_bytes: int
+
+
+@dataclass(frozen=True)
+class PeopleSettings:
+    session_idle_minutes: int
+    api_token_ttl_hours: int
+    login_throttle: Throttle
+
+
+@dataclass(frozen=True)
+class Settings:
+    calls: CallSettings
+    routing: RoutingSettings
+    provider: ProviderSettings
+    customers: CustomerSettings
+    people: PeopleSettings
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        region = config["DEFAULT_REGION"]
+        return cls(
+            calls=CallSettings(
+                region=region,
+                presence_ttl_seconds=config["PRESENCE_TTL_SECONDS"],
+                stale_call_hours=config["STALE_CALL_HOURS"],
+                lookup_timeout_ms=int(config["LOOKUP_TIMEOUT_MS"]),
+                dispositions=tuple(config["DISPOSITIONS"]),
+                spool_dir=config["SPOOL_DIR"],
+                spool_retry_seconds=config["SPOOL_RETRY_SECONDS"],
+            ),
+            routing=RoutingSettings(
+                dial_timeout_seconds=config["DIAL_TIMEOUT_SECONDS"],
+                dial_max_agents=config["DIAL_MAX_AGENTS"],
+                fallback_number=config.get("FALLBACK_NUMBER"),
+                voicemail_greeting=config["VOICEMAIL_GREETING"],
+                voicemail_max_seconds=config["VOICEMAIL_MAX_SECONDS"],
+            ),
+            provider=ProviderSettings(
+                auth_token=config["TWILIO_AUTH_TOKEN"],
+                account_sid=config.get("TWILIO_ACCOUNT_SID"),
+                public_base_url=config.get("PUBLIC_BASE_URL"),
+                api_base_url=config.get("TWILIO_API_BASE_URL") or TWILIO_API_BASE_URL,
+                caller_id=config.get("TWILIO_CALLER_ID"),
+            ),
+            customers=CustomerSettings(
+                region=region,
+                complaint_sla_hours=MappingProxyType(dict(config["COMPLAINT_SLA_HOURS"])),
+                import_max_bytes=config.get("IMPORT_MAX_BYTES") or DEFAULT_IMPORT_MAX_BYTES,
+            ),
+            people=PeopleSettings(
+                session_idle_minutes=config["SESSION_IDLE_MINUTES"],
+                api_token_ttl_hours=config["API_TOKEN_TTL_HOURS"],
+                login_throttle=Throttle(
+                    per_user=config["LOGIN_MAX_FAILURES_PER_USER"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+                    window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])),
+            ),
+        )
+
+
+def install(app: Flask) -> Settings:
+    """Read the app's settings once (create_app calls this after the config is complete)."""
+    app.extensions[EXTENSION_KEY] = Settings.from_config(app.config)
+    return app.extensions[EXTENSION_KEY]
+
+
+def settings() -> Settings:
+    """The current app's settings."""
+    return current_app.extensions[EXTENSION_KEY]
