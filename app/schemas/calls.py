@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp
 from app.schemas.people import PersonSchema
+from app.services.validation import MAX_LENGTHS
 
 
 class CallQuerySchema(PagingSchema):
@@ -58,7 +59,7 @@ class CallUpdateSchema(Schema):
 
     customer_id = Id(metadata={
         "description": "Link the call to this customer: it becomes a single match and pops again."})
-    notes = Text(allow_none=True, validate=validate.Length(max=5000))
+    notes = Text(allow_none=True, validate=validate.Length(max=MAX_LENGTHS["notes"]))
     disposition = Text(allow_none=True, validate=validate.Length(max=50), metadata={
         "description": "One of `GET /api/v1/dispositions`."})
 

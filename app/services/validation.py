@@ -6,7 +6,7 @@ a CSV row hears about all of them at once.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from app.services.errors import InvalidInput
 
@@ -14,6 +14,7 @@ from app.services.errors import InvalidInput
 MAX_LENGTHS = {
     "name": 200, "email": 254, "external_id": 100, "key": 100, "value": 500, "subject": 200,
     "username": 80, "display_name": 200, "reach_address": 255,
+    "notes": 5000,  # wrap-up notes are a few paragraphs, not a transcript
 }
 # Database integer ids are 32-bit; a bigger one cannot exist and must not reach the query. URLs
 # (app/converters.py), API schemas (app/schemas/common.py) and services all take it from here.
@@ -38,6 +39,13 @@ class FieldErrors:
         if self.fields:
             summary = "; ".join(f"{field}: {messages[0]}" for field, messages in self.fields.items())
             raise InvalidInput(summary, dict(self.fields))
+
+
+def refuse_unknown(changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """A change naming a field that cannot be changed is refused whole, naming those fields."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
 
 
 def text(errors: FieldErrors, field: str, value: Any, *, required: bool, column: str | None = None) -> str | None:

@@ -15,6 +15,7 @@ from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utc
 from app.services import phone_numbers, validation
 from app.services.calls.recognition import customers_with_number, recognize
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.validation import FieldErrors
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +210,6 @@ def recent_calls(page: int, per_page: int, agent_id: int | None = None) -> tuple
 
 # --- working the call: claim, link, wrap-up (SPEC §9) ---------------------------------------------
 
-# Wrap-up notes are a few paragraphs, not a transcript.
-MAX_NOTES_LENGTH = 5000
 CALL_FIELDS = frozenset({"customer_id", "notes", "disposition"})
 
 
@@ -276,37 +275,25 @@ def update_call(
     and `disposition` may be null to clear them; a disposition must be one of `dispositions`.
     """
 
-    unknown = set(changes) - CALL_FIELDS
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    validation.refuse_unknown(changes, CALL_FIELDS)
     call = get_call(call_sid)
     if call is None:
         raise NotFound(f"call {call_sid} does not exist")
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     customer = None
     if "customer_id" in changes:
         customer_id = changes["customer_id"]
         if isinstance(customer_id, bool) or not isinstance(customer_id, int):
-            errors["customer_id"] = ["must be a customer id"]
+            errors.add("customer_id", "must be a customer id")
         else:
             customer = db.session.get(Customer, customer_id) if validation.is_id(customer_id) else None
             if customer is None:
-                errors["customer_id"] = [f"customer {customer_id} does not exist"]
-    notes = changes.get("notes")
-    if notes is not None:
-        if not isinstance(notes, str):
-            errors["notes"] = ["must be text"]
-        elif "\x00" in notes:
-            errors["notes"] = ["must not contain NUL characters"]
-        elif len(notes) > MAX_NOTES_LENGTH:
-            errors["notes"] = [f"at most {MAX_NOTES_LENGTH} characters"]
-        else:
-            notes = notes.strip() or None
+                errors.add("customer_id", f"customer {customer_id} does not exist")
+    notes = validation.text(errors, "notes", changes.get("notes"), required=False)
     disposition = changes.get("disposition")
     if disposition is not None and disposition not in dispositions:
-        errors["disposition"] = [f"{disposition!r} is not one of: {', '.join(dispositions)}"]
-    if errors:
-        raise InvalidInput("; ".join(f"{field}: {messages[0]}" for field, messages in errors.items()), errors)
+        errors.add("disposition", f"{disposition!r} is not one of: {', '.join(dispositions)}")
+    errors.raise_if_any()
 
     linked = False
     if customer is not None:

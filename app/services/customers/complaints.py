@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
 from app.services import validation
 from app.services.customers.records import get_customer
-from app.services.errors import Forbidden, InvalidInput, NotFound
+from app.services.errors import Forbidden, NotFound
 from app.services.people import roles
 from app.services.validation import FieldErrors
 
@@ -107,9 +107,7 @@ def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user:
     Resolving stamps resolved_at, reopening clears it. `acting_user`, when given, is held to the
     assignment rule: only a supervisor or an admin assigns a complaint to someone else.
     """
-    unknown = set(changes) - COMPLAINT_FIELDS
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    validation.refuse_unknown(changes, COMPLAINT_FIELDS)
     complaint = get_complaint(complaint_id)
     errors = FieldErrors()
     status = validation.choice(errors, "status", changes["status"], COMPLAINT_STATUSES) if "status" in changes else None

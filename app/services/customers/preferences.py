@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Preference
 from app.services import validation
 from app.services.customers.records import get_customer
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import NotFound
 from app.services.validation import FieldErrors
 
 PREFERENCE_FIELDS = frozenset({"key", "value"})
@@ -36,9 +36,7 @@ def get_preference(preference_id: int) -> Preference:
 
 def update_preference(preference_id: int, changes: Mapping[str, Any]) -> Preference:
     """Correct what the customer prefers; only the fields sent change, and neither may become blank."""
-    unknown = set(changes) - PREFERENCE_FIELDS
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    validation.refuse_unknown(changes, PREFERENCE_FIELDS)
     preference = get_preference(preference_id)
     errors = FieldErrors()
     values = {field: validation.text(errors, field, changes[field], required=True) for field in PREFERENCE_FIELDS & set(changes)}

@@ -151,9 +151,7 @@ def create_customer(
 
 def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str) -> Customer:
     """Change the fields present in `changes`; `phones`, when present, replaces every number."""
-    unknown = set(changes) - CUSTOMER_FIELDS
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    validation.refuse_unknown(changes, CUSTOMER_FIELDS)
     customer = get_customer(customer_id)
     errors = FieldErrors()
     values: dict[str, Any] = {}

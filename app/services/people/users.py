@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, ApiToken, LoginSession, User
 from app.services import phone_numbers, validation
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import Conflict, NotFound
 from app.services.people import audit, presence, roles
 from app.services.validation import FieldErrors
 
@@ -114,9 +114,7 @@ def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int
 
     An admin cannot deactivate or demote themselves (Conflict): someone must remain to undo it.
     """
-    unknown = set(changes) - USER_FIELDS
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", {f: ["unknown field"] for f in unknown})
+    validation.refuse_unknown(changes, USER_FIELDS)
     user = get_user(user_id)
     errors = FieldErrors()
     values: dict[str, Any] = {}
