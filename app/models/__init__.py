@@ -1,7 +1,7 @@
 """All tables, importable from one place (Alembic's autogenerate sees them through here)."""
 from app.models.audit import AUDIT_ACTIONS, AuditEvent, LoginAttempt, LoginSession
 from app.models.base import isoformat, utcnow
-from app.models.call import MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
+from app.models.call import LIVE_STATUSES, MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
 from app.models.customer import (
     COMPLAINT_STATUSES,
     SEVERITIES,
@@ -17,6 +17,6 @@ from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 __all__ = [
     "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "ImportJob", "LoginAttempt",
     "LoginSession", "PhoneNumber", "Preference", "User",
-    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "IMPORT_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -26,10 +26,14 @@ STATUS_RANK = {
     "failed": 4,
 }
 TERMINAL_STATUSES = frozenset(s for s, rank in STATUS_RANK.items() if rank == 4)
+LIVE_STATUSES = tuple(s for s in STATUS_RANK if s not in TERMINAL_STATUSES)
 
 
 class Call(db.Model):
     __tablename__ = "calls"
+    # Who holds a live call is read on every inbound call (routing skips busy agents): live
+    # statuses are few, and within them the index skips the calls no agent holds yet.
+    __table_args__ = (Index("ix_calls_status_agent", "status", "agent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -22,6 +22,19 @@ class Recognition:
         return self.customers[0] if self.match_kind == "single" else None
 
 
+# Built once, with the number as a parameter: constructing this select (and its eager loads) on
+# every call cost more than running it.
+_HOLDERS_OF_NUMBER = (
+    select(Customer)
+    .where(Customer.id.in_(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == bindparam("e164"))))
+    .options(
+        joinedload(Customer.preferences),
+        joinedload(Customer.complaints.and_(Complaint.status != "resolved")),
+    )
+    .order_by(Customer.id)
+)
+
+
 def customers_with_number(e164: str) -> list[Customer]:
     """Every customer holding this E.164 number, with what a pop shows loaded in one round trip.
 
@@ -31,17 +44,7 @@ def customers_with_number(e164: str) -> list[Customer]:
     shows no others), so `customer.complaints` holds just those here, and a long history of
     resolved ones neither multiplies the joined rows nor slows the pop.
     """
-    holders = select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164)
-    stmt = (
-        select(Customer)
-        .where(Customer.id.in_(holders))
-        .options(
-            joinedload(Customer.preferences),
-            joinedload(Customer.complaints.and_(Complaint.status != "resolved")),
-        )
-        .order_by(Customer.id)
-    )
-    return list(db.session.scalars(stmt).unique())
+    return list(db.session.scalars(_HOLDERS_OF_NUMBER, {"e164": e164}).unique())
 
 
 def recognize(raw_from: str | None, region: str) -> Recognition:

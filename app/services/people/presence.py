@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from app.extensions import db
-from app.models import TERMINAL_STATUSES, AgentPresence, Call, User, utcnow
+from app.models import LIVE_STATUSES, AgentPresence, Call, User, utcnow
 
 
 def mark_online(sid: str, user_id: int) -> None:
@@ -60,6 +60,27 @@ class ConnectedUser:
         return cls(user.id, user.role, user.reach_kind, user.reach_target, online=True)
 
 
+def _floor_statement(with_busy: bool):
+    """Built once: constructing this select took longer than running it (the webhook asks per call)."""
+    target = func.coalesce(func.nullif(User.reach_address, ""), User.username)
+    heard_from = exists().where(AgentPresence.user_id == User.id, AgentPresence.last_seen_at >= bindparam("heard_since"))
+    columns = [User.id, User.role, User.reach_kind, target, heard_from]
+    if with_busy:
+        # IN over one uncorrelated subquery (ix_calls_status_agent): the live calls are read once.
+        holders = select(Call.agent_id).where(
+            Call.status.in_(LIVE_STATUSES), Call.agent_id.is_not(None), Call.started_at >= bindparam("live_since"))
+        columns.append(User.id.in_(holders))
+    return (
+        select(*columns)
+        .where(User.active.is_(True), User.id.in_(select(AgentPresence.user_id)))
+        .order_by(User.id)
+    )
+
+
+_FLOOR = _floor_statement(with_busy=False)
+_FLOOR_WITH_BUSY = _floor_statement(with_busy=True)
+
+
 def connected_users(ttl_seconds: int, now: datetime, *, busy_stale_hours: int | None = None) -> list[ConnectedUser]:
     """Every active user with a socket row, by id, in one query: each is a recipient of a pop sent
     to everyone (every socket is in the broadcast room), and routing rings the `online` ones.
@@ -67,24 +88,14 @@ def connected_users(ttl_seconds: int, now: datetime, *, busy_stale_hours: int | 
     With `busy_stale_hours`, the same query also tells who holds a call that has not ended (claimed
     or answered, and not older than that without a final status): the webhook reads the floor once.
     """
-    since = now - timedelta(seconds=ttl_seconds)
-    target = func.coalesce(func.nullif(User.reach_address, ""), User.username)
-    columns = [User.id, User.role, User.reach_kind, target, func.max(AgentPresence.last_seen_at)]
-    if busy_stale_hours is not None:
-        holding = exists().where(
-            Call.agent_id == User.id, Call.status.not_in(TERMINAL_STATUSES),
-            Call.started_at >= now - timedelta(hours=busy_stale_hours),
-        )
-        columns.append(holding)
-    stmt = (
-        select(*columns)
-        .join(AgentPresence, AgentPresence.user_id == User.id)
-        .where(User.active.is_(True))
-        .group_by(User.id, User.role, User.reach_kind, target)
-        .order_by(User.id)
-    )
-    return [ConnectedUser(row[0], row[1], row[2], row[3], row[4] >= since, bool(row[5]) if len(row) > 5 else False)
-            for row in db.session.execute(stmt)]
+    heard_since = now - timedelta(seconds=ttl_seconds)
+    if busy_stale_hours is None:
+        rows = db.session.execute(_FLOOR, {"heard_since": heard_since})
+    else:
+        rows = db.session.execute(_FLOOR_WITH_BUSY, {
+            "heard_since": heard_since, "live_since": now - timedelta(hours=busy_stale_hours)})
+    return [ConnectedUser(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]) if len(row) > 5 else False)
+            for row in rows]
 
 
 def sockets_of(user_id: int) -> list[str]:
