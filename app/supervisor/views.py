@@ -16,7 +16,7 @@ _EVENTS = AuditEventSchema(many=True)
 
 @bp.get("/dashboard")
 def dashboard():
-    return render_template("agent/dashboard.html", counts=figures.complaint_counts(utcnow()))
+    return render_template("supervisor/dashboard.html", counts=figures.complaint_counts(utcnow()))
 
 
 @bp.get("/dashboard/counts")
@@ -41,5 +41,5 @@ def audit_trail():
     per_page = 100
     events = audit.events(**filters, since=since, until=since + timedelta(days=1) if since else None,
                           limit=per_page + 1, offset=(page - 1) * per_page)
-    return render_template("agent/audit.html", events=_EVENTS.dump(events[:per_page]),
+    return render_template("supervisor/audit.html", events=_EVENTS.dump(events[:per_page]),
                            filters=filters, day=day, page=page, has_more=len(events) > per_page)
