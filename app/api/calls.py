@@ -16,9 +16,9 @@ from app.schemas.calls import (
     CallQuerySchema,
     CallSchema,
     CallUpdateSchema,
-    CallWithPop,
     DispositionsSchema,
 )
+from app.schemas.common import Annotated
 from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
@@ -34,7 +34,7 @@ CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 def call_with_pop(call: Call) -> dict:
     pop = build_screen_pop(call, calls.customers_for(call), settings().calls.region, utcnow())
-    return CallWithPop(call, pop)
+    return Annotated(call, pop=pop)
 
 
 @bp.get("/calls")
@@ -85,7 +85,7 @@ def update_call(changes: dict, call_sid: str):
     if change.linked:
         pop = delivery.repop(change.call, region=settings().calls.region,
                              presence_ttl_seconds=settings().calls.presence_ttl_seconds, now=utcnow())
-        return CallWithPop(change.call, pop)
+        return Annotated(change.call, pop=pop)
     return call_with_pop(change.call)
 
 

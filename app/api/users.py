@@ -13,6 +13,7 @@ from app.api import guard
 from app.api.guard import api_user
 from app.models import User, utcnow
 from app.realtime import push
+from app.schemas.common import Annotated
 from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
 from app.services.people import presence, users
 from app.settings import settings
@@ -23,13 +24,9 @@ guard.protect(bp)
 USER_URL = "/users/<id:user_id>"
 
 
-def user_json(user: User, online_ids: set[int]) -> dict:
-    """A user as the API shows them: everything but the password hash, and whether they are online."""
-    return {
-        "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-        "active": user.active, "reach_kind": user.reach_kind, "reach_address": user.reach_address,
-        "online": user.id in online_ids,
-    }
+def user_json(user: User, online_ids: set[int]) -> Annotated:
+    """A user as the API shows them (UserSchema): and whether a desktop of theirs is online."""
+    return Annotated(user, online=user.id in online_ids)
 
 
 def _online() -> set[int]:

@@ -17,7 +17,8 @@ class CallQuerySchema(PagingSchema):
 
 
 class CallSchema(Schema):
-    """A call as stored, read from the `Call` row; `pop` is there when the API shows one (`CallWithPop`)."""
+    """A call as stored, read from the `Call` row; `pop` is there when the API shows one
+    (`Annotated(call, pop=…)`)."""
 
     call_sid = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
@@ -37,17 +38,6 @@ class CallSchema(Schema):
 
     def _to(self, call) -> str | None:
         return call.to_e164 or call.to_raw
-
-
-class CallWithPop:
-    """A call and its screen pop as of now, for `CallSchema` to dump together."""
-
-    def __init__(self, call, pop: dict):
-        self._call = call
-        self.pop = pop
-
-    def __getattr__(self, name):
-        return getattr(self._call, name)
 
 
 class CallPageSchema(PageSchema):

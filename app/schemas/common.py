@@ -32,6 +32,18 @@ def dump_time() -> datetime:
     return Context.get({}).get("now") or utcnow()
 
 
+class Annotated:
+    """A row with a few values beside it that are not columns (a call's pop, whether a user is
+    online), for a schema to dump as one object: `Annotated(call, pop=pop)`."""
+
+    def __init__(self, row, **extra):
+        self._row = row
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
 class Text(fields.String):
     """A string that PostgreSQL can store: NUL characters are refused here, not by a 500 later."""
 
