@@ -42,21 +42,22 @@ def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> Routed
     A replayed call (from the spool) was answered with the fallback while the database was down:
     that is its routing, and it is marked as one whose lookup failed.
     """
-    calls_settings, region = settings().calls, settings().calls.region
+    config = settings()
+    region = config.calls.region
     limit_lookup_time()
     inbound = calls.receive_inbound(params, region)
     if replayed and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
     now = utcnow()
-    connected = presence.connected_users(calls_settings.presence_ttl_seconds, now,
-                                         busy_stale_hours=calls_settings.stale_call_hours)
+    connected = presence.connected_users(config.calls.presence_ttl_seconds, now,
+                                         busy_stale_hours=config.calls.stale_call_hours)
     if replayed:
         decision = routing.RoutingDecision(routing.FALLBACK)
     else:
         online = [u for u in connected if u.online]
         decision = routing.decide([u.dial_target for u in online], {u.id for u in online if u.busy},
-                                  settings().routing.dial_max_agents, inbound.call.call_sid)
+                                  config.routing.dial_max_agents, inbound.call.call_sid)
     if inbound.created and not inbound.call.ended:
         delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
                           region=region, now=now)
