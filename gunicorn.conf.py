@@ -15,4 +15,6 @@ timeout = 0
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
-# The access log's default line has no phone numbers or names (URLs carry none).
+# Paths without their query strings, and no Referer: a search (`/customers?q=Alice`) or a new
+# customer from a call (`/customers/new?phone=+1…`) would put names and numbers in the log.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'

@@ -31,6 +31,7 @@ def nginx_config(tmp_path, https_port: int, http_port: int, upstreams: list[str]
     site = (ROOT / "deploy" / "nginx.conf").read_text()
     site = site.replace("/etc/letsencrypt/live/cc.example.com/fullchain.pem", str(cert))
     site = site.replace("/etc/letsencrypt/live/cc.example.com/privkey.pem", str(key))
+    site = site.replace("/var/log/nginx/knowncaller.access.log", str(tmp_path / "site-access.log"))
     site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl").replace(
         "listen 80;", f"listen 127.0.0.1:{http_port};")
     site = site.replace("server 127.0.0.1:8001;\n    server 127.0.0.1:8002;",
@@ -113,6 +114,22 @@ def test_pops_reach_desktops_through_nginx(behind_nginx, transport):
         assert agent.sio.transport() == transport
     finally:
         agent.sio.disconnect()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_access_logs_name_paths_without_their_query_strings(behind_nginx, tmp_path):
+    """A search or a new-customer link puts a name or a number in the URL; neither nginx's log
+    nor gunicorn's may keep them."""
+    base_url, _token = behind_nginx
+    session = insecure_session()
+    for path in ("/customers?q=Alice+Wong", "/customers/new?phone=%2B14155550100&call_sid=CA123"):
+        session.get(base_url + path, headers={"Referer": base_url + "/customers?q=Alice+Wong"}, timeout=5)
+    logs = {"nginx": (tmp_path / "site-access.log").read_text()}
+    logs.update({path.name: path.read_text() for path in tmp_path.glob("[ab]-*.log")})
+    assert "/customers/new" in logs["nginx"] and "/customers/new" in "".join(logs.values())
+    for name, text in logs.items():
+        for secret in ("Alice", "14155550100", "q=", "phone="):
+            assert secret not in text, f"{secret!r} in the {name} log"
 
 
 def insecure_session() -> requests.Session:
