@@ -92,3 +92,26 @@ def test_linking_a_call_pops_it_again_and_audits_each_recipient(app, api_as, pro
     assert linked.get_json()["pop"]["customer"]["id"] == customer_id
     with app.app_context():
         assert _pop_audit(customer_id) == [(ids[0], call_sid), (ids[1], call_sid)]
+
+
+def _dialled(response) -> list[str]:
+    root = ET.fromstring(response.data)
+    return [noun.text.strip() for dial in root.iter("Dial") for noun in dial]
+
+
+def test_only_agents_are_rung_though_supervisors_and_admins_are_online(app, provider):
+    with app.app_context():
+        for username, role in (("sue", "supervisor"), ("adam", "admin"), ("ann", "agent")):
+            _socket(make_user(username, role=role).id, f"s-{username}", 5)
+        db.session.commit()
+    _sid, response = provider.call(from_="+14155550999")
+    assert _dialled(response) == ["ann"]
+
+
+def test_with_only_supervisors_online_the_caller_goes_to_the_fallback_not_to_them(app, provider):
+    with app.app_context():
+        _socket(make_user("sue", role="supervisor").id, "s-sue", 5)
+        db.session.commit()
+    _sid, response = provider.call(from_="+14155550999")
+    root = ET.fromstring(response.data)
+    assert [el.tag for el in root] == ["Say", "Record"]

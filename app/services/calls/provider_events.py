@@ -55,7 +55,8 @@ def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> Routed
     if replayed:
         decision = routing.RoutingDecision(routing.FALLBACK)
     else:
-        online = [u for u in connected if u.online]
+        # Only agents are offered calls: a supervisor or admin watching a page is not on the phones.
+        online = [u for u in connected if u.online and u.role == "agent"]
         decision = routing.decide([u.dial_target for u in online], {u.id for u in online if u.busy},
                                   config.routing.dial_max_agents, inbound.call.call_sid)
     if inbound.created and not inbound.call.ended:
