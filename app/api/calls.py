@@ -73,14 +73,17 @@ def get_call(call_sid: str):
 @bp.patch(CALL_URL)
 @bp.arguments(CallUpdateSchema)
 @bp.response(200, CallSchema)
+@bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def update_call(changes: dict, call_sid: str):
     """Link the call to a customer (`customer_id`), and/or wrap it up (`notes`, `disposition`).
 
     Linking makes the call a single match and sends every desktop a fresh `screen_pop` for it.
+    Once the call is held, only its holder, a supervisor or an admin may change it (403
+    `not_your_call` for anyone else).
     """
-    change = calls.update_call(call_sid, changes, user_id=api_user().id,
+    change = calls.update_call(call_sid, changes, user=api_user(),
                                dispositions=settings().calls.dispositions)
     if change.linked:
         pop = delivery.repop(change.call, region=settings().calls.region,

@@ -30,3 +30,9 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class NotYourCall(Forbidden):
+    """A held call is changed only by its holder, a supervisor or an admin (SPEC §9a)."""
+
+    code = "not_your_call"

@@ -57,13 +57,6 @@ def test_claiming_someone_elses_call_is_a_conflict_naming_them(provider, ann, bo
     assert db.session.query(Call).filter_by(call_sid=call_sid).one().agent_id == ann.user.id
 
 
-def test_an_ended_call_can_be_claimed_for_its_wrap_up(provider, ann):
-    call_sid, _ = provider.call()
-    provider.status(call_sid, "completed", duration=30)
-    response = ann.post(f"/api/v1/calls/{call_sid}/claim")
-    assert (response.status_code, response.json["status"], response.json["agent"]["id"]) == (200, "completed", ann.user.id)
-
-
 def test_claiming_an_unknown_call_is_not_found(ann):
     assert_error(ann.post("/api/v1/calls/CAnothere/claim"), 404, "not_found")
 
@@ -344,3 +337,45 @@ def test_a_complaint_is_edited_resolved_and_reopened(ann):
     reopened = ann.patch(url, json={"status": "open"}).json
     assert (reopened["status"], reopened["resolved_at"]) == ("open", None)
     assert_error(ann.patch(url, json={"subject": ""}), 422)
+
+
+# --- who may change a call (SPEC §9a) ------------------------------------------------------------
+
+def test_a_held_call_is_changed_only_by_its_holder_or_a_supervisor(provider, ann, bob, api_as):
+    customer = make_customer("Alice Wong", phones=())
+    call_sid, _ = provider.call(from_="+14155550999")
+    assert ann.post(f"/api/v1/calls/{call_sid}/claim").status_code == 200
+    for change in ({"notes": "mine now"}, {"disposition": "resolved"}, {"customer_id": customer.id}):
+        assert_error(bob.patch(f"/api/v1/calls/{call_sid}", json=change), 403, "not_your_call")
+    call = db.session.query(Call).filter_by(call_sid=call_sid).one()
+    db.session.refresh(call)
+    assert (call.notes, call.disposition, call.customer_id) == (None, None, None)
+    assert ann.patch(f"/api/v1/calls/{call_sid}", json={"notes": "Refund issued"}).status_code == 200
+    supervisor = api_as("supervisor")
+    assert supervisor.patch(f"/api/v1/calls/{call_sid}", json={"disposition": "resolved"}).status_code == 200
+
+
+def test_before_anyone_holds_it_any_agent_may_link_the_call(provider, bob):
+    customer = make_customer("New Caller", phones=())
+    call_sid, _ = provider.call(from_="+14155550999")
+    linked = bob.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": customer.id})
+    assert linked.status_code == 200 and linked.json["customer_id"] == customer.id
+
+
+def test_claiming_a_call_that_has_ended_is_a_conflict(provider, ann):
+    call_sid, _ = provider.call(from_="+14155550100")
+    provider.status(call_sid, "no-answer")
+    assert_error(ann.post(f"/api/v1/calls/{call_sid}/claim"), 409, "conflict")
+    assert db.session.query(Call).filter_by(call_sid=call_sid).one().agent_id is None
+
+
+def test_the_agent_whose_phone_answered_holds_the_call_though_another_clicked_first(app, provider, ann, bob):
+    call_sid, _ = provider.call(from_="+14155550100")
+    assert bob.post(f"/api/v1/calls/{call_sid}/claim").status_code == 200
+    leg = provider.post(f"/twilio/status?agent={ann.user.id}", {
+        "CallSid": "CA" + "7" * 32, "ParentCallSid": call_sid, "CallStatus": "in-progress",
+        "AccountSid": "AC" + "0" * 32})
+    assert leg.status_code == 200
+    held = ann.get(f"/api/v1/calls/{call_sid}").json
+    assert held["agent"] == {"id": ann.user.id, "name": "Ann Lee"}
+    assert_error(bob.patch(f"/api/v1/calls/{call_sid}", json={"notes": "mine"}), 403, "not_your_call")

@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
+from app.models import LIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
 from app.services import phone_numbers, validation
 from app.services.calls.recognition import customers_with_number, recognize
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound, NotYourCall
+from app.services.people import roles
 from app.services.validation import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,8 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
 
 
 def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str) -> Call | None:
-    """An agent's phone answered the call we dialled them on: the call is now theirs."""
+    """An agent's phone answered the call we dialled them on: the call is now theirs, even if
+    someone else clicked "I'm taking this" first; the caller is talking to this agent."""
     if leg_status not in ("in-progress", "answered"):
         return None
     call = db.session.scalar(select(Call).where(Call.call_sid == parent_sid).with_for_update())
@@ -157,7 +159,7 @@ def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str) -> Call | N
         db.session.rollback()
         return None
     changed = False
-    if call.agent_id is None:
+    if call.agent_id != agent.id:
         call.agent = agent
         changed = True
     changed = _advance(call, "in-progress", None, None) or changed
@@ -237,13 +239,14 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
 
     The claim is one conditional UPDATE, so the database decides the race: whoever's statement runs
     second finds the call already held and changes nothing. Claiming a call one already holds is
-    fine and changes nothing; claiming someone else's raises Conflict naming them.
+    fine and changes nothing; claiming someone else's raises Conflict naming them, and so does
+    claiming a call that has ended.
     """
 
     now = utcnow()
     taken = db.session.execute(
         update(Call)
-        .where(Call.call_sid == call_sid, Call.agent_id.is_(None))
+        .where(Call.call_sid == call_sid, Call.agent_id.is_(None), Call.status.in_(LIVE_STATUSES))
         .values(agent_id=agent_id, claimed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -259,6 +262,9 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
     call = _reloaded(call_sid)
     if call is None:
         raise NotFound(f"call {call_sid} does not exist")
+    if call.agent_id != agent_id and call.ended:
+        raise Conflict(f"call {call_sid} has ended ({call.status}); there is nothing to take",
+                       {"call_sid": [f"ended: {call.status}"]})
     if call.agent_id != agent_id:
         holder = call.agent.display_name if call.agent is not None else "another agent"
         raise Conflict(f"call {call_sid} is already taken by {holder}", {"call_sid": [f"taken by {holder}"]})
@@ -266,9 +272,12 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
 
 
 def update_call(
-    call_sid: str, changes: Mapping[str, object], *, user_id: int, dispositions: tuple[str, ...] | list[str]
+    call_sid: str, changes: Mapping[str, object], *, user: User, dispositions: tuple[str, ...] | list[str]
 ) -> CallChange:
     """Link the call to a customer and/or record its wrap-up (notes, disposition); commits once.
+
+    Once the call is held (claimed, or answered on an agent's phone), only its holder, a
+    supervisor or an admin may change it; anyone else gets NotYourCall and nothing changes.
 
     `customer_id` links the call (an unknown caller just created, or one of several candidates
     chosen): the call becomes a `single` match, remembered with who linked it and when. `notes`
@@ -279,6 +288,10 @@ def update_call(
     call = get_call(call_sid)
     if call is None:
         raise NotFound(f"call {call_sid} does not exist")
+    if call.agent_id is not None and call.agent_id != user.id and not roles.has_role(user, "supervisor"):
+        holder = call.agent.display_name if call.agent is not None else "another agent"
+        raise NotYourCall(f"call {call_sid} is held by {holder}: only they, a supervisor or an admin can change it",
+                          {"call_sid": [f"held by {holder}"]})
     errors = FieldErrors()
     customer = None
     if "customer_id" in changes:
@@ -300,7 +313,7 @@ def update_call(
         linked = True
         call.customer = customer
         call.match_kind = "single"
-        call.linked_by_id = user_id
+        call.linked_by_id = user.id
         call.linked_at = utcnow()
     if "notes" in changes:
         call.notes = notes
