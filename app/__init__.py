@@ -1,6 +1,7 @@
 """KnownCaller: recognise the caller, pop them on every agent's screen, route the call."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -88,6 +89,13 @@ def configure_logging(app: Flask) -> None:
 
 def configure_proxies(app: Flask) -> None:
     hops = app.config.get("TRUSTED_PROXIES") or 0
+    if app.config.get("PUBLIC_BASE_URL") and hops == 0:
+        # Behind a proxy every request seems to come from the proxy: login throttling per address
+        # then counts the whole floor as one address, and the audit names the proxy.
+        logging.getLogger(__name__).warning(
+            "PUBLIC_BASE_URL is set but TRUSTED_PROXIES is 0: if a proxy or load balancer forwards "
+            "requests, set TRUSTED_PROXIES to the number of proxies, or every client looks like the "
+            "proxy's address (one failed-login count for everyone)")
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 

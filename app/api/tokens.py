@@ -35,6 +35,6 @@ def issue_token(credentials: dict):
     if user is None:
         sessions.record_failure(username, request.remote_addr, now=utcnow())
         raise Unauthorized("wrong username or password")
-    sessions.clear_failures(username)
+    sessions.clear_failures(username, request.remote_addr)
     plain, token = accounts.issue_token(user, settings().people.api_token_ttl_hours)
     return {"token": plain, "expires_at": token.expires_at}

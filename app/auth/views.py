@@ -38,7 +38,7 @@ def login():
             sessions.record_failure(username, request.remote_addr, now=utcnow())
             flash("Wrong username or password.", "error")
             return render_template("auth/login.html", username=username), 401
-        sessions.clear_failures(username)
+        sessions.clear_failures(username, request.remote_addr)
         session.clear()
         session.permanent = True
         session["login_secret"] = sessions.start(user, request.remote_addr, request.user_agent.string)

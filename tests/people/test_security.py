@@ -160,3 +160,46 @@ def test_call_handling_never_logs_numbers_or_names_at_info(app, provider, caplog
         text = record.getMessage() + " " + " ".join(str(v) for v in vars(record).values())
         for secret in ("4155550100", "Alice Wong", "Alice"):
             assert secret not in text, f"{record.levelname} {record.name}: {record.getMessage()}"
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_agent_out_from_their_own_desk(app):
+    """Failures for ann from one address hold back that address's attempts for ann, not ann's
+    own login from her desk; across addresses she is only slowed down."""
+    from app.models import LoginAttempt
+    from app.services.people import sessions
+
+    with app.app_context():
+        make_user("ann")
+        limit = app.config["LOGIN_MAX_FAILURES_PER_USER"]
+        earlier = utcnow() - timedelta(seconds=45)
+        for _ in range(limit):
+            sessions.record_failure("ann", "203.0.113.9", now=earlier)
+        assert db.session.query(LoginAttempt).count() == 3 * limit
+    stranger = login(app.test_client(), "ann", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert stranger.status_code == 429
+    assert int(stranger.headers["Retry-After"]) > 60  # that pair waits out the window
+    assert login(app.test_client(), "ann", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 302
+
+
+def test_failures_from_everywhere_only_slow_a_username_down_never_lock_it(app):
+    from app.services.people import sessions
+
+    with app.app_context():
+        make_user("ann")
+        throttle = sessions.Throttle(per_user=5, per_ip=20, window=timedelta(minutes=15), max_backoff_seconds=30)
+        now = utcnow()
+        for n in range(40):  # a spray from forty addresses
+            sessions.record_failure("ann", f"198.51.100.{n}", now=now)
+        wait = sessions.retry_after("ann", "10.1.2.3", throttle, now=now)
+        assert wait is not None and wait <= 31
+        assert sessions.retry_after("ann", "10.1.2.3", throttle, now=now + timedelta(seconds=31)) is None
+
+
+def test_public_base_url_without_trusted_proxies_warns_at_start_up(app_with, caplog):
+    with caplog.at_level(logging.WARNING, logger="app"):
+        app_with(PUBLIC_BASE_URL="https://cc.example.com", TRUSTED_PROXIES=0)
+    assert any("TRUSTED_PROXIES is 0" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="app"):
+        app_with(PUBLIC_BASE_URL="https://cc.example.com", TRUSTED_PROXIES=1)
+    assert not any("TRUSTED_PROXIES is 0" in r.getMessage() for r in caplog.records)

@@ -58,17 +58,33 @@ def end_all_for(user_id: int) -> None:
 
 @dataclass(frozen=True)
 class Throttle:
-    """Failed logins allowed per window, per username and per client address."""
+    """How failed logins are held back, counted over `window` across every server process:
+
+    - one username from one address: `per_user` failures, then that pair waits out the window;
+    - one address, whatever the usernames: `per_ip` failures, then it waits out the window;
+    - one username from anywhere is never locked out (a stranger's guesses would lock the agent
+      out of their own desktop): past `per_user` failures, each attempt must wait twice as long
+      after the last failure as the one before, from 1 s up to `max_backoff_seconds`.
+    """
 
     per_user: int
     per_ip: int
     window: timedelta
+    max_backoff_seconds: int = 30
+
+
+def _user_key(username: str) -> str:
+    return "user:" + (username or "").strip().lower()[:180]
+
+
+def _pair_key(username: str, ip: str) -> str:
+    return f"pair:{ip[:45]}|" + (username or "").strip().lower()[:140]
 
 
 def _keys(username: str, ip: str | None) -> list[tuple[str, str]]:
-    keys = [("user", "user:" + (username or "").strip().lower()[:180])]
+    keys = [("user", _user_key(username))]
     if ip:
-        keys.append(("ip", "ip:" + ip[:45]))
+        keys += [("pair", _pair_key(username, ip)), ("ip", "ip:" + ip[:45])]
     return keys
 
 
@@ -76,18 +92,21 @@ def retry_after(username: str, ip: str | None, throttle: Throttle, *, now: datet
     """Seconds after `now` until another attempt is allowed, or None when one may be made now."""
     since = now - throttle.window
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
-    limits = {"user": throttle.per_user, "ip": throttle.per_ip}
-    wait = None
+    waits = [0.0]
     for kind, key in _keys(username, ip):
-        count, oldest = db.session.execute(
-            select(func.count(LoginAttempt.id), func.min(LoginAttempt.at))
+        count, oldest, latest = db.session.execute(
+            select(func.count(LoginAttempt.id), func.min(LoginAttempt.at), func.max(LoginAttempt.at))
             .where(LoginAttempt.key == key, LoginAttempt.at >= since)
         ).one()
-        if count >= limits[kind]:
-            seconds = int((oldest + throttle.window - now).total_seconds()) + 1
-            wait = max(wait or 0, seconds)
+        if kind == "user":
+            if count >= throttle.per_user:
+                backoff = min(2 ** (count - throttle.per_user), throttle.max_backoff_seconds)
+                waits.append((latest + timedelta(seconds=backoff) - now).total_seconds())
+        elif count >= (throttle.per_ip if kind == "ip" else throttle.per_user):
+            waits.append((oldest + throttle.window - now).total_seconds())
     db.session.commit()
-    return wait
+    wait = max(waits)
+    return int(wait) + 1 if wait > 0 else None
 
 
 def record_failure(username: str, ip: str | None, *, now: datetime) -> None:
@@ -95,7 +114,8 @@ def record_failure(username: str, ip: str | None, *, now: datetime) -> None:
     db.session.commit()
 
 
-def clear_failures(username: str) -> None:
-    key = _keys(username, None)[0][1]
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+def clear_failures(username: str, ip: str | None = None) -> None:
+    """A login succeeded: forget that username's failures, from everywhere and from this address."""
+    keys = [key for kind, key in _keys(username, ip) if kind != "ip"]
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(keys)))
     db.session.commit()
