@@ -530,3 +530,17 @@ def test_search_box_finds_by_name_part_email_external_id_or_number(api_as):
         assert found["total"] == 1
     none = searcher.get("/api/v1/customers", query_string={"q": "100%_"}).get_json()
     assert none["items"] == [] and none["total"] == 0
+
+
+def test_search_box_finds_an_all_digit_account_id_and_part_of_a_number(api_as):
+    """What an agent asks a withheld caller for: their account number (digits only), or the last
+    digits of the number they usually call from."""
+    searcher = api_as("agent", username="searcher")
+    alice = make_customer("Alice Wong", phones=("+14155550130",), external_id="48213907")
+    make_customer("Bob Stone", phones=("+14155550101",), external_id="48213999")
+    for q in ("48213907", "555-0130", "5550130", "(415) 555-013", "0130"):
+        found = searcher.get("/api/v1/customers", query_string={"q": q}).get_json()
+        assert [c["id"] for c in found["items"]] == [alice.id], q
+    both = searcher.get("/api/v1/customers", query_string={"q": "555-01"}).get_json()
+    assert both["total"] == 2
+    assert searcher.get("/api/v1/customers", query_string={"q": "013"}).get_json()["total"] == 0

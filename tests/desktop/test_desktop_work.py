@@ -497,3 +497,21 @@ def test_admin_imports_a_csv_and_downloads_the_refused_rows(live_server, open_pa
     with live_server.app.app_context():
         assert db.session.scalar(select(Customer).where(Customer.external_id == "EXT-1")).name == "Ivy Import"
     assert admin.errors == []
+
+
+def test_the_search_box_finds_an_all_digit_account_number_and_part_of_a_number(live_server, dana):
+    """A withheld caller gives their account number: the box must find it, not refuse it as a
+    phone number it cannot read."""
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Alice Wong", phones=("+14155550130",), external_id="48213907")
+        make_customer("Bob Stone", phones=("+14155550101",), external_id="CRM-8")
+    dana.goto(f"{live_server.base_url}/customers")
+    for query in ("48213907", "555-0130"):
+        dana.fill("#customer-q", query)
+        dana.press("#customer-q", "Enter")
+        rows = dana.locator("#customer-results tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Alice Wong")
+    assert dana.errors == []

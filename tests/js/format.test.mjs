@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  dateToDueAt, duration, dueText, isoToDate, looksLikePhone, optionLabel, tierLabel,
+  dateToDueAt, duration, dueText, isoToDate, optionLabel, tierLabel,
 } from "../../app/static/js/lib/format.js";
 
 test("duration reads minutes and seconds, hours only when there are some", () => {
@@ -49,10 +49,3 @@ test("labels: VIP is spelled out, other values are capitalised", () => {
   assert.equal(optionLabel("in-progress"), "In-progress");
 });
 
-test("a query is a phone number when it has enough digits and only phone punctuation", () => {
-  assert.ok(looksLikePhone("(415) 555-0100"));
-  assert.ok(looksLikePhone("+1 415.555.0100"));
-  assert.ok(!looksLikePhone("1234"));
-  assert.ok(!looksLikePhone("Alice 555-0100"));
-  assert.ok(!looksLikePhone("EXT-12345"));
-});

@@ -6,6 +6,7 @@ raises a domain error when it must refuse, and commits once.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -203,8 +204,14 @@ def _matching(region: str, phone: str | None, q: str | None):
     return stmt
 
 
+# A piece of a phone number as people write one: digits, spaces, + - . ( ) /.
+NUMBER_PIECE = re.compile(r"[\d\s()+.\-/]+")
+MIN_NUMBER_DIGITS = 4
+
+
 def _ids_matching_text(q: str, region: str):
-    """Ids of customers whose name contains `q`, or whose email, external id or number is `q`.
+    """Ids of customers whose name contains `q`, whose email or external id is `q`, or whose
+    number is `q` or holds its digits (4 or more, in any format).
 
     Each branch is one indexed lookup (migration 0002 adds the name and email indexes), joined
     with UNION so PostgreSQL never scans the table for the OR.
@@ -224,6 +231,10 @@ def _ids_matching_text(q: str, region: str):
     e164 = phone_numbers.normalize(q, region)
     if e164 is not None:
         branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164))
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= MIN_NUMBER_DIGITS and NUMBER_PIECE.fullmatch(q):
+        # Part of a number, in any format ("555-0130"): a trigram index serves it on PostgreSQL.
+        branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164.like(f"%{digits}%")))
     return union(*branches)
 
 

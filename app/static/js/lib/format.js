@@ -72,8 +72,3 @@ export function optionLabel(value) {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
 
-/** Is this text a phone number rather than a name, email or account id? */
-export function looksLikePhone(text) {
-  const digits = (text.match(/\d/g) || []).length;
-  return digits >= 5 && /^[\d\s()+.\-\/]+$/.test(text.trim());
-}

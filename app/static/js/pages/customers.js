@@ -1,11 +1,11 @@
 /* KnownCaller: /customers — search by name, number (any format), email or external id, a page at a time.
  *
- * Something that reads as a phone number is looked up with `phone=` (matched on E.164); anything
- * else goes to `q=`. The query and page live in the address, so back, reload and links work.
+ * Everything goes to `q=`, which finds names, emails, account ids (digits or not) and numbers,
+ * whole or in part. The query and page live in the address, so back, reload and links work.
  */
 import * as api from "../lib/api.js";
 import { el } from "../lib/dom.js";
-import { looksLikePhone, tierLabel } from "../lib/format.js";
+import { tierLabel } from "../lib/format.js";
 
 const form = document.getElementById("customer-search");
 
@@ -46,7 +46,7 @@ function start() {
   function search() {
     const ticket = ++latest;
     const params = { page: state.page, per_page: PER_PAGE };
-    if (state.q) params[looksLikePhone(state.q) ? "phone" : "q"] = state.q;
+    if (state.q) params.q = state.q;
     setStatus("Searching…");
     return api.searchCustomers(params).then(function (data) {
       if (ticket !== latest) return;  // a newer search answered first
@@ -55,8 +55,8 @@ function start() {
       if (ticket !== latest) return;
       table.hidden = true;
       pager.hidden = true;
-      setStatus(error.fields && (error.fields.phone || error.fields.q)
-        ? [].concat(error.fields.phone || error.fields.q).join(" ") : "Search failed: " + error.message, "error");
+      setStatus(error.fields && error.fields.q
+        ? [].concat(error.fields.q).join(" ") : "Search failed: " + error.message, "error");
     });
   }
 

@@ -9,7 +9,7 @@
 import * as api from "../../lib/api.js";
 import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
-import { looksLikePhone, tierLabel } from "../../lib/format.js";
+import { tierLabel } from "../../lib/format.js";
 import { complaintActions } from "../../components/complaints.js";
 import { closeForm, openForm } from "../../components/inline_form.js";
 import { preferenceActions, resetUnconfirmedRemovals } from "../../components/preferences.js";
@@ -176,7 +176,7 @@ export function createWork(root, desk) {
       fields: [{ name: "query", label: "Name, number or email", autocomplete: "off" }],
       onSubmit(form) {
         const query = values(form).query || "";
-        const params = { per_page: "5", [looksLikePhone(query) ? "phone" : "q"]: query };
+        const params = { per_page: "5", q: query };
         return api.searchCustomers(params).then((data) => {
           results.textContent = "";
           const items = (data && data.items) || [];
