@@ -120,6 +120,8 @@ class Config:
     PRESENCE_TTL_SECONDS = _int("PRESENCE_TTL_SECONDS", 90)
     # A call with no final status after this long is no longer replayed as active.
     STALE_CALL_HOURS = _int("STALE_CALL_HOURS", 4)
+    # An agent's ended calls without a disposition are offered for wrap-up this long (SPEC §9a).
+    WRAPUP_WINDOW_HOURS = _int("WRAPUP_WINDOW_HOURS", 24)
     API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
 
     # Working the call: the wrap-up dispositions agents choose from, and when a complaint is due.

@@ -29,6 +29,7 @@ class CallSettings:
     region: str  # DEFAULT_REGION: how numbers without a country code are read
     presence_ttl_seconds: int
     stale_call_hours: int
+    wrapup_window_hours: int
     lookup_timeout_ms: int
     dispositions: tuple[str, ...]
     spool_dir: str
@@ -91,6 +92,7 @@ class Settings:
                 region=region,
                 presence_ttl_seconds=config["PRESENCE_TTL_SECONDS"],
                 stale_call_hours=config["STALE_CALL_HOURS"],
+                wrapup_window_hours=config["WRAPUP_WINDOW_HOURS"],
                 lookup_timeout_ms=int(config["LOOKUP_TIMEOUT_MS"]),
                 dispositions=tuple(config["DISPOSITIONS"]),
                 spool_dir=config["SPOOL_DIR"],

@@ -43,9 +43,16 @@ def call_with_pop(call: Call) -> dict:
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_calls(args: dict):
     """Calls, newest first. `active=true`: every call not yet ended, in one page, for the desktop.
+    `unwrapped=true`: your calls that ended without a disposition, in one page, for a desktop
+    that reloaded before its wrap-up was saved.
 
     Without it, the history: every call for supervisors and admins, an agent's own calls for agents.
     """
+    if args["unwrapped"]:
+        config = settings().calls
+        items = calls.unwrapped_calls(api_user().id, config.wrapup_window_hours, utcnow())
+        return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
+                "total": len(items)}
     if args["active"]:
         items = list(reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow())))
         return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),

@@ -14,6 +14,11 @@ class CallQuerySchema(PagingSchema):
         load_default=False,
         metadata={"description": "Only calls that have not ended (all of them, newest first, one page)."},
     )
+    unwrapped = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only your calls that ended with no disposition within WRAPUP_WINDOW_HOURS "
+                                 "(newest first, one page), so a wrap-up can be finished after a reload."},
+    )
 
 
 class CallSchema(Schema):

@@ -379,3 +379,33 @@ def test_the_agent_whose_phone_answered_holds_the_call_though_another_clicked_fi
     held = ann.get(f"/api/v1/calls/{call_sid}").json
     assert held["agent"] == {"id": ann.user.id, "name": "Ann Lee"}
     assert_error(bob.patch(f"/api/v1/calls/{call_sid}", json={"notes": "mine"}), 403, "not_your_call")
+
+
+# --- wrap-ups that outlive a reload (SPEC §9a) ---------------------------------------------------
+
+def test_unwrapped_lists_my_ended_calls_without_a_disposition_newest_first(app, provider, ann, bob):
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    sids = []
+    for _ in range(3):
+        call_sid, _ = provider.call(from_="+14155550100")
+        ann.post(f"/api/v1/calls/{call_sid}/claim")
+        provider.status(call_sid, "completed", duration=10)
+        sids.append(call_sid)
+    ann.patch(f"/api/v1/calls/{sids[0]}", json={"disposition": "resolved"})  # wrapped up
+    live_sid, _ = provider.call(from_="+14155550100")
+    ann.post(f"/api/v1/calls/{live_sid}/claim")  # still going: not a wrap-up yet
+    bobs_sid, _ = provider.call(from_="+14155550100")
+    bob.post(f"/api/v1/calls/{bobs_sid}/claim")
+    provider.status(bobs_sid, "completed")
+    old = db.session.query(Call).filter_by(call_sid=sids[1]).one()
+    old.ended_at = utcnow() - timedelta(hours=app.config["WRAPUP_WINDOW_HOURS"], minutes=1)
+    db.session.commit()
+
+    listed = ann.get("/api/v1/calls?unwrapped=true")
+    assert listed.status_code == 200
+    assert [item["call_sid"] for item in listed.json["items"]] == [sids[2]]
+    assert listed.json["items"][0]["pop"]["call_sid"] == sids[2]
+    assert [item["call_sid"] for item in bob.get("/api/v1/calls?unwrapped=true").json["items"]] == [bobs_sid]

@@ -515,3 +515,29 @@ def test_the_search_box_finds_an_all_digit_account_number_and_part_of_a_number(l
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("Alice Wong")
     assert dana.errors == []
+
+
+def test_a_wrap_up_not_saved_before_a_reload_can_still_be_finished(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Alice Wong", phones=("+14155550100",))
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    card(dana, call_sid).get_by_role("button", name="I'm taking this").click()
+    expect(card(dana, call_sid).locator("[data-role=claimed-by]")).to_have_text("You took this")
+    live_server.provider.status(call_sid, "in-progress", sequence=1)
+    live_server.provider.status(call_sid, "completed", sequence=2, duration=40)
+
+    dana.reload()
+    expect(dana.locator("#connection")).to_have_attribute("data-state", "connected")
+    held = dana.locator(f'#live-calls [data-call-sid="{call_sid}"]')
+    expect(held).to_have_class(re.compile(r"\bis-wrapping-up\b"))
+    held.get_by_role("button", name="Notes & wrap-up").click()
+    wrap = held.get_by_role("form", name="Notes and wrap-up")
+    wrap.get_by_label("Notes", exact=True).fill("Finished after a reload")
+    wrap.get_by_label("Disposition").select_option("resolved")
+    wrap.get_by_role("button", name="Save wrap-up").click()
+    expect(dana.locator(f'#recent-calls [data-call-sid="{call_sid}"]')).to_have_count(1)
+    call = stored_call(live_server, call_sid)
+    assert (call.notes, call.disposition) == ("Finished after a reload", "resolved")
+    assert dana.errors == []

@@ -187,6 +187,24 @@ def active_calls(stale_hours: int, now: datetime) -> list[Call]:
     return list(db.session.scalars(stmt))
 
 
+# Past this many, an agent has a backlog for a supervisor, not a desktop list.
+MAX_UNWRAPPED = 100
+
+
+def unwrapped_calls(agent_id: int, window_hours: int, now: datetime) -> list[Call]:
+    """The calls `agent_id` held that ended within `window_hours` before `now` with no
+    disposition yet, newest first: a desktop reloaded mid-wrap-up offers them again."""
+    stmt = (
+        select(Call)
+        .where(Call.agent_id == agent_id, Call.status.in_(TERMINAL_STATUSES), Call.disposition.is_(None),
+               Call.ended_at >= now - timedelta(hours=window_hours))
+        .options(selectinload(Call.agent), selectinload(Call.customer))
+        .order_by(Call.ended_at.desc(), Call.id.desc())
+        .limit(MAX_UNWRAPPED)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def recent_calls(page: int, per_page: int, agent_id: int | None = None) -> tuple[list[Call], int]:
     """Calls newest first, one page of them, with what their pops show loaded up front.
 

@@ -86,6 +86,7 @@ export async function request(method, url, body) {
 
 export const listCalls = (params) => request("GET", paths.calls(params));
 export const activeCalls = () => listCalls({ active: "true" });
+export const unwrappedCalls = () => listCalls({ unwrapped: "true" });
 export const getCall = (sid) => request("GET", paths.call(sid));
 export const claimCall = (sid) => request("POST", paths.claim(sid));
 /** Link a customer ({customer_id}) and/or wrap up ({notes, disposition}). */

@@ -38,6 +38,7 @@ function start(root) {
     setConnection("connected", "Connected");
     socket.emit("heartbeat");
     desk.resync();
+    desk.restoreUnwrapped();
   });
   socket.on("disconnect", (reason) => {
     desk.log("disconnected:", reason);

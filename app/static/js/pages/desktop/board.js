@@ -171,6 +171,16 @@ export function createBoard(root, { onRinging }) {
     });
   }
 
+  /** My calls that ended with no disposition (a reload in the middle of a wrap-up): each comes
+   *  back as a card held open for its wrap-up, so no wrap-up is ever out of reach. */
+  function restoreUnwrapped() {
+    return api.unwrappedCalls().then((data) => {
+      ((data && data.items) || []).forEach((item) => receiveCall(item));
+    }).catch((error) => {
+      log("unwrapped calls not loaded:", error && error.message ? error.message : error);
+    });
+  }
+
   /** A call that ended while we were disconnected: ask how it ended, for its real duration. */
   function settleEnded(sid) {
     api.getCall(sid).then((detail) => {
@@ -187,5 +197,8 @@ export function createBoard(root, { onRinging }) {
 
   refreshCounts();
 
-  return { calls, me, place, advance, receivePop, receiveUpdate, receiveCall, refreshCall, resync, liveList, log };
+  return {
+    calls, me, place, advance, receivePop, receiveUpdate, receiveCall, refreshCall, resync, restoreUnwrapped,
+    liveList, log,
+  };
 }
