@@ -154,14 +154,57 @@ def test_utf8_with_bom_and_crlf_reads_the_first_column_as_name(app_ctx, cli, tmp
     assert [p.e164 for p in by_name("Zoë Müller").phones] == ["+4930901820"]
 
 
-def test_a_file_in_neither_utf8_nor_gb18030_is_refused_before_any_row(app_ctx, cli, tmp_path):
+def test_a_western_windows_file_keeps_its_accents_instead_of_turning_chinese(app_ctx, cli, tmp_path):
+    """Byte for byte, Windows-1252's "María" is valid GB18030 ("Mar韆"): read one codec after
+    the other, a Western file imported as silent nonsense."""
+    path = write(tmp_path / "clientes.csv", [
+        "name,phone,email,preferences",
+        "María García,+34 600 000 001,maria@example.es,idioma=español",
+        "François Müller,+33 6 00 00 00 01,,",
+        "René Ångström,+46 70 000 00 01,,budget=€20",
+    ], encoding="cp1252", newline="\r\n")
+
+    result, lines = run_import(cli, path)
+
+    assert result.exit_code == 0, result.output
+    assert f"read {path} as Windows-1252" in lines
+    assert lines[-1] == "created 3, updated 0, refused 0"
+    assert [(p.key, p.value) for p in by_name("María García").preferences] == [("idioma", "español")]
+    assert by_name("François Müller") and by_name("René Ångström")
+    assert [(p.key, p.value) for p in by_name("René Ångström").preferences] == [("budget", "€20")]
+
+
+def test_a_latin1_file_is_read_as_windows_1252(app_ctx, cli, tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("name,phone\nAlice,+14155550100\nRené,+14155550101\n".encode("latin-1"))
+
+    result, lines = run_import(cli, path)
+
+    assert result.exit_code == 0, result.output
+    assert lines[-1] == "created 2, updated 0, refused 0"
+    assert by_name("René").phones[0].e164 == "+14155550101"
+
+
+def test_a_file_that_reads_two_ways_is_refused_naming_the_guess_and_how_to_resave(app_ctx, cli, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_bytes("name\n王\n".encode("gbk"))  # also "Íõ" in Windows-1252
 
     result, _ = run_import(cli, path)
 
     assert result.exit_code != 0
-    assert "neither UTF-8 nor GB18030" in result.output and "save it as CSV UTF-8" in result.output
+    assert "best guess is GB18030" in result.output and "Windows-1252" in result.output
+    assert "CSV UTF-8" in result.output
+    assert count(Customer) == 0
+
+
+def test_a_file_in_no_encoding_we_read_is_refused_before_any_row(app_ctx, cli, tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"name,phone\nAl\x81\x0aice,+14155550100\n")  # 0x81: no letter in either
+
+    result, _ = run_import(cli, path)
+
+    assert result.exit_code != 0
+    assert "not UTF-8, GB18030/GBK or Windows-1252" in result.output and "CSV UTF-8" in result.output
     assert count(Customer) == 0
 
 
@@ -409,6 +452,15 @@ def test_an_unreadable_file_is_refused_at_upload(admin):
 
     assert response.status_code == 422
     assert "no 'name' column" in response.json["error"]["message"]
+    assert count(ImportJob) == 0
+
+
+def test_the_browser_import_refuses_a_file_it_cannot_tell_with_the_same_words(admin):
+    response = upload(admin, "name\n王\n".encode("gbk"))
+
+    assert response.status_code == 422
+    message = response.json["error"]["message"]
+    assert "best guess is GB18030" in message and "CSV UTF-8" in message
     assert count(ImportJob) == 0
 
 

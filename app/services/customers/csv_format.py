@@ -6,8 +6,10 @@ Both see progress through the same callback, `progress(rows_processed, total_row
 every batch.
 
 The format, as read:
-- UTF-8 with or without BOM; bytes that are not UTF-8 are read as GB18030 (which covers GBK and
-  GB2312, what Chinese spreadsheets export); anything else is refused before any row is touched.
+- UTF-8 with or without BOM (or UTF-16 with a BOM); a file that is not UTF-8 is read as GB18030
+  (which covers GBK and GB2312, what Chinese spreadsheets export) or as Windows-1252 (Western
+  spreadsheets; it covers Latin-1's letters), as charset-normalizer judges from the whole file;
+  a file it cannot tell, or that is neither, is refused before any row is touched.
 - Header names are matched ignoring case, spaces, `-` and `_` (`External ID` is `external_id`,
   `Phone 2` is `phone2`); `name` is required. Unknown columns are ignored with one warning; the
   `line`, `column` and `reason` columns of a refused-rows report are ignored silently, so a fixed
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from charset_normalizer import from_bytes
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -113,8 +116,24 @@ class CustomerRow:
 
 # --- reading -------------------------------------------------------------------------------------
 
+# What a file that is not UTF-8 may be, as charset-normalizer names it and as people know it:
+# Chinese spreadsheets (GB18030 covers GBK and GB2312), and Western ones (Windows-1252 covers
+# Latin-1's letters, and is what Excel on Windows saves as "CSV").
+LEGACY_ENCODINGS = {"gb18030": "GB18030", "cp1252": "Windows-1252"}
+# How much less chaotic (charset-normalizer's mess ratio) the best reading must be than the next
+# before we trust it; closer than this, we refuse rather than guess.
+CLEAR_MARGIN = 0.05
+RESAVE = "save it as CSV UTF-8 (in Excel: Save As, then 'CSV UTF-8 (Comma delimited)') and try again"
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the encoding it was read with; CsvUnreadable when neither fits."""
+    """The text of the file and the encoding it was read with; CsvUnreadable when it can't tell.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such. Anything else is either
+    GB18030 or Windows-1252, as a maintained detector (charset-normalizer) judges from the whole
+    file: byte for byte, a Western "María" is also valid GB18030 ("Mar韆"), so trying one codec
+    after the other would silently turn names into nonsense.
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"
@@ -124,14 +143,19 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError:
-        pass
-    raise CsvUnreadable(
-        f"the file is neither UTF-8 nor GB18030/GBK: byte 0x{data[utf8_error.start]:02x} at offset "
-        f"{utf8_error.start} cannot be read; save it as CSV UTF-8 and try again"
-    )
+    readings = sorted(from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)), key=lambda match: match.chaos)
+    if not readings:
+        raise CsvUnreadable(
+            f"the file is not UTF-8, GB18030/GBK or Windows-1252/Latin-1: byte 0x{data[utf8_error.start]:02x} "
+            f"at offset {utf8_error.start} cannot be read; {RESAVE}")
+    best = readings[0]
+    guess = LEGACY_ENCODINGS[best.encoding]
+    if len(readings) > 1 and readings[1].chaos - best.chaos < CLEAR_MARGIN:
+        other = LEGACY_ENCODINGS[readings[1].encoding]
+        raise CsvUnreadable(
+            f"the file is not UTF-8, and it reads as {guess} as well as {other}: the best guess is {guess}, "
+            f"but a wrong guess would garble every name; {RESAVE}")
+    return data.decode(best.encoding), guess
 
 
 def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
