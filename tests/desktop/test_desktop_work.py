@@ -541,3 +541,27 @@ def test_a_wrap_up_not_saved_before_a_reload_can_still_be_finished(live_server, 
     call = stored_call(live_server, call_sid)
     assert (call.notes, call.disposition) == ("Finished after a reload", "resolved")
     assert dana.errors == []
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "+14155550123"])
+def test_withheld_and_shared_number_cards_offer_a_new_customer(live_server, dana, caller):
+    """A withheld caller, or a new member of a household whose number two customers share, can be
+    made a customer from the card, and the call is linked to them."""
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Ann Lee", phones=("+14155550123",))
+        make_customer("Ben Lee", phones=("+14155550123",))
+    call_sid, _ = live_server.provider.call(from_=caller)
+    pop = card(dana, call_sid)
+    pop.get_by_role("link", name=re.compile("New customer")).click()
+    form = pop.get_by_role("form", name="New customer")
+    form.get_by_label("Name").fill("Cy Lee")
+    if caller.startswith("+"):
+        expect(form.get_by_label("Number")).to_have_value(caller)
+    form.get_by_role("button", name="Create and link").click()
+    expect(pop.locator(".caller-name")).to_have_text("Cy Lee")
+    with live_server.app.app_context():
+        linked = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        assert db.session.get(Customer, linked.customer_id).name == "Cy Lee"
+    assert dana.errors == []

@@ -161,25 +161,36 @@ function body(call, urls, live) {
     });
     section.appendChild(list);
     main.appendChild(section);
+    // Someone else in the household or company, calling for the first time.
+    if (live) newCustomerBlock(main, pop, urls, live, "None of them? New customer", "button button-small new-customer");
   } else if (pop.match === "withheld") {
     main.appendChild(el("p", "hint", "The caller hid their number. Ask for their name, phone or account to find them."));
     if (live) main.appendChild(findBlock("Find customer"));
+    if (live) newCustomerBlock(main, pop, urls, live, "Not a customer yet? New customer", "button button-small new-customer");
   } else {
     const none = el("div", "unknown");
     none.appendChild(el("p", "hint", pop.from ? "No customer has this number yet."
       : "This caller did not come from a phone number we can read."));
-    // Opened in a tab of its own, the full form links this call too once the customer exists.
-    const href = urls.newCustomer + "?" + (pop.from ? "phone=" + encodeURIComponent(pop.from) + "&" : "") +
-      "call_sid=" + encodeURIComponent(pop.call_sid);
-    const action = link(href, "New customer", "button button-primary new-customer");
-    if (live) action.setAttribute("data-action", "new-customer");
-    if (pop.from) action.setAttribute("data-phone", pop.from);
-    none.appendChild(action);
     main.appendChild(none);
-    main.appendChild(el("div", "form-slot form-slot-customer"));
+    newCustomerBlock(none, pop, urls, live, "New customer", "button button-primary new-customer");
     if (live) main.appendChild(findBlock("Already a customer? Find them"));
   }
   return main;
+}
+
+/**
+ * "New customer" for this caller: the card's own form (data-action) on a live call, else the full
+ * page, which links this call too once the customer exists. The caller's number (when the
+ * provider gave one) fills the form; the form opens in the card's customer slot.
+ */
+function newCustomerBlock(container, pop, urls, live, label, className) {
+  const href = urls.newCustomer + "?" + (pop.from ? "phone=" + encodeURIComponent(pop.from) + "&" : "") +
+    "call_sid=" + encodeURIComponent(pop.call_sid);
+  const action = link(href, label, className);
+  if (live) action.setAttribute("data-action", "new-customer");
+  if (pop.from) action.setAttribute("data-phone", pop.from);
+  container.appendChild(action);
+  container.appendChild(el("div", "form-slot form-slot-customer"));
 }
 
 /** Search for the caller among customers and link the call to the one they are. */
