@@ -122,6 +122,8 @@ class Config:
     STALE_CALL_HOURS = _int("STALE_CALL_HOURS", 4)
     # An agent's ended calls without a disposition are offered for wrap-up this long (SPEC §9a).
     WRAPUP_WINDOW_HOURS = _int("WRAPUP_WINDOW_HOURS", 24)
+    # A follow-up (a voicemail to return, first) is due this long after it opens (SPEC §10).
+    FOLLOW_UP_HOURS = _int("FOLLOW_UP_HOURS", 24)
     API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
 
     # Working the call: the wrap-up dispositions agents choose from, and when a complaint is due.

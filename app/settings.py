@@ -30,6 +30,7 @@ class CallSettings:
     presence_ttl_seconds: int
     stale_call_hours: int
     wrapup_window_hours: int
+    follow_up_hours: int
     lookup_timeout_ms: int
     dispositions: tuple[str, ...]
     spool_dir: str
@@ -93,6 +94,7 @@ class Settings:
                 presence_ttl_seconds=config["PRESENCE_TTL_SECONDS"],
                 stale_call_hours=config["STALE_CALL_HOURS"],
                 wrapup_window_hours=config["WRAPUP_WINDOW_HOURS"],
+                follow_up_hours=config["FOLLOW_UP_HOURS"],
                 lookup_timeout_ms=int(config["LOOKUP_TIMEOUT_MS"]),
                 dispositions=tuple(config["DISPOSITIONS"]),
                 spool_dir=config["SPOOL_DIR"],

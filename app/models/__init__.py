@@ -2,6 +2,7 @@
 from app.models.audit import AUDIT_ACTIONS, AuditEvent, LoginAttempt, LoginSession
 from app.models.base import isoformat, utcnow
 from app.models.call import LIVE_STATUSES, MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
+from app.models.care import FOLLOW_UP_REASONS, FOLLOW_UP_STATUSES, FollowUp
 from app.models.customer import (
     COMPLAINT_STATUSES,
     SEVERITIES,
@@ -15,8 +16,8 @@ from app.models.import_job import IMPORT_STATUSES, ImportJob
 from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
-    "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "ImportJob", "LoginAttempt",
+    "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "FollowUp", "ImportJob", "LoginAttempt",
     "LoginSession", "PhoneNumber", "Preference", "User",
-    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

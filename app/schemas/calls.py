@@ -39,6 +39,8 @@ class CallSchema(Schema):
     duration = fields.Integer(dump_only=True, allow_none=True)
     notes = fields.String(dump_only=True, allow_none=True)
     disposition = fields.String(dump_only=True, allow_none=True)
+    recording_url = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The voicemail the caller left, or null."})
     pop = fields.Dict(dump_only=True, metadata={"description": "The `screen_pop` payload (SPEC §5)."})
 
     def _to(self, call) -> str | None:

@@ -114,8 +114,15 @@ def dial_result():
 
 @bp.post("/voicemail")
 def voicemail():
+    """A voicemail was recorded: keep it on the call, open its call-back follow-up, tell desktops."""
     try:
-        calls.record_voicemail(request.form.get("CallSid", ""), request.form.get("RecordingUrl"))
+        now = utcnow()
+        call = calls.record_voicemail(request.form.get("CallSid", ""), request.form.get("RecordingUrl"),
+                                      follow_up_hours=settings().calls.follow_up_hours, now=now)
+        if call is not None:
+            delivery.update_call(call, now=now)
+    except InvalidInput as exc:
+        log.warning("voicemail callback ignored: %s", exc.message, extra={"call_sid": request.form.get("CallSid")})
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("voicemail link not stored", extra={"call_sid": request.form.get("CallSid"),

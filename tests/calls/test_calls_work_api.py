@@ -409,3 +409,29 @@ def test_unwrapped_lists_my_ended_calls_without_a_disposition_newest_first(app, 
     assert [item["call_sid"] for item in listed.json["items"]] == [sids[2]]
     assert listed.json["items"][0]["pop"]["call_sid"] == sids[2]
     assert [item["call_sid"] for item in bob.get("/api/v1/calls?unwrapped=true").json["items"]] == [bobs_sid]
+
+
+# --- voicemails nobody may miss (SPEC §9a, §10) --------------------------------------------------
+
+def test_a_voicemail_shows_on_its_call_and_opens_a_call_back_follow_up(app, provider, ann):
+    from datetime import timedelta
+
+    customer = make_customer("Alice Wong", phones=("+14155550100",))
+    call_sid, _ = provider.call(from_="+14155550100")
+    provider.status(call_sid, "no-answer")
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE1"
+    for _ in range(2):  # the provider retries its callback: still one follow-up
+        answer = provider.post("/twilio/voicemail", {"CallSid": call_sid, "RecordingUrl": recording,
+                                                     "AccountSid": "AC" + "0" * 32})
+        assert answer.status_code == 200
+
+    assert ann.get(f"/api/v1/calls/{call_sid}").json["recording_url"] == recording
+    listed = ann.get("/api/v1/follow-ups?status=open").json["items"]
+    assert [(f["reason"], f["call_sid"], f["customer_id"], f["status"], f["owner"]) for f in listed] == [
+        ("voicemail", call_sid, customer.id, "open", None)]
+    stored = db.session.query(Call).filter_by(call_sid=call_sid).one()
+    assert parse(listed[0]["due_at"]) - parse(stored.ended_at.isoformat() + "Z") <= timedelta(
+        hours=app.config["FOLLOW_UP_HOURS"], minutes=1)
+    assert listed[0]["overdue"] is False
+    assert ann.get("/api/v1/follow-ups?owner=me").json["items"] == []
+    assert_error(ann.get("/api/v1/follow-ups?status=maybe"), 422)

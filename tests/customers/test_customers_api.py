@@ -447,7 +447,7 @@ def test_call_by_sid_is_the_stored_call_plus_its_pop(api_as, provider):
         "call_sid": call_sid, "status": "ringing", "from": "+14155550100", "from_raw": "+14155550100",
         "to": call.to_e164, "match": "single", "customer_id": customer.id, "agent": None,
         "started_at": call.started_at.isoformat(timespec="seconds") + "Z", "answered_at": None,
-        "ended_at": None, "duration": None, "notes": None, "disposition": None,
+        "ended_at": None, "duration": None, "notes": None, "disposition": None, "recording_url": None,
     }
     assert set(response.json) == set(expected) | {"pop"}
     assert {k: response.json[k] for k in expected} == expected

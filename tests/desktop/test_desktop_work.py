@@ -565,3 +565,26 @@ def test_withheld_and_shared_number_cards_offer_a_new_customer(live_server, dana
         linked = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
         assert db.session.get(Customer, linked.customer_id).name == "Cy Lee"
     assert dana.errors == []
+
+
+def test_a_voicemail_left_on_a_missed_call_is_one_click_away_on_the_desktop(live_server, dana):
+    from playwright.sync_api import expect
+
+    call_sid, _ = live_server.provider.call(from_="+14155550999")
+    expect(card(dana, call_sid)).to_have_count(1)
+    live_server.provider.status(call_sid, "no-answer", sequence=1)
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE42"
+    live_server.provider.post("/twilio/voicemail", {"CallSid": call_sid, "RecordingUrl": recording,
+                                                    "AccountSid": "AC" + "0" * 32})
+    voicemail = dana.locator(f'#recent-calls [data-call-sid="{call_sid}"] [data-role=voicemail]')
+    expect(voicemail).to_have_attribute("href", recording)
+    expect(voicemail).to_have_attribute("target", "_blank")
+    assert dana.errors == []
+
+
+def test_a_recording_url_that_is_not_a_web_address_is_never_stored(live_server):
+    call_sid, _ = live_server.provider.call(from_="+14155550999")
+    answer = live_server.provider.post("/twilio/voicemail", {"CallSid": call_sid, "RecordingUrl": "javascript:alert(1)",
+                                                             "AccountSid": "AC" + "0" * 32})
+    assert answer.status_code == 200
+    assert stored_call(live_server, call_sid).recording_url is None

@@ -43,6 +43,7 @@ MINIMUM_ROLE = {
     ("GET", "/api/v1/imports/<job_id>"): "admin",
     ("GET", "/api/v1/imports/<job_id>/refused.csv"): "admin",
     ("GET", "/api/v1/audit"): "supervisor",
+    ("GET", "/api/v1/follow-ups"): "agent",
 }
 OPEN_RULES = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 

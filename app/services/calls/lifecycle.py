@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import LIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
 from app.services import phone_numbers, validation
 from app.services.calls.recognition import customers_with_number, recognize
+from app.services.care import follow_ups
 from app.services.errors import Conflict, InvalidInput, NotFound, NotYourCall
 from app.services.people import roles
 from app.services.validation import FieldErrors
@@ -167,11 +168,19 @@ def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str) -> Call | N
     return call if changed else None
 
 
-def record_voicemail(call_sid: str, recording_url: str | None) -> None:
+def record_voicemail(call_sid: str, recording_url: str | None, *, follow_up_hours: int, now: datetime) -> Call | None:
+    """Keep the voicemail's recording on its call, and open the follow-up that calls the caller
+    back (SPEC §9a); None when there is no such call or no recording."""
     call = get_call(call_sid)
-    if call is not None and recording_url:
-        call.recording_url = recording_url
-        db.session.commit()
+    if call is None or not recording_url:
+        return None
+    if not recording_url.startswith(("https://", "http://")):
+        # Desktops link to it: only a web address, never a javascript: or data: URL.
+        raise InvalidInput("RecordingUrl must be an http(s) URL", {"RecordingUrl": ["not a web address"]})
+    call.recording_url = recording_url[:500]
+    follow_ups.open_for_voicemail(call, hours=follow_up_hours, now=now)
+    db.session.commit()
+    return call
 
 
 def active_calls(stale_hours: int, now: datetime) -> list[Call]:

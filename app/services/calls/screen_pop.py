@@ -67,5 +67,6 @@ def build_call_update(call: Call, now: datetime) -> dict:
         "status": call.status,
         "agent": person(call.agent),
         "duration": call.duration,
+        "recording_url": call.recording_url,
         "at": isoformat(now),
     }

@@ -229,6 +229,14 @@ function footer(call, urls) {
   if (pop.match === "single" && pop.customer) {
     foot.appendChild(link(urls.customer + encodeURIComponent(pop.customer.id), "Open customer record", "card-link"));
   }
+  if (call.recording_url && /^https?:\/\//.test(call.recording_url)) {
+    // The caller left a voicemail: someone must call them back (a follow-up is open for it).
+    const voicemail = link(call.recording_url, "Listen to voicemail", "card-link voicemail-link");
+    voicemail.setAttribute("target", "_blank");
+    voicemail.setAttribute("rel", "noopener noreferrer");
+    voicemail.setAttribute("data-role", "voicemail");
+    foot.appendChild(voicemail);
+  }
   if (pop.to) foot.appendChild(el("span", "line muted", "Line " + pop.to));
   return foot;
 }

@@ -121,7 +121,16 @@ export function createBoard(root, { onRinging }) {
       pendingUpdates.set(update.call_sid, update);
       return;
     }
-    if (advance(call, update.status, update.agent, update.duration)) place(call, false);
+    let changed = advance(call, update.status, update.agent, update.duration);
+    changed = takeRecording(call, update.recording_url) || changed;
+    if (changed) place(call, false);
+  }
+
+  /** A voicemail the caller left (call updates and the API carry it); true when it is new here. */
+  function takeRecording(call, url) {
+    if (!url || url === call.recording_url) return false;
+    call.recording_url = url;
+    return true;
   }
 
   /** A call as the API returns it (call fields plus "pop"): take everything it says. */
@@ -135,6 +144,7 @@ export function createBoard(root, { onRinging }) {
       call.disposition = item.disposition;
       changed = true;
     }
+    changed = takeRecording(call, item.recording_url) || changed;
     if (changed) place(call, false);
     return call;
   }
@@ -191,6 +201,7 @@ export function createBoard(root, { onRinging }) {
       if (detail.duration !== null && detail.duration !== undefined) call.duration = detail.duration;
       if (detail.disposition !== undefined) call.disposition = detail.disposition;
       if (detail.notes !== undefined) call.notes = detail.notes;
+      takeRecording(call, detail.recording_url);
       place(call, false);
     }).catch(() => { /* the generic "Ended" card is still right */ });
   }
