@@ -23,7 +23,7 @@ from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
 from app.services.errors import NotFound
-from app.services.people import roles
+from app.services.people import audit, roles
 from app.settings import settings
 
 bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
@@ -32,9 +32,27 @@ guard.protect(bp)
 CALL_URL = "/calls/<string(maxlength=64):call_sid>"
 
 
-def call_with_pop(call: Call) -> dict:
-    pop = build_screen_pop(call, calls.customers_for(call), settings().calls.region, utcnow())
-    return Annotated(call, pop=pop)
+def calls_with_pops(items: list[Call], detail: str) -> list[Annotated]:
+    """Each call with its screen pop as of now; the customers those pops show are on the audit
+    trail for the user who asked, one row apiece, in one write."""
+    now, region = utcnow(), settings().calls.region
+    answered, shown = [], []
+    for call in items:
+        customers = calls.customers_for(call)
+        answered.append(Annotated(call, pop=build_screen_pop(call, customers, region, now)))
+        shown += [(customer.id, call.call_sid) for customer in customers]
+    audit.record_reads(api_user().id, shown, detail, now)
+    return answered
+
+
+def call_with_pop(call: Call, detail: str = "call") -> Annotated:
+    return calls_with_pops([call], detail)[0]
+
+
+def _page(items: list[Call], detail: str, page: int = 1, per_page: int | None = None, total: int | None = None):
+    return {"items": calls_with_pops(items, detail), "page": page,
+            "per_page": len(items) if per_page is None else per_page,
+            "total": len(items) if total is None else total}
 
 
 @bp.get("/calls")
@@ -50,20 +68,16 @@ def list_calls(args: dict):
     """
     if args["unwrapped"]:
         config = settings().calls
-        items = calls.unwrapped_calls(api_user().id, config.wrapup_window_hours, utcnow())
-        return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
-                "total": len(items)}
+        return _page(calls.unwrapped_calls(api_user().id, config.wrapup_window_hours, utcnow()), "unwrapped calls")
     if args["active"]:
-        items = list(reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow())))
-        return {"items": [call_with_pop(c) for c in items], "page": 1, "per_page": len(items),
-                "total": len(items)}
+        return _page(list(reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow()))),
+                     "active calls")
     user = api_user()
     if roles.has_role(user, "supervisor"):
         items, total = calls.recent_calls(args["page"], args["per_page"])
     else:
         items, total = calls.recent_calls(args["page"], args["per_page"], agent_id=user.id)
-    return {"items": [call_with_pop(c) for c in items], "page": args["page"], "per_page": args["per_page"],
-            "total": total}
+    return _page(items, "call history", args["page"], args["per_page"], total)
 
 
 @bp.get(CALL_URL)
@@ -90,8 +104,10 @@ def update_call(changes: dict, call_sid: str):
     Once the call is held, only its holder, a supervisor or an admin may change it (403
     `not_your_call` for anyone else).
     """
-    change = calls.update_call(call_sid, changes, user=api_user(),
-                               dispositions=settings().calls.dispositions)
+    user = api_user()
+    change = calls.update_call(call_sid, changes, user=user, dispositions=settings().calls.dispositions)
+    audit.record(user.id, "call_changed", customer_id=change.call.customer_id, call_sid=call_sid,
+                 detail=("linked; " if change.linked else "") + "changed " + ", ".join(sorted(changes)))
     if change.linked:
         pop = delivery.repop(change.call, region=settings().calls.region,
                              presence_ttl_seconds=settings().calls.presence_ttl_seconds, now=utcnow())
@@ -111,6 +127,8 @@ def claim_call(call_sid: str):
     """
     claimed = calls.claim_call(call_sid, api_user().id)
     if claimed.changed:
+        audit.record(api_user().id, "call_changed", customer_id=claimed.call.customer_id, call_sid=call_sid,
+                     detail="claimed")
         delivery.update_call(claimed.call, now=utcnow())
     return call_with_pop(claimed.call)
 

@@ -56,11 +56,15 @@ class CustomerList(MethodView):
     @bp.response(200, CustomerPageSchema)
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def get(self, args: dict):
-        """Find customers by number (any format, matched on E.164) and/or part of their name."""
-        return customers.search(
+        """Find customers by number (any format, matched on E.164) and/or the search box (`q`).
+
+        Every customer on the page is on the audit trail for the user who asked, in one write."""
+        found = customers.search(
             region=_region(), phone=args.get("phone"), q=args.get("q"), page=args["page"],
             per_page=args["per_page"],
         )
+        audit.record_reads(api_user().id, [(c.id, None) for c in found.items], "search", utcnow())
+        return found
 
     @bp.arguments(CustomerCreateSchema)
     @bp.response(201, CustomerSchema)

@@ -12,7 +12,7 @@ from app.models.base import utcnow
 from app.models.user import User
 
 AUDIT_ACTIONS = ("pop_delivered", "customer_viewed", "customer_read", "customer_changed", "customer_deleted",
-                 "customers_exported", "customers_imported", "user_changed")
+                 "customers_exported", "customers_imported", "user_changed", "call_changed")
 
 
 class AuditEvent(db.Model):

@@ -83,3 +83,46 @@ def test_supervisors_read_the_trail_in_the_browser_and_agents_cannot(app, client
     assert "customer read" in html and f"#{customer_id}" in html
     assert "Ann &lt;b&gt;Lee&lt;/b&gt;" in html and "<b>Lee</b>" not in html
     assert client.get("/audit?day=yesterday").status_code == 400
+
+
+def _trail(user_id):
+    rows = db.session.execute(select(AuditEvent.action, AuditEvent.customer_id, AuditEvent.call_sid,
+                                     AuditEvent.detail).where(AuditEvent.user_id == user_id).order_by(AuditEvent.id))
+    return [tuple(row) for row in rows]
+
+
+def test_a_search_records_every_customer_it_showed_in_one_write(app, api_as):
+    agent = api_as("agent")
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    alan = make_customer("Alan Wong", phones=("+14155550101",))
+    make_customer("Bob Stone", phones=("+14155550102",))
+    statements = []
+    from sqlalchemy import event
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert agent.get("/api/v1/customers?q=wong").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert sorted(_trail(agent.user.id)) == sorted([
+        ("customer_read", alice.id, None, "search"), ("customer_read", alan.id, None, "search")])
+
+
+def test_call_reads_claims_and_wrap_ups_are_on_the_trail(app, api_as, provider):
+    agent = api_as("agent")
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    call_sid, _ = provider.call(from_="+14155550100")
+    agent.get("/api/v1/calls?active=true")
+    agent.get(f"/api/v1/calls/{call_sid}")
+    agent.post(f"/api/v1/calls/{call_sid}/claim")
+    agent.patch(f"/api/v1/calls/{call_sid}", json={"notes": "Refund", "disposition": "resolved"})
+    trail = _trail(agent.user.id)
+    assert ("customer_read", alice.id, call_sid, "active calls") in trail
+    assert ("customer_read", alice.id, call_sid, "call") in trail
+    assert ("call_changed", alice.id, call_sid, "claimed") in trail
+    assert ("call_changed", alice.id, call_sid, "changed disposition, notes") in trail

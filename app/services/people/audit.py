@@ -33,6 +33,16 @@ def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detai
     db.session.commit()
 
 
+def record_reads(user_id: int, shown: Iterable[tuple[int, str | None]], detail: str, now: datetime) -> None:
+    """One API answer showed these customers (`(customer_id, call_sid or None)` each, e.g. a
+    search's results, or the pops of a call list) to `user_id`: one row apiece, one statement."""
+    rows = [{"at": now, "user_id": user_id, "action": "customer_read", "customer_id": customer_id,
+             "call_sid": call_sid, "detail": detail} for customer_id, call_sid in dict.fromkeys(shown)]
+    if rows:
+        db.session.execute(AuditEvent.__table__.insert(), rows)
+    db.session.commit()
+
+
 def events(*, customer_id: int | None = None, user_id: int | None = None, since: datetime | None = None,
            until: datetime | None = None, limit: int = 100, offset: int = 0) -> list[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
