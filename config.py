@@ -132,6 +132,8 @@ class Config:
 
     # A browser login ends after this long without a request or a desktop heartbeat.
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+    # How often each process looks for sockets whose login or token has ended, and closes them.
+    SOCKET_RECHECK_SECONDS = _int("SOCKET_RECHECK_SECONDS", 20)
     # Failed logins allowed per LOGIN_WINDOW_MINUTES, per username and per client address.
     LOGIN_MAX_FAILURES_PER_USER = _int("LOGIN_MAX_FAILURES_PER_USER", 5)
     LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 20)

@@ -1,9 +1,10 @@
 """Background work: what must not run on a webhook's or a page's thread.
 
-Two kinds, both on daemon threads of this process, each inside an app context:
+Three kinds, all on daemon threads of this process, each inside an app context:
 - `run`: a one-off task (a browser import of customers; next, SMS surveys and queue moves);
 - `keep_retrying`: a task repeated every few seconds until it reports nothing left (replaying the
-  spool once the database is back), at most one per app and name in a process.
+  spool once the database is back), at most one per app and name in a process;
+- `every`: a task repeated for as long as the process lives (closing sockets whose login ended).
 
 Work that must survive the process is kept in the database or on disk by its owner (an import's
 progress on its ImportJob row, provider events in the spool); a job only carries it out.
@@ -72,6 +73,29 @@ class _Retrying:
                 if self._running:
                     return
                 self._running = True
+
+
+_every: dict[tuple[int, str], threading.Thread] = {}
+
+
+def every(app: Flask, name: str, task: Callable[[], None], *, interval: float) -> None:
+    """Run `task()` every `interval` seconds for as long as the process lives, in an app context;
+    one thread per app and name, started by the first call, a failure logged and retried."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            with app.app_context():
+                try:
+                    task()
+                except Exception:
+                    log.warning("background job %s failed; will run again", name, exc_info=True)
+
+    with _registry_lock:
+        if (id(app), name) in _every:
+            return
+        thread = _every[(id(app), name)] = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
 
 
 _retrying: dict[tuple[int, str], _Retrying] = {}

@@ -73,6 +73,7 @@ class CustomerSettings:
 @dataclass(frozen=True)
 class PeopleSettings:
     session_idle_minutes: int
+    socket_recheck_seconds: int
     api_token_ttl_hours: int
     login_throttle: Throttle
 
@@ -121,6 +122,7 @@ class Settings:
             ),
             people=PeopleSettings(
                 session_idle_minutes=config["SESSION_IDLE_MINUTES"],
+                socket_recheck_seconds=config["SOCKET_RECHECK_SECONDS"],
                 api_token_ttl_hours=config["API_TOKEN_TTL_HOURS"],
                 login_throttle=Throttle(
                     per_user=config["LOGIN_MAX_FAILURES_PER_USER"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],

@@ -84,6 +84,7 @@ class UserDetail(MethodView):
         them, or deactivate them (`"active": false`), which cuts them off at once."""
         change = users.update_user(user_id, changes, acting_user_id=api_user().id,
                                    region=settings().calls.region)
-        if change.deactivated:
+        if change.deactivated or "password" in changes:
+            # Their logins and tokens are gone; so go their sockets, at once, on every process.
             push.disconnect_sockets(presence.sockets_of(change.user.id))
         return user_json(change.user, _online())

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.models import utcnow
+from app.models import LoginSession, utcnow
 from app.realtime import push
 from app.security_headers import security_headers
 from app.services.people import accounts, presence, sessions
@@ -50,10 +50,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the login everywhere it reaches: the server-side session and this user's open sockets."""
-    user_id = current_user.id
-    sessions.end(session.get("login_secret"))
-    sockets = presence.sockets_of(user_id)
+    """End this login: its server-side session and the sockets it opened. The user's other logins
+    (another desktop, an API client) stay connected."""
+    secret = session.get("login_secret")
+    sockets = presence.sockets_of_login(LoginSession.hash(secret)) if secret else []
+    sessions.end(secret)
     logout_user()
     session.clear()
     push.disconnect_sockets(sockets)

@@ -75,3 +75,7 @@ class AgentPresence(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The login this socket stands on: a browser session (LoginSession.id) or an API token
+    # (ApiToken.token_hash). When it ends, the socket is closed (people/presence.expired_sockets).
+    login_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64))

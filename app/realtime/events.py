@@ -9,8 +9,9 @@ from flask_login import current_user
 from flask_socketio import disconnect, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import jobs
 from app.extensions import db, socketio
-from app.models import utcnow
+from app.models import ApiToken, LoginSession, utcnow
 from app.realtime import push
 from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
@@ -54,6 +55,33 @@ def _replay_when_connected(app, sid: str, pops: list[dict]) -> None:
         delivery.send_replay(sid, pops)
 
 
+def _login_of_this_socket() -> dict:
+    """What this socket stands on: the browser's login session, or the API token it sent."""
+    token = session.get("socket_token")
+    if token:
+        return {"token_hash": ApiToken.hash(token)}
+    secret = session.get("login_secret")
+    return {"login_id": LoginSession.hash(secret)} if secret else {}
+
+
+def close_expired_sockets() -> list[str]:
+    """Close every socket whose login or token has ended, or whose user was deactivated, on any
+    process (the message queue carries the disconnect): a background job of every process that
+    has sockets, so a socket that never heartbeats is cut off too."""
+    people = settings().people
+    sids = presence.expired_sockets(utcnow(), people.session_idle_minutes)
+    if sids:
+        log.warning("closing %d sockets whose login ended", len(sids))
+        push.disconnect_sockets(sids)
+        presence.forget(sids)
+    return sids
+
+
+def _keep_checking_logins(app) -> None:
+    jobs.every(app, "socket-login-recheck", close_expired_sockets,
+               interval=app.extensions["knowncaller.settings"].people.socket_recheck_seconds)
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     user = _authenticated_user(auth)
@@ -63,7 +91,7 @@ def on_connect(auth=None):
     join_room(push.user_room(user.id))
     config = settings().calls
     try:
-        presence.mark_online(request.sid, user.id)
+        presence.mark_online(request.sid, user.id, **_login_of_this_socket())
         now = utcnow()
         active = [(call, calls.customers_for(call)) for call in calls.active_calls(config.stale_call_hours, now)]
         pops = delivery.replay_for(presence.ConnectedUser.of(user), active, region=config.region, now=now)
@@ -71,9 +99,9 @@ def on_connect(auth=None):
         db.session.rollback()
         log.exception("could not load active calls for a new connection")
         pops = []
-    socketio.start_background_task(
-        _replay_when_connected, current_app._get_current_object(), request.sid, pops
-    )
+    app = current_app._get_current_object()
+    _keep_checking_logins(app)
+    socketio.start_background_task(_replay_when_connected, app, request.sid, pops)
     return True
 
 

@@ -38,6 +38,8 @@ def cluster(tmp_path_factory):
         "SECRET_KEY": uuid.uuid4().hex,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_URL,
+        "TRUSTED_PROXIES": "0",
+        "SOCKET_RECHECK_SECONDS": "1",
     }
     app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
     with app.app_context():
@@ -48,7 +50,7 @@ def cluster(tmp_path_factory):
     servers = []
     try:
         servers = [start_server(env, log_dir, name=name) for name in ("a", "b")]
-        yield servers, token
+        yield servers, token, app
     finally:
         for server in servers:
             server.stop()
@@ -58,7 +60,7 @@ def cluster(tmp_path_factory):
 
 
 def test_webhook_on_one_process_pops_on_an_agent_of_the_other(cluster):
-    (a, b), token = cluster
+    (a, b), token, _app = cluster
     on_a, on_b = connect_socket(a.base_url, token=token), connect_socket(b.base_url, token=token)
     try:
         call_sid, response = provider_via(a).call(from_="+1 415 555 0100")
@@ -79,7 +81,7 @@ def test_webhook_on_one_process_pops_on_an_agent_of_the_other(cluster):
 
 
 def test_retry_delivered_to_the_other_process_does_not_pop_twice(cluster):
-    (a, b), token = cluster
+    (a, b), token, _app = cluster
     agent = connect_socket(b.base_url, token=token)
     try:
         call_sid, first = provider_via(a).call(from_="+14155550100")
@@ -93,10 +95,63 @@ def test_retry_delivered_to_the_other_process_does_not_pop_twice(cluster):
 
 
 def test_an_agent_connected_to_one_process_is_rung_by_the_other(cluster):
-    (a, b), token = cluster
+    (a, b), token, _app = cluster
     agent = connect_socket(a.base_url, token=token)
     try:
         _, response = provider_via(b).call(from_="+14155550100")
         assert "<Client" in response.text and "agent1</Client>" in response.text
     finally:
         agent.sio.disconnect()
+
+
+def _wait_until(predicate, timeout: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_socket_on_one_process_closes_when_its_token_ends_with_no_heartbeat(cluster):
+    """Nobody tells process b that a token expired; its own re-check (or a's, through the queue)
+    closes the socket all the same."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import ApiToken, utcnow
+
+    (_a, b), _token, app = cluster
+    with app.app_context():
+        short_lived = make_token(make_user("agent-" + uuid.uuid4().hex[:8]))
+    agent = connect_socket(b.base_url, token=short_lived)
+    assert agent.sio.connected
+    with app.app_context():
+        db.session.execute(update(ApiToken).where(ApiToken.token_hash == ApiToken.hash(short_lived))
+                           .values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert _wait_until(lambda: not agent.sio.connected), "socket on b outlived its token"
+
+
+def test_logging_out_on_one_process_closes_that_logins_socket_on_the_other_only(cluster):
+    from tests.support.login import login, logout
+
+    (a, b), _token, app = cluster
+    with app.app_context():
+        username = "agent-" + uuid.uuid4().hex[:8]
+        make_user(username)
+    desk, laptop = login(a.base_url, username, csrf=True), login(a.base_url, username, csrf=True)
+    desk_socket = connect_socket(b.base_url, cookie=desk.cookie)
+    laptop_socket = connect_socket(b.base_url, cookie=laptop.cookie)
+    try:
+        assert logout(desk, a.base_url).status_code == 302
+        assert _wait_until(lambda: not desk_socket.sio.connected), "the logged-out login's socket is open"
+        # A wrong disconnect of the other login would travel the same way: give it the same time.
+        assert not _wait_until(lambda: not laptop_socket.sio.connected, timeout=1.0), "logging out one login closed another"
+    finally:
+        for recorder in (desk_socket, laptop_socket):
+            if recorder.sio.connected:
+                recorder.sio.disconnect()

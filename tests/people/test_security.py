@@ -203,3 +203,48 @@ def test_public_base_url_without_trusted_proxies_warns_at_start_up(app_with, cap
     with caplog.at_level(logging.WARNING, logger="app"):
         app_with(PUBLIC_BASE_URL="https://cc.example.com", TRUSTED_PROXIES=1)
     assert not any("TRUSTED_PROXIES is 0" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.app_config(SOCKET_RECHECK_SECONDS=1)
+def test_a_token_socket_that_never_heartbeats_is_closed_once_its_token_expires(live_server, socket_factory):
+    from app.models import ApiToken
+
+    with live_server.app.app_context():
+        token = make_token(make_user("ann"))
+    agent = socket_factory(token=token)
+    assert agent.sio.connected
+    with live_server.app.app_context():
+        db.session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert wait_until(lambda: not agent.sio.connected, timeout=10), "socket outlived its token"
+
+
+@pytest.mark.app_config(SOCKET_RECHECK_SECONDS=1)
+def test_a_password_reset_closes_the_users_sockets(live_server, socket_factory):
+    import requests
+
+    from tests.support.api import bearer
+
+    with live_server.app.app_context():
+        ann_token = make_token(make_user("ann"))
+        admin_token = make_token(make_user("root", role="admin"))
+        ann_id = db.session.scalar(select(User.id).where(User.username == "ann"))
+    browser = socket_factory(cookie=login(live_server.base_url, "ann").cookie)
+    client = socket_factory(token=ann_token)
+    reset = requests.patch(f"{live_server.base_url}/api/v1/users/{ann_id}", json={"password": "a brand new secret"},
+                           headers=bearer(admin_token), timeout=5)
+    assert reset.status_code == 200, reset.text
+    assert wait_until(lambda: not browser.sio.connected and not client.sio.connected, timeout=10)
+
+
+def test_logging_out_closes_only_that_logins_sockets(live_server, socket_factory):
+    with live_server.app.app_context():
+        make_user("ann")
+    desk = login(live_server.base_url, "ann")
+    laptop = login(live_server.base_url, "ann")
+    desk_socket = socket_factory(cookie=desk.cookie)
+    laptop_socket = socket_factory(cookie=laptop.cookie)
+    desk.post(f"{live_server.base_url}/logout", timeout=5)
+    assert wait_until(lambda: not desk_socket.sio.connected), "the logged-out desk is still connected"
+    time.sleep(0.5)
+    assert laptop_socket.sio.connected, "logging out at one desk knocked the other offline"

@@ -23,7 +23,8 @@ class BrowserSession(requests.Session):
 def login(target, user, password: str = PASSWORD, *, base_url: str | None = None, csrf: bool = False, **kwargs):
     """Log `user` (a User or a username) in through the /login form.
 
-    - `target` a base URL: a real HTTP login; asserts it succeeded, returns the `BrowserSession`.
+    - `target` a base URL: a real HTTP login; asserts it succeeded, returns the `BrowserSession`
+      (`csrf=True` for a server with CSRF checks on: the form's token is read and sent first).
     - `target` a Flask test client: posts the form and returns the response, whatever it is: tests
       of refusals read it. `csrf=True` first reads the form's CSRF token and sends it, for an app
       with CSRF checks on; extra keywords go to the POST (`environ_base=`, `base_url=`...).
@@ -32,8 +33,12 @@ def login(target, user, password: str = PASSWORD, *, base_url: str | None = None
     username = user if isinstance(user, str) else user.username
     if isinstance(target, str):
         session = BrowserSession()
-        response = session.post(f"{target}/login", data={"username": username, "password": password},
-                                allow_redirects=False, timeout=5)
+        form = {"username": username, "password": password}
+        if csrf:
+            found = _CSRF_FIELD.search(session.get(f"{target}/login", timeout=5).text)
+            assert found, "the login form carries no csrf_token"
+            form["csrf_token"] = found.group(1)
+        response = session.post(f"{target}/login", data=form, allow_redirects=False, timeout=5)
         assert response.status_code == 302, response.text
         return session
     if hasattr(target, "goto"):
@@ -51,6 +56,13 @@ def login(target, user, password: str = PASSWORD, *, base_url: str | None = None
         assert found, "the login form carries no csrf_token"
         form["csrf_token"] = found.group(1)
     return target.post("/login", data=form, **kwargs)
+
+
+def logout(session: BrowserSession, base_url: str) -> requests.Response:
+    """Press "Log out" on the desktop: the form's POST, with the page's CSRF token."""
+    found = _CSRF_FIELD.search(session.get(f"{base_url}/", timeout=5).text)
+    return session.post(f"{base_url}/logout", data={"csrf_token": found.group(1)} if found else {},
+                        allow_redirects=False, timeout=5)
 
 
 def page_csrf_token(client) -> str:

@@ -4,15 +4,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 
 from app.extensions import db
-from app.models import LIVE_STATUSES, AgentPresence, Call, User, utcnow
+from app.models import LIVE_STATUSES, AgentPresence, ApiToken, Call, LoginSession, User, utcnow
 
 
-def mark_online(sid: str, user_id: int) -> None:
-    db.session.merge(AgentPresence(sid=sid, user_id=user_id, connected_at=utcnow(), last_seen_at=utcnow()))
+def mark_online(sid: str, user_id: int, *, login_id: str | None = None, token_hash: str | None = None) -> None:
+    """A socket connected, standing on a browser login (`login_id`) or an API token (`token_hash`)."""
+    now = utcnow()
+    db.session.merge(AgentPresence(sid=sid, user_id=user_id, connected_at=now, last_seen_at=now,
+                                   login_id=login_id, token_hash=token_hash))
     db.session.commit()
+
+
+def expired_sockets(now: datetime, idle_minutes: int) -> list[str]:
+    """Sockets whose login has ended at `now`: the browser session is gone or idled out, the token
+    is gone or expired, or the user was deactivated. Read from the database, so any process finds
+    them all, heartbeats or not."""
+    idle_since = now - timedelta(minutes=idle_minutes)
+    live_session = exists().where(LoginSession.id == AgentPresence.login_id, LoginSession.last_seen_at >= idle_since)
+    live_token = exists().where(ApiToken.token_hash == AgentPresence.token_hash, ApiToken.expires_at > now)
+    stmt = (
+        select(AgentPresence.sid)
+        .join(User, User.id == AgentPresence.user_id)
+        .where(or_(
+            User.active.is_(False),
+            and_(AgentPresence.login_id.is_not(None), ~live_session),
+            and_(AgentPresence.token_hash.is_not(None), ~live_token),
+        ))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def sockets_of_login(login_id: str) -> list[str]:
+    """The sockets one browser login opened (its other logins' desktops stay connected)."""
+    return list(db.session.scalars(select(AgentPresence.sid).where(AgentPresence.login_id == login_id)))
+
+
+def forget(sids: list[str]) -> None:
+    """Drop these sockets' rows: they are being closed, and a process that died leaves them behind."""
+    if sids:
+        db.session.execute(delete(AgentPresence).where(AgentPresence.sid.in_(sids)))
+        db.session.commit()
 
 
 def heartbeat(sid: str) -> None:
