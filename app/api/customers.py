@@ -93,8 +93,10 @@ class CustomerDetail(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def patch(self, changes: dict, customer_id: int):
-        """Change the fields sent; `phones` replaces every number."""
-        customer = customers.update_customer(customer_id, changes, region=_region())
+        """Change the fields sent; `phones` replaces every number. Send the `version` you read: a
+        save made from an older copy is refused (409 `conflict`), so a colleague's change survives."""
+        expected = changes.pop("version", None)
+        customer = customers.update_customer(customer_id, changes, region=_region(), expected_version=expected)
         _changed(customer.id, "updated " + ", ".join(sorted(changes)))
         return customer
 

@@ -29,6 +29,11 @@ class Customer(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped by every UPDATE of the row, which SQLAlchemy makes conditional on the version it read
+    # (version_id_col): of two saves made from the same version, the second changes nothing.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     phones: Mapped[list["PhoneNumber"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="PhoneNumber.id"

@@ -73,7 +73,11 @@ class CustomerCreateSchema(Schema):
 
 
 class CustomerUpdateSchema(Schema):
-    """Only the fields sent change; `phones` replaces every number."""
+    """Only the fields sent change; `phones` replaces every number. With `version`, the change is
+    made only if the customer is still at that version (else 409 `conflict`)."""
+
+    version = fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
+        "description": "The customer's `version` this change was made from."})
 
     name = Text(validate=validate.Length(min=1, max=200))
     phones = fields.List(_phone)
@@ -84,6 +88,7 @@ class CustomerUpdateSchema(Schema):
 
 class CustomerSchema(Schema):
     id = fields.Integer(dump_only=True)
+    version = fields.Integer(dump_only=True, metadata={"description": "Bumped on every change."})
     name = fields.String(dump_only=True)
     phones = fields.Pluck(PhoneNumberSchema, "e164", many=True, dump_only=True,
                           metadata={"description": "Every number in E.164."})

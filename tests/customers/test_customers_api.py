@@ -544,3 +544,24 @@ def test_search_box_finds_an_all_digit_account_id_and_part_of_a_number(api_as):
     both = searcher.get("/api/v1/customers", query_string={"q": "555-01"}).get_json()
     assert both["total"] == 2
     assert searcher.get("/api/v1/customers", query_string={"q": "013"}).get_json()["total"] == 0
+
+
+def test_a_save_from_a_stale_copy_is_refused_and_a_colleagues_number_survives(api_as):
+    me, colleague = api_as("agent"), api_as("agent")
+    created = me.post("/api/v1/customers", json={"name": "Alice Wong", "phones": ["+14155550100"]}).json
+    assert created["version"] == 1
+    added = colleague.patch(f"/api/v1/customers/{created['id']}",
+                            json={"phones": ["+14155550100", "+14155550177"], "version": 1})
+    assert added.status_code == 200 and added.json["version"] == 2
+
+    stale = me.patch(f"/api/v1/customers/{created['id']}", json={"name": "Alice W.", "version": 1})
+    assert_error(stale, 409, "conflict")
+    assert "now 2" in stale.json["error"]["message"]
+    current = me.get(f"/api/v1/customers/{created['id']}").json
+    assert (current["name"], current["phones"], current["version"]) == (
+        "Alice Wong", ["+14155550100", "+14155550177"], 2)
+
+    # A PATCH changes only what it names: the new number stays.
+    renamed = me.patch(f"/api/v1/customers/{created['id']}", json={"name": "Alice W.", "version": 2})
+    assert (renamed.json["name"], renamed.json["phones"], renamed.json["version"]) == (
+        "Alice W.", ["+14155550100", "+14155550177"], 3)

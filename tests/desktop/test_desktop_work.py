@@ -588,3 +588,35 @@ def test_a_recording_url_that_is_not_a_web_address_is_never_stored(live_server):
                                                              "AccountSid": "AC" + "0" * 32})
     assert answer.status_code == 200
     assert stored_call(live_server, call_sid).recording_url is None
+
+
+def test_a_stale_save_on_the_customer_page_is_refused_and_shows_what_changed(live_server, dana):
+    """A colleague adds a number while Dana edits the name: her save must not delete it."""
+    from playwright.sync_api import expect
+
+    from app.services.customers import records
+
+    with live_server.app.app_context():
+        customer_id = make_customer("Bruno Diaz", phones=("+14155550150",)).id
+    dana.goto(f"{live_server.base_url}/customers/{customer_id}")
+    form = dana.locator("#customer-edit-form")
+    expect(form.locator(".phone-input").first).to_have_value("+14155550150")
+    with live_server.app.app_context():  # the colleague's save, from the version Dana also read
+        records.update_customer(customer_id, {"phones": ["+14155550150", "+14155550177"]}, region="US",
+                                expected_version=1)
+
+    form.get_by_label("Name").fill("Bruno Díaz")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.locator(".form-message")).to_contain_text("Someone else changed this customer")
+    expect(form.locator(".form-message")).to_contain_text("+14155550177")
+    expect(form.get_by_label("Name")).to_have_value("Bruno Díaz")  # her typing is kept
+    with live_server.app.app_context():
+        stored = db.session.get(Customer, customer_id)
+        assert (stored.name, [p.e164 for p in stored.phones]) == ("Bruno Diaz", ["+14155550150", "+14155550177"])
+
+    form.get_by_role("button", name="Save changes").click()  # saved again, from the fresh version
+    expect(dana.locator("#customer-name")).to_have_text("Bruno Díaz")
+    with live_server.app.app_context():
+        stored = db.session.get(Customer, customer_id)
+        assert (stored.name, [p.e164 for p in stored.phones]) == ("Bruno Díaz", ["+14155550150", "+14155550177"])
+    assert dana.errors == []

@@ -15,7 +15,7 @@ import logging
 from dataclasses import replace
 
 from flask import Flask
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import jobs
@@ -196,9 +196,14 @@ def _update(rows: dict[int, CustomerRow], layout: Layout, now, recorded_by_id: i
     if not rows:
         return
     fields = [f for f in ("name", "email", "tier") if layout.present(f)]
-    db.session.execute(update(Customer), [
-        {"id": cid, **{f: getattr(r, f) for f in fields}, "updated_at": now} for cid, r in rows.items()
-    ])
+    # Table-level, so every updated customer's version goes up by one: a page still showing the
+    # customer as it was before the import saves against an old version and is refused.
+    table = Customer.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("customer_id"))
+        .values(**{f: bindparam(f) for f in fields}, updated_at=bindparam("now"), version=table.c.version + 1),
+        [{"customer_id": cid, **{f: getattr(r, f) for f in fields}, "now": now} for cid, r in rows.items()],
+    )
     ids = list(rows)
     if layout.present("phones"):
         # Numbers the customer keeps keep their row (and label), as in update_customer.

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -21,6 +22,7 @@ from app.models import (
     Customer,
     PhoneNumber,
     Preference,
+    utcnow,
 )
 from app.services import phone_numbers, validation
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -150,10 +152,18 @@ def create_customer(
     return customer
 
 
-def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str) -> Customer:
-    """Change the fields present in `changes`; `phones`, when present, replaces every number."""
+def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str,
+                    expected_version: int | None = None) -> Customer:
+    """Change the fields present in `changes`; `phones`, when present, replaces every number.
+
+    With `expected_version`, nothing changes unless the customer is still at that version
+    (Conflict otherwise, naming both): the check is part of the UPDATE itself, so of two saves
+    made from the same copy exactly one lands. Every change bumps the version.
+    """
     validation.refuse_unknown(changes, CUSTOMER_FIELDS)
     customer = get_customer(customer_id)
+    if expected_version is not None and expected_version != customer.version:
+        raise _stale(customer, expected_version)
     errors = FieldErrors()
     values: dict[str, Any] = {}
     if "name" in changes:
@@ -175,8 +185,20 @@ def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str
         # Numbers the customer keeps keep their row (and label); the rest go.
         current = {p.e164: p for p in customer.phones}
         customer.phones = [current.get(e164) or PhoneNumber(e164=e164) for e164 in e164s]
-    _commit(customer.external_id)
+    customer.updated_at = utcnow()  # a change of numbers alone still updates (and versions) the row
+    try:
+        _commit(customer.external_id)
+    except StaleDataError:
+        db.session.rollback()
+        raise _stale(get_customer(customer_id), expected_version) from None
     return customer
+
+
+def _stale(customer: Customer, expected_version: int | None) -> Conflict:
+    return Conflict(
+        f"customer {customer.id} was changed by someone else since you read it (you had version "
+        f"{expected_version}, it is now {customer.version}); read it again and redo your change",
+        {"version": [f"now {customer.version}"]})
 
 
 def delete_customer(customer_id: int) -> None:

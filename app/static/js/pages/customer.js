@@ -10,6 +10,7 @@ import { button, el, onAction, setStatusLine } from "../lib/dom.js";
 import { dateTime, duration, tierLabel } from "../lib/format.js";
 import { complaintActions, complaintItem, openComplaintsBlock } from "../components/complaints.js";
 import { buildCustomerForm } from "../components/customer_form.js";
+import { changedFields, describeChanges } from "../lib/changes.js";
 import { preferenceActions, preferencesBlock, resetUnconfirmedRemovals } from "../components/preferences.js";
 
 const page = document.getElementById("customer-page");
@@ -60,13 +61,29 @@ function linkProblem() {
 }
 
 function buildEditForm(form, c) {
+  // What the form started from: a save sends what was changed since then, so after a refused save
+  // the second try still sends only those fields, now on top of the colleague's version.
+  const base = c;
   buildCustomerForm(form, c, {
     submitLabel: "Save changes",
     onSubmit(body) {
+      // Only what this edit changed, from the version it was made on: a number a colleague (or an
+      // import) added meanwhile is not overwritten, and a stale save is refused, not applied.
+      const changes = changedFields(base, body);
+      if (!Object.keys(changes).length) return Promise.resolve("Nothing changed.");
       form.setAttribute("data-saved", "false");
-      return api.updateCustomer(id, body).then(() => {
+      const before = customer;
+      return api.updateCustomer(id, { ...changes, version: customer.version }).then(() => {
         form.setAttribute("data-saved", "true");
         return load().then(() => "Saved.");
+      }, (error) => {
+        if (error.status !== 409 || !error.fields || !error.fields.version) throw error;
+        // Read it again (the form keeps what was typed), and say what changed meanwhile.
+        return load().then(() => {
+          const meanwhile = describeChanges(before, customer) || "its record";
+          throw new Error("Someone else changed this customer while you were editing: " + meanwhile +
+            ". Nothing was saved; your edits are still in the form: check them and save again.");
+        });
       });
     },
   });
