@@ -20,13 +20,14 @@ from app.schemas.customers import (
     CustomerQuerySchema,
     CustomerSchema,
     CustomerUpdateSchema,
+    MergeSchema,
     PreferenceInSchema,
     PreferenceSchema,
     PreferenceUpdateSchema,
     TimelineQuerySchema,
     TimelineSchema,
 )
-from app.services.customers import complaints, preferences, timeline
+from app.services.customers import complaints, merge, preferences, timeline
 from app.services.customers import records as customers
 from app.services.people import audit
 from app.settings import settings
@@ -108,6 +109,19 @@ class CustomerDetail(MethodView):
         """Delete a customer (supervisors and admins); their calls stay, no longer linked to anyone."""
         customers.delete_customer(customer_id)
         _changed(customer_id, "deleted", action="customer_deleted")
+
+
+@bp.post(CUSTOMER_URL + "/merge")
+@guard.require_role("supervisor")
+@bp.arguments(MergeSchema)
+@bp.response(200, CustomerSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def merge_customer(data: dict, customer_id: int):
+    """Merge a duplicate into this customer (supervisors, admins): its numbers, preferences,
+    complaints, follow-ups and calls (notes included) move here, and the duplicate is removed."""
+    return merge.merge_customers(customer_id, data["duplicate_id"], acting_user_id=api_user().id)
 
 
 @bp.get(CUSTOMER_URL + "/timeline")

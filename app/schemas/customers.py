@@ -86,6 +86,10 @@ class CustomerUpdateSchema(Schema):
     external_id = Text(allow_none=True, validate=validate.Length(max=100))
 
 
+class MergeSchema(Schema):
+    duplicate_id = Id(required=True, metadata={"description": "The duplicate: merged into this customer, then removed."})
+
+
 class CustomerSchema(Schema):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(dump_only=True, metadata={"description": "Bumped on every change."})

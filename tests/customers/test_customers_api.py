@@ -565,3 +565,44 @@ def test_a_save_from_a_stale_copy_is_refused_and_a_colleagues_number_survives(ap
     renamed = me.patch(f"/api/v1/customers/{created['id']}", json={"name": "Alice W.", "version": 2})
     assert (renamed.json["name"], renamed.json["phones"], renamed.json["version"]) == (
         "Alice W.", ["+14155550100", "+14155550177"], 3)
+
+
+def test_merging_a_duplicate_moves_everything_to_the_kept_customer(api_as, provider):
+    from app.models import AuditEvent, FollowUp
+
+    supervisor = api_as("supervisor")
+    kept = make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "oat"})
+    duplicate = make_customer("A. Wong", phones=("+14155550100", "+14155550199"), tier="gold",
+                              email="alice@example.com", external_id="CRM-9", preferences={"callbacks": "evenings"},
+                              complaints=[{"subject": "Late delivery"}])
+    call_sid, _ = provider.call(from_="+14155550199")
+    call = db.session.query(Call).filter_by(call_sid=call_sid).one()
+    call.notes = "Asked about the refund"
+    db.session.add(FollowUp(customer_id=duplicate.id, call_id=call.id, reason="manual", due_at=call.started_at))
+    db.session.commit()
+    kept_id, duplicate_id = kept.id, duplicate.id
+
+    merged = supervisor.post(f"/api/v1/customers/{kept_id}/merge", json={"duplicate_id": duplicate_id})
+    assert merged.status_code == 200, merged.get_data(as_text=True)
+    body = merged.json
+    assert body["id"] == kept_id and body["name"] == "Alice Wong"
+    assert body["phones"] == ["+14155550100", "+14155550199"]
+    assert sorted((p["key"], p["value"]) for p in body["preferences"]) == [("callbacks", "evenings"), ("milk", "oat")]
+    assert [c["subject"] for c in body["open_complaints"]] == ["Late delivery"]
+    assert (body["tier"], body["email"], body["external_id"]) == ("gold", "alice@example.com", "CRM-9")
+    db.session.expire_all()
+    call = db.session.query(Call).filter_by(call_sid=call_sid).one()
+    assert (call.customer_id, call.notes) == (kept_id, "Asked about the refund")
+    assert db.session.query(FollowUp).one().customer_id == kept_id
+    assert supervisor.get(f"/api/v1/customers/{duplicate_id}").status_code == 404
+    actions = {(e.action, e.customer_id) for e in db.session.query(AuditEvent).filter(AuditEvent.detail.like("merged%"))}
+    assert actions == {("customer_changed", kept_id), ("customer_deleted", duplicate_id)}
+
+
+def test_a_merge_is_for_supervisors_and_refuses_a_customer_into_themselves(api_as):
+    agent, supervisor = api_as("agent"), api_as("supervisor")
+    one, two = make_customer("One", phones=()), make_customer("Two", phones=())
+    assert_error(agent.post(f"/api/v1/customers/{one.id}/merge", json={"duplicate_id": two.id}), 403)
+    assert_error(supervisor.post(f"/api/v1/customers/{one.id}/merge", json={"duplicate_id": one.id}), 422)
+    assert_error(supervisor.post(f"/api/v1/customers/{one.id}/merge", json={"duplicate_id": 999999}), 404)
+    assert supervisor.get(f"/api/v1/customers/{two.id}").status_code == 200

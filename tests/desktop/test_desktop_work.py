@@ -620,3 +620,29 @@ def test_a_stale_save_on_the_customer_page_is_refused_and_shows_what_changed(liv
         stored = db.session.get(Customer, customer_id)
         assert (stored.name, [p.e164 for p in stored.phones]) == ("Bruno Díaz", ["+14155550150", "+14155550177"])
     assert dana.errors == []
+
+
+def test_a_supervisor_merges_a_duplicate_from_the_customer_page(live_server, open_page):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("sam", role="supervisor", display_name="Sam Boss")
+        kept_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        duplicate_id = make_customer("A. Wong", phones=("+14155550199",), preferences={"milk": "oat"}).id
+    sam = open_page()
+    login(sam, "sam", base_url=live_server.base_url)
+    expect(sam).to_have_url(f"{live_server.base_url}/")
+    sam.goto(f"{live_server.base_url}/customers/{kept_id}")
+    expect(sam.locator("#customer-name")).to_have_text("Alice Wong")
+    merge = sam.get_by_role("form", name="Merge a duplicate")
+    merge.get_by_label("Duplicate's customer number").fill(str(duplicate_id))
+    merge.get_by_role("button", name="Merge into this one…").click()
+    confirm = sam.get_by_role("alertdialog", name="Confirm merge")
+    expect(confirm).to_contain_text(f"Merge customer #{duplicate_id} into Alice Wong?")
+    confirm.get_by_role("button", name="Yes, merge").click()
+    expect(sam.locator("#customer-status")).to_contain_text(f"Merged customer #{duplicate_id}")
+    expect(sam.locator(".preference")).to_have_text(re.compile(r"milk\s*oat"))
+    expect(sam.locator("#customer-edit-form .phone-input")).to_have_count(2)
+    with live_server.app.app_context():
+        assert db.session.get(Customer, duplicate_id) is None
+    assert sam.errors == []

@@ -44,6 +44,7 @@ MINIMUM_ROLE = {
     ("GET", "/api/v1/imports/<job_id>/refused.csv"): "admin",
     ("GET", "/api/v1/audit"): "supervisor",
     ("GET", "/api/v1/follow-ups"): "agent",
+    ("POST", "/api/v1/customers/<customer_id>/merge"): "supervisor",
 }
 OPEN_RULES = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 

@@ -99,6 +99,8 @@ export const createCustomer = (body) => request("POST", paths.customers(), body)
 export const getCustomer = (id) => request("GET", paths.customer(id));
 export const updateCustomer = (id, changes) => request("PATCH", paths.customer(id), changes);
 export const deleteCustomer = (id) => request("DELETE", paths.customer(id));
+export const mergeCustomer = (id, duplicateId) =>
+  request("POST", paths.customer(id) + "/merge", { duplicate_id: duplicateId });
 export const getTimeline = (id) => request("GET", paths.timeline(id));
 export const addPreference = (customerId, body) => request("POST", paths.preferences(customerId), body);
 export const updatePreference = (id, changes) => request("PATCH", paths.preference(id), changes);

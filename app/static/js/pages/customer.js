@@ -196,6 +196,45 @@ function resetDelete() {
   area.appendChild(again);
 }
 
+// ---------------------------------------------------------------- merging a duplicate
+
+function startMerge(form) {
+  const confirmBox = document.getElementById("merge-confirm");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const duplicateId = parseInt(form.elements.duplicate_id.value, 10);
+    if (!duplicateId) { setStatus("Give the duplicate's customer number (the # in its address).", "error"); return; }
+    confirmBox.textContent = "";
+    confirmBox.appendChild(el("p", null, "Merge customer #" + duplicateId + " into " +
+      (customer ? customer.name : "this customer") + "? Their record is removed once everything has moved here."));
+    const yes = button("Yes, merge", "button-primary", "merge-confirm");
+    yes.setAttribute("data-duplicate-id", String(duplicateId));
+    confirmBox.append(yes, button("Cancel", "", "merge-cancel"));
+    confirmBox.hidden = false;
+  });
+}
+
+function confirmMerge(yes) {
+  const duplicateId = parseInt(yes.getAttribute("data-duplicate-id"), 10);
+  yes.disabled = true;
+  api.mergeCustomer(id, duplicateId).then(() => {
+    cancelMerge();
+    document.getElementById("merge-form").reset();
+    // The numbers changed under the details form: show them (a deliberate action, so rebuild it).
+    document.getElementById("customer-edit-form").setAttribute("data-saved", "true");
+    return load().then(() => setStatus("Merged customer #" + duplicateId + " into this one."));
+  }, (error) => {
+    yes.disabled = false;
+    setStatus("Could not merge: " + error.message, "error");
+  });
+}
+
+function cancelMerge() {
+  const confirmBox = document.getElementById("merge-confirm");
+  confirmBox.textContent = "";
+  confirmBox.hidden = true;
+}
+
 // ---------------------------------------------------------------- one listener for the page
 
 if (page) {
@@ -203,6 +242,8 @@ if (page) {
     delete: askDelete,
     "delete-confirm": confirmDelete,
     "delete-cancel": resetDelete,
+    "merge-confirm": confirmMerge,
+    "merge-cancel": cancelMerge,
   };
   const recordActions = { ...preferenceActions(records), ...complaintActions(records) };
   Object.entries(recordActions).forEach(([name, handler]) => {
@@ -210,5 +251,7 @@ if (page) {
   });
   onAction(page, handlers);
   resetUnconfirmedRemovals(page);
+  const mergeForm = document.getElementById("merge-form");
+  if (mergeForm) startMerge(mergeForm);
   load();
 }
