@@ -646,3 +646,26 @@ def test_a_supervisor_merges_a_duplicate_from_the_customer_page(live_server, ope
     with live_server.app.app_context():
         assert db.session.get(Customer, duplicate_id) is None
     assert sam.errors == []
+
+
+def test_links_on_a_card_open_a_tab_of_their_own_and_leave_the_desktop_be(live_server, dana):
+    """Following a link out of a card must not navigate the desktop away from its live calls."""
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("Ann Lee", phones=("+14155550123",))
+        make_customer("Ben Lee", phones=("+14155550123",))
+        alice_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+    shared_sid, _ = live_server.provider.call(from_="+14155550123")
+    alice_sid, _ = live_server.provider.call(from_="+14155550100")
+    record = card(dana, alice_sid).get_by_role("link", name="Open customer record")
+    with dana.context.expect_page() as opened:
+        record.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url == f"{live_server.base_url}/customers/{alice_id}"
+    expect(dana).to_have_url(f"{live_server.base_url}/")
+    for candidate in card(dana, shared_sid).locator(".candidate a").all():
+        expect(candidate).to_have_attribute("target", "_blank")
+    tab.close()
+    assert dana.errors == []

@@ -151,7 +151,7 @@ function body(call, urls, live) {
     (pop.candidates || []).forEach((c) => {
       const item = el("li", "candidate");
       item.setAttribute("data-customer-id", String(c.id));
-      item.appendChild(link(urls.customer + encodeURIComponent(c.id), c.name));
+      item.appendChild(recordLink(urls.customer + encodeURIComponent(c.id), c.name));
       if (live) {
         const choose = button("This is them", "button-small", "pick");
         choose.setAttribute("aria-label", "This is " + c.name);
@@ -193,6 +193,15 @@ function newCustomerBlock(container, pop, urls, live, label, className) {
   container.appendChild(el("div", "form-slot form-slot-customer"));
 }
 
+/** A link out of a card opens a tab of its own: the desktop, its sockets and anything typed in
+ *  its forms stay where they are. */
+function recordLink(href, text, className) {
+  const a = link(href, text, className);
+  a.setAttribute("target", "_blank");
+  a.setAttribute("rel", "noopener noreferrer");
+  return a;
+}
+
 /** Search for the caller among customers and link the call to the one they are. */
 function findBlock(label) {
   const block = el("div", "find-customer");
@@ -227,13 +236,11 @@ function footer(call, urls) {
   const summary = wrapUpSummary(call);
   if (summary) foot.appendChild(summary);
   if (pop.match === "single" && pop.customer) {
-    foot.appendChild(link(urls.customer + encodeURIComponent(pop.customer.id), "Open customer record", "card-link"));
+    foot.appendChild(recordLink(urls.customer + encodeURIComponent(pop.customer.id), "Open customer record", "card-link"));
   }
   if (call.recording_url && /^https?:\/\//.test(call.recording_url)) {
     // The caller left a voicemail: someone must call them back (a follow-up is open for it).
-    const voicemail = link(call.recording_url, "Listen to voicemail", "card-link voicemail-link");
-    voicemail.setAttribute("target", "_blank");
-    voicemail.setAttribute("rel", "noopener noreferrer");
+    const voicemail = recordLink(call.recording_url, "Listen to voicemail", "card-link voicemail-link");
     voicemail.setAttribute("data-role", "voicemail");
     foot.appendChild(voicemail);
   }
