@@ -11,7 +11,7 @@ from tests.factories import make_customer, make_token, make_user
 from tests.support import services
 from tests.support.provider import Provider
 from tests.support.servers import start_server
-from tests.support.sockets import connect_socket
+from tests.support.sockets import connect_socket, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.multiprocess]
 
@@ -104,17 +104,6 @@ def test_an_agent_connected_to_one_process_is_rung_by_the_other(cluster):
         agent.sio.disconnect()
 
 
-def _wait_until(predicate, timeout: float = 10.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_socket_on_one_process_closes_when_its_token_ends_with_no_heartbeat(cluster):
     """Nobody tells process b that a token expired; its own re-check (or a's, through the queue)
     closes the socket all the same."""
@@ -133,7 +122,7 @@ def test_a_socket_on_one_process_closes_when_its_token_ends_with_no_heartbeat(cl
         db.session.execute(update(ApiToken).where(ApiToken.token_hash == ApiToken.hash(short_lived))
                            .values(expires_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
-    assert _wait_until(lambda: not agent.sio.connected), "socket on b outlived its token"
+    assert wait_until(lambda: not agent.sio.connected, timeout=10), "socket on b outlived its token"
 
 
 def test_logging_out_on_one_process_closes_that_logins_socket_on_the_other_only(cluster):
@@ -148,9 +137,9 @@ def test_logging_out_on_one_process_closes_that_logins_socket_on_the_other_only(
     laptop_socket = connect_socket(b.base_url, cookie=laptop.cookie)
     try:
         assert logout(desk, a.base_url).status_code == 302
-        assert _wait_until(lambda: not desk_socket.sio.connected), "the logged-out login's socket is open"
+        assert wait_until(lambda: not desk_socket.sio.connected, timeout=10), "the logged-out login's socket is open"
         # A wrong disconnect of the other login would travel the same way: give it the same time.
-        assert not _wait_until(lambda: not laptop_socket.sio.connected, timeout=1.0), "logging out one login closed another"
+        assert not wait_until(lambda: not laptop_socket.sio.connected, timeout=1.0), "logging out one login closed another"
     finally:
         for recorder in (desk_socket, laptop_socket):
             if recorder.sio.connected:

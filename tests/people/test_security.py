@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AuditEvent, LoginSession, User, utcnow
 from tests.factories import PASSWORD, make_customer, make_token, make_user
 from tests.support.login import login
+from tests.support.sockets import wait_until
 
 
 def test_passwords_are_hashed_with_a_modern_kdf(app_ctx):
@@ -94,15 +95,6 @@ def test_production_cookies_are_secure_httponly_lax(app_with):
     response = login(app.test_client(), "ann", base_url="https://localhost")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def wait_until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_logout_disconnects_the_users_sockets(live_server, socket_factory):

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 import socketio as socketio_client
 
 
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False): for what a socket
+    learns asynchronously, such as being disconnected."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @dataclass
 class SocketRecorder:
     """A real python-socketio client that records every event it receives."""
