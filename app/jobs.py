@@ -75,27 +75,34 @@ class _Retrying:
                 self._running = True
 
 
-_every: dict[tuple[int, str], threading.Thread] = {}
+_every: dict[tuple[int, str], threading.Event] = {}
 
 
 def every(app: Flask, name: str, task: Callable[[], None], *, interval: float) -> None:
-    """Run `task()` every `interval` seconds for as long as the process lives, in an app context;
-    one thread per app and name, started by the first call, a failure logged and retried."""
+    """Run `task()` every `interval` seconds for as long as the process lives (or until `stop`),
+    in an app context; one thread per app and name, started by the first call, a failure logged
+    and retried."""
+    with _registry_lock:
+        if (id(app), name) in _every:
+            return
+        stopped = _every[(id(app), name)] = threading.Event()
 
     def loop() -> None:
-        while True:
-            time.sleep(interval)
+        while not stopped.wait(interval):
             with app.app_context():
                 try:
                     task()
                 except Exception:
                     log.warning("background job %s failed; will run again", name, exc_info=True)
 
+    threading.Thread(target=loop, name=name, daemon=True).start()
+
+
+def stop(app: Flask) -> None:
+    """End `app`'s repeating jobs (an app being torn down, as tests do with theirs)."""
     with _registry_lock:
-        if (id(app), name) in _every:
-            return
-        thread = _every[(id(app), name)] = threading.Thread(target=loop, name=name, daemon=True)
-    thread.start()
+        for key in [key for key in _every if key[0] == id(app)]:
+            _every.pop(key).set()
 
 
 _retrying: dict[tuple[int, str], _Retrying] = {}

@@ -61,3 +61,21 @@ def test_a_retrying_job_keeps_going_after_a_failure(app):
     jobs.keep_retrying(app, "flaky", run_once, interval=0.01)
     assert done.wait(timeout=5)
     assert len(attempts) >= 2
+
+
+def test_a_repeating_job_runs_until_its_app_is_stopped(app):
+    runs = []
+    started = threading.Event()
+
+    def task():
+        runs.append(current_app.name)
+        started.set()
+
+    jobs.every(app, "tick", task, interval=0.01)
+    jobs.every(app, "tick", task, interval=0.01)  # asked twice: still one thread
+    assert started.wait(timeout=5)
+    jobs.stop(app)
+    time.sleep(0.05)
+    settled = len(runs)
+    time.sleep(0.1)
+    assert len(runs) == settled and settled >= 1

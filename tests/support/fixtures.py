@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, jobs
 from app.extensions import db
 from tests.factories import make_token, make_user
 from tests.support import services
@@ -61,6 +61,7 @@ def _create_test_app(config_name: str, database_url: str, tmp_path, **settings):
 
 
 def _clear_test_app(app) -> None:
+    jobs.stop(app)  # its repeating jobs would go on polling a database about to be emptied
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
