@@ -137,6 +137,6 @@ def install(app: Flask) -> Settings:
     return app.extensions[EXTENSION_KEY]
 
 
-def settings() -> Settings:
-    """The current app's settings."""
-    return current_app.extensions[EXTENSION_KEY]
+def settings(app: Flask | None = None) -> Settings:
+    """The settings of `app`, or of the current app (inside an app context)."""
+    return (app or current_app).extensions[EXTENSION_KEY]

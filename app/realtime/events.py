@@ -79,7 +79,7 @@ def close_expired_sockets() -> list[str]:
 
 def _keep_checking_logins(app) -> None:
     jobs.every(app, "socket-login-recheck", close_expired_sockets,
-               interval=app.extensions["knowncaller.settings"].people.socket_recheck_seconds)
+               interval=settings(app).people.socket_recheck_seconds)
 
 
 @socketio.on("connect")

@@ -7,6 +7,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from app import create_app
 from app.services import provider_api
+from app.settings import settings
 from tests.support.twilio_api import RunningStandIn
 
 ACCOUNT = "AC" + "5" * 32
@@ -22,7 +23,7 @@ def api():
 def client_for(api, **overrides):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", TWILIO_ACCOUNT_SID=ACCOUNT,
                      TWILIO_AUTH_TOKEN=TOKEN, TWILIO_API_BASE_URL=api.base_url, **overrides)
-    return provider_api.rest_client(app.extensions["knowncaller.settings"].provider.account)
+    return provider_api.rest_client(settings(app).provider.account)
 
 
 def test_a_call_is_fetched_from_the_configured_api_with_the_accounts_credentials(api):
@@ -64,7 +65,7 @@ def test_the_providers_errors_reach_the_caller_as_twilio_errors(api):
 def test_without_an_account_sid_the_rest_api_says_what_is_missing():
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", TWILIO_ACCOUNT_SID=None)
     with pytest.raises(provider_api.ProviderNotConfigured, match="TWILIO_ACCOUNT_SID"):
-        provider_api.rest_client(app.extensions["knowncaller.settings"].provider.account)
+        provider_api.rest_client(settings(app).provider.account)
 
 
 def test_a_base_url_that_is_not_http_is_refused_naming_it():

@@ -114,4 +114,4 @@ def ensure_replay_running(app) -> None:
     def run_once() -> int:
         return replay_spool()[1]
 
-    jobs.keep_retrying(app, "spool-replay", run_once, interval=app.extensions["knowncaller.settings"].calls.spool_retry_seconds)
+    jobs.keep_retrying(app, "spool-replay", run_once, interval=settings(app).calls.spool_retry_seconds)

@@ -55,22 +55,7 @@ def heartbeat(sid: str) -> None:
 
 
 def mark_offline(sid: str) -> None:
-    db.session.execute(delete(AgentPresence).where(AgentPresence.sid == sid))
-    db.session.commit()
-
-
-def online_agents(ttl_seconds: int, now: datetime) -> list[User]:
-    """Active users with a desktop heard from within `ttl_seconds` before `now`, in a stable order."""
-    since = now - timedelta(seconds=ttl_seconds)
-    stmt = (
-        select(User)
-        .where(
-            User.active.is_(True),
-            User.id.in_(select(AgentPresence.user_id).where(AgentPresence.last_seen_at >= since)),
-        )
-        .order_by(User.id)
-    )
-    return list(db.session.scalars(stmt))
+    forget([sid])
 
 
 @dataclass(frozen=True)

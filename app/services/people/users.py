@@ -72,7 +72,7 @@ def get_user(user_id: int) -> User:
 
 def online_ids(ttl_seconds: int, now: datetime) -> set[int]:
     """Ids of the users with a desktop heard from within `ttl_seconds`."""
-    return {user.id for user in presence.online_agents(ttl_seconds, now)}
+    return {user.id for user in presence.connected_users(ttl_seconds, now) if user.online}
 
 
 def create_user(
