@@ -23,24 +23,26 @@ def record(user_id: int | None, action: str, customer_id: int | None = None, cal
         db.session.commit()
 
 
-def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detail: str | None = None) -> None:
-    """Pops were delivered: one row per `(call_sid, user_id, customer_id)` shown, written in one
-    statement (executemany) whatever the head count, and committed."""
-    rows = [{"at": now, "user_id": user_id, "action": "pop_delivered", "customer_id": customer_id,
-             "call_sid": call_sid, "detail": detail} for call_sid, user_id, customer_id in deliveries]
-    if rows:
-        db.session.execute(AuditEvent.__table__.insert(), rows)
+def _record_many(action: str, rows: Iterable[tuple[int, int, str | None]], now: datetime, detail: str | None) -> None:
+    """One row per `(user_id, customer_id, call_sid)`, duplicates dropped, in one statement
+    (executemany) whatever the count; committed."""
+    values = [{"at": now, "user_id": user_id, "action": action, "customer_id": customer_id, "call_sid": call_sid,
+               "detail": detail} for user_id, customer_id, call_sid in dict.fromkeys(rows)]
+    if values:
+        db.session.execute(AuditEvent.__table__.insert(), values)
     db.session.commit()
+
+
+def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detail: str | None = None) -> None:
+    """Pops were delivered: one row per `(call_sid, user_id, customer_id)` shown."""
+    _record_many("pop_delivered", ((user_id, customer_id, call_sid) for call_sid, user_id, customer_id in deliveries),
+                 now, detail)
 
 
 def record_reads(user_id: int, shown: Iterable[tuple[int, str | None]], detail: str, now: datetime) -> None:
     """One API answer showed these customers (`(customer_id, call_sid or None)` each, e.g. a
-    search's results, or the pops of a call list) to `user_id`: one row apiece, one statement."""
-    rows = [{"at": now, "user_id": user_id, "action": "customer_read", "customer_id": customer_id,
-             "call_sid": call_sid, "detail": detail} for customer_id, call_sid in dict.fromkeys(shown)]
-    if rows:
-        db.session.execute(AuditEvent.__table__.insert(), rows)
-    db.session.commit()
+    search's results, or the pops of a call list) to `user_id`: one row apiece."""
+    _record_many("customer_read", ((user_id, customer_id, call_sid) for customer_id, call_sid in shown), now, detail)
 
 
 def events(*, customer_id: int | None = None, user_id: int | None = None, since: datetime | None = None,
