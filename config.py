@@ -115,6 +115,8 @@ class Config:
     # Provider events that could not be stored wait here until the database is back.
     SPOOL_DIR = os.environ.get("SPOOL_DIR") or None  # default: instance/spool
     SPOOL_RETRY_SECONDS = _int("SPOOL_RETRY_SECONDS", 2)
+    # A status or voicemail callback for a call not stored yet waits this long for it (SPEC §9a).
+    ORPHAN_EVENT_MINUTES = _int("ORPHAN_EVENT_MINUTES", 10)
 
     # An agent is online while one of their desktops has sent a heartbeat this recently.
     PRESENCE_TTL_SECONDS = _int("PRESENCE_TTL_SECONDS", 90)

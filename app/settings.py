@@ -35,6 +35,7 @@ class CallSettings:
     dispositions: tuple[str, ...]
     spool_dir: str
     spool_retry_seconds: int
+    orphan_event_minutes: int
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Settings:
                 dispositions=tuple(config["DISPOSITIONS"]),
                 spool_dir=config["SPOOL_DIR"],
                 spool_retry_seconds=config["SPOOL_RETRY_SECONDS"],
+                orphan_event_minutes=config["ORPHAN_EVENT_MINUTES"],
             ),
             routing=RoutingSettings(
                 dial_timeout_seconds=config["DIAL_TIMEOUT_SECONDS"],

@@ -1,7 +1,15 @@
 """All tables, importable from one place (Alembic's autogenerate sees them through here)."""
 from app.models.audit import AUDIT_ACTIONS, AuditEvent, LoginAttempt, LoginSession
 from app.models.base import isoformat, utcnow
-from app.models.call import LIVE_STATUSES, MATCH_KINDS, STATUS_RANK, TERMINAL_STATUSES, Call
+from app.models.call import (
+    DIRECTIONS,
+    LIVE_STATUSES,
+    MATCH_KINDS,
+    STATUS_RANK,
+    TERMINAL_STATUSES,
+    Call,
+    OrphanEvent,
+)
 from app.models.care import FOLLOW_UP_REASONS, FOLLOW_UP_STATUSES, FollowUp
 from app.models.customer import (
     COMPLAINT_STATUSES,
@@ -17,7 +25,7 @@ from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
     "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "FollowUp", "ImportJob", "LoginAttempt",
-    "LoginSession", "PhoneNumber", "Preference", "User",
-    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "User",
+    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "DIRECTIONS", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

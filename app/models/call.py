@@ -12,6 +12,7 @@ from app.models.customer import Customer
 from app.models.user import User
 
 MATCH_KINDS = ("single", "multiple", "none", "withheld")
+DIRECTIONS = ("inbound", "outbound")
 # Rank of each provider status: a call only ever moves to a higher rank. All terminal ones share
 # the top rank, so once a call has ended no later event can change how it ended.
 STATUS_RANK = {
@@ -37,6 +38,7 @@ class Call(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(10), default="inbound", server_default="inbound")
     account_sid: Mapped[str | None] = mapped_column(String(64))
     from_raw: Mapped[str | None] = mapped_column(String(255))
     from_e164: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -54,10 +56,13 @@ class Call(db.Model):
     duration: Mapped[int | None]
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None]
+    # When an agent took the caller: their phone answered, or they claimed the call while it was live.
+    connected_at: Mapped[datetime | None]
     # When an agent linked the call to a customer (unknown caller created, or one of several chosen).
     linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     linked_at: Mapped[datetime | None]
-    # The customer lookup failed (database unavailable): the pop said so, and the call was routed.
+    # The call arrived while the database was unavailable: it was routed by the fallback, its pop said
+    # "lookup unavailable", and it was stored (and looked up) later from the spool.
     lookup_failed: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[str | None] = mapped_column(String(50))
@@ -69,3 +74,26 @@ class Call(db.Model):
     @property
     def ended(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def queue_seconds(self) -> int | None:
+        """How long the caller waited before an agent took them, or None if none has (yet)."""
+        if self.connected_at is None:
+            return None
+        return max(0, int((self.connected_at - self.started_at).total_seconds()))
+
+
+class OrphanEvent(db.Model):
+    """A provider event (status or voicemail callback) for a CallSid not stored yet: the call may
+    still be waiting in some host's spool. It is applied when the call is stored (SPEC §9a)."""
+
+    __tablename__ = "orphan_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # one of spool.KINDS other than "voice"
+    # The provider's form and the callback URL's query, as JSON: applied exactly as if just received.
+    params: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, default="{}")
+    received_at: Mapped[datetime]  # when the provider sent it: the times it sets on the call
+    kept_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # kept at least ORPHAN_EVENT_MINUTES

@@ -26,6 +26,7 @@ class CallSchema(Schema):
     (`Annotated(call, pop=…)`)."""
 
     call_sid = fields.String(dump_only=True)
+    direction = fields.String(dump_only=True, metadata={"description": "`inbound` or `outbound`."})
     status = fields.String(dump_only=True)
     from_ = fields.String(data_key="from", attribute="from_e164", dump_only=True, allow_none=True)
     from_raw = fields.String(dump_only=True, allow_none=True)
@@ -37,6 +38,9 @@ class CallSchema(Schema):
     answered_at = Timestamp(dump_only=True, allow_none=True)
     ended_at = Timestamp(dump_only=True, allow_none=True)
     duration = fields.Integer(dump_only=True, allow_none=True)
+    queue_seconds = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "How long the caller waited before an agent took them (their phone answered, "
+                       "or they claimed the live call), or null."})
     notes = fields.String(dump_only=True, allow_none=True)
     disposition = fields.String(dump_only=True, allow_none=True)
     recording_url = fields.String(dump_only=True, allow_none=True, metadata={

@@ -14,7 +14,6 @@ from app import twiml
 from app.extensions import db
 from app.models import utcnow
 from app.services.calls import delivery, provider_events, routing, spool
-from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
 from app.settings import settings
 from app.webhooks import bp
@@ -114,17 +113,17 @@ def dial_result():
 
 @bp.post("/voicemail")
 def voicemail():
-    """A voicemail was recorded: keep it on the call, open its call-back follow-up, tell desktops."""
+    """A voicemail was recorded: keep it on the call, open its call-back follow-up, tell desktops.
+    With the database down it is spooled like any provider event, and with its call not stored
+    yet it is kept until the call is (SPEC §9a)."""
     try:
-        now = utcnow()
-        call = calls.record_voicemail(request.form.get("CallSid", ""), request.form.get("RecordingUrl"),
-                                      follow_up_hours=settings().calls.follow_up_hours, now=now)
-        if call is not None:
-            delivery.update_call(call, now=now)
+        provider_events.record_voicemail(request.form)
     except InvalidInput as exc:
         log.warning("voicemail callback ignored: %s", exc.message, extra={"call_sid": request.form.get("CallSid")})
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("voicemail link not stored", extra={"call_sid": request.form.get("CallSid"),
-                                                          "recording_url": request.form.get("RecordingUrl")})
+        log.exception("voicemail not stored; spooled for replay", extra={"call_sid": request.form.get("CallSid")})
+        # This is the <Record> action: the caller hears the answer, and the provider does not retry
+        # it, so they hear goodbye either way (a spool that fails too is logged as a loss).
+        _spool("voicemail")
     return _twiml(twiml.goodbye("Thank you. We will call you back. Goodbye."))

@@ -381,6 +381,22 @@ def test_the_agent_whose_phone_answered_holds_the_call_though_another_clicked_fi
     assert_error(bob.patch(f"/api/v1/calls/{call_sid}", json={"notes": "mine"}), 403, "not_your_call")
 
 
+def test_a_call_says_its_direction_and_how_long_the_caller_waited_for_an_agent(provider, ann):
+    from datetime import timedelta
+
+    call_sid, _ = provider.call(from_="+14155550100")
+    waiting = ann.get(f"/api/v1/calls/{call_sid}").json
+    assert (waiting["direction"], waiting["queue_seconds"], waiting["recording_url"]) == ("inbound", None, None)
+    call = db.session.query(Call).filter_by(call_sid=call_sid).one()
+    call.started_at -= timedelta(seconds=42)  # the caller has waited 42 s when Ann takes the call
+    db.session.commit()
+    ann.post(f"/api/v1/calls/{call_sid}/claim")
+    provider.status(call_sid, "completed", duration=30)
+    assert ann.get(f"/api/v1/calls/{call_sid}").json["queue_seconds"] in (42, 43)
+    # Claiming again, or the call ending, does not restart the wait.
+    assert ann.get("/api/v1/calls").json["items"][0]["queue_seconds"] in (42, 43)
+
+
 # --- wrap-ups that outlive a reload (SPEC §9a) ---------------------------------------------------
 
 def test_unwrapped_lists_my_ended_calls_without_a_disposition_newest_first(app, provider, ann, bob):

@@ -5,20 +5,21 @@ import shutil
 import subprocess
 import time
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Call
+from app.models import Call, FollowUp, OrphanEvent
 from tests.factories import make_customer, make_token, make_user
 from tests.support import services
 from tests.support.api import bearer
-from tests.support.provider import Provider
+from tests.support.provider import ACCOUNT_SID, Provider
 from tests.support.servers import start_server
-from tests.support.sockets import connect_socket
+from tests.support.sockets import connect_socket, wait_until
 from tests.support.tcp_proxy import TcpProxy
 
 AUTH_TOKEN = "fault-test-token-" + uuid.uuid4().hex
@@ -101,6 +102,116 @@ def test_exhausted_connection_pool_still_routes_the_call(tmp_path):
         with app.app_context():
             db.engine.dispose()
         services.drop_postgres_database(url)
+
+
+@pytest.mark.postgres
+def test_a_voicemail_left_during_an_outage_reaches_its_call_when_the_database_returns(postgres_behind_proxy):
+    app, proxy = postgres_behind_proxy
+    provider = Provider(app.config["TWILIO_AUTH_TOKEN"], client=app.test_client())
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE77"
+
+    proxy.cut()
+    call_sid, response = provider.call(from_="+14155550100")
+    assert "<Record" in response.text  # everyone is sent to voicemail while the database is down
+    answer = provider.post("/twilio/voicemail", {"CallSid": call_sid, "RecordingUrl": recording,
+                                                 "AccountSid": ACCOUNT_SID})
+    assert answer.status_code == 200 and "<Hangup" in answer.text
+    provider.status(call_sid, "completed", sequence=3, duration=48)
+    proxy.restore()
+
+    with app.app_context():
+        deadline = time.monotonic() + 15
+        while (call := db.session.scalar(select(Call).where(Call.call_sid == call_sid))) is None \
+                or call.recording_url is None:
+            assert time.monotonic() < deadline, "the spooled voicemail never reached its call"
+            db.session.rollback()
+            time.sleep(0.2)
+        assert (call.status, call.duration, call.recording_url) == ("completed", 48, recording)
+        follow_up = db.session.scalar(select(FollowUp).where(FollowUp.call_id == call.id))
+        assert (follow_up.reason, follow_up.status) == ("voicemail", "open")
+
+
+@pytest.mark.postgres
+@pytest.mark.multiprocess
+def test_events_split_across_two_hosts_during_an_outage_all_reach_their_calls(tmp_path):
+    """Host A takes the voice webhook and host B the status and voicemail callbacks, both while
+    PostgreSQL is cut off; B's link comes back first, so it stores events for a call only A's
+    spool holds. Nothing is dropped, and the replayed call keeps the time it first arrived."""
+    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
+    direct_url = services.create_postgres_database()
+    links = {name: TcpProxy("127.0.0.1", 5432).start() for name in ("a", "b")}  # each host's own network path
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=direct_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
+    with app.app_context():
+        db.create_all()
+        customer_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        token = make_token(make_user("agent1"))
+    base_env = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SECRET_KEY": "x", "PUBLIC_BASE_URL": "https://cc.example.com",
+                "KNOWNCALLER_ENV": "development", "SPOOL_RETRY_SECONDS": "1", "DB_CONNECT_TIMEOUT_SECONDS": "1"}
+    servers, agent = [], None
+    try:
+        for name, link in links.items():
+            env = dict(base_env, SPOOL_DIR=str(tmp_path / f"spool-{name}"),
+                       DATABASE_URL=direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{link.port}/"))
+            servers.append(start_server(env, tmp_path, name=name))
+        a, b = servers
+        agent = connect_socket(a.base_url, token=token)
+        to_a = Provider(AUTH_TOKEN, base_url=a.base_url, public_url="https://cc.example.com")
+        to_b = Provider(AUTH_TOKEN, base_url=b.base_url, public_url="https://cc.example.com")
+
+        # A call already stored when the database goes away: it ends during the outage.
+        earlier, _ = to_a.call(from_="+14155550177")
+        agent.wait_for("screen_pop", lambda p: p["call_sid"] == earlier)
+        for link in links.values():
+            link.cut()
+        assert to_b.status(earlier, "completed", sequence=2, duration=95).status_code == 200
+
+        # A call that arrives during the outage: voice on A, everything after it on B.
+        arrived = datetime.now(timezone.utc).replace(tzinfo=None)
+        call_sid, response = to_a.call(from_="+14155550100")
+        assert response.status_code == 200 and "<Record" in response.text
+        recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE88"
+        assert to_b.status(call_sid, "in-progress", sequence=1).status_code == 200
+        assert to_b.post("/twilio/voicemail", {"CallSid": call_sid, "RecordingUrl": recording,
+                                               "AccountSid": ACCOUNT_SID}).status_code == 200
+        assert to_b.status(call_sid, "completed", sequence=3, duration=61).status_code == 200
+        time.sleep(1.5)
+
+        links["b"].restore()
+        with app.app_context():
+            def kept() -> list[str]:
+                db.session.rollback()
+                return list(db.session.scalars(select(OrphanEvent.kind).where(OrphanEvent.call_sid == call_sid)
+                                               .order_by(OrphanEvent.received_at)))
+            # B has stored what it could: the earlier call's end, and the new call's events, kept.
+            assert wait_until(lambda: kept() == ["status", "voicemail", "status"], timeout=15), kept()
+            assert db.session.scalar(select(Call.status).where(Call.call_sid == earlier)) == "completed"
+            assert db.session.scalar(select(Call).where(Call.call_sid == call_sid)) is None
+
+        links["a"].restore()
+        repop = agent.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid and p["lookup"] == "ok",
+                               timeout=15)
+        ended = agent.wait_for("call_update", lambda u: u["call_sid"] == call_sid and u["status"] == "completed",
+                               timeout=15)
+        assert repop["customer"]["id"] == customer_id
+        assert (ended["duration"], ended["recording_url"]) == (61, recording)
+        with app.app_context():
+            db.session.rollback()
+            call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+            assert (call.status, call.duration, call.recording_url, call.customer_id) == (
+                "completed", 61, recording, customer_id)
+            assert abs((call.started_at - arrived).total_seconds()) < 2, (call.started_at, arrived)
+            assert db.session.scalar(select(FollowUp.reason).where(FollowUp.call_id == call.id)) == "voicemail"
+            assert db.session.scalar(select(func.count(OrphanEvent.id))) == 0
+    finally:
+        if agent is not None:
+            agent.sio.disconnect()
+        for server in servers:
+            server.stop()
+        for link in links.values():
+            link.cut()
+        with app.app_context():
+            db.engine.dispose()
+        services.drop_postgres_database(direct_url)
 
 
 @pytest.fixture

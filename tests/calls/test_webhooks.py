@@ -130,7 +130,7 @@ def test_late_ringing_does_not_undo_an_answer(app, provider):
     assert call.answered_at is not None
 
 
-def test_status_for_unknown_call_is_acknowledged_and_ignored(app, provider):
+def test_status_for_unknown_call_is_acknowledged_and_creates_no_call(app, provider):
     response = provider.status(new_call_sid(), "completed", sequence=1)
     assert list(twiml_of(response)) == []
     assert call_count(app) == 0

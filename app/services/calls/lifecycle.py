@@ -22,6 +22,14 @@ from app.services.validation import FieldErrors
 log = logging.getLogger(__name__)
 
 
+class CallNotStored(Exception):
+    """A provider event for a CallSid we do not hold (yet): the caller keeps it for later."""
+
+    def __init__(self, call_sid: str):
+        super().__init__(f"no call {call_sid} is stored")
+        self.call_sid = call_sid
+
+
 @dataclass
 class InboundCall:
     call: Call
@@ -47,8 +55,11 @@ def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value else value
 
 
-def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
-    """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing."""
+def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None) -> InboundCall:
+    """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing.
+
+    `arrived_at`: when the provider sent it, for a call stored late (replayed from the spool).
+    """
     call_sid = (params.get("CallSid") or "").strip()
     if not call_sid:
         raise InvalidInput("CallSid is missing", fields={"CallSid": ["required"]})
@@ -68,6 +79,7 @@ def receive_inbound(params: Mapping[str, str], region: str) -> InboundCall:
         match_kind=recognition.match_kind,
         customer=recognition.customer,
         status=status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing",
+        started_at=arrived_at or utcnow(),
     )
     db.session.add(call)
     try:
@@ -99,24 +111,24 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire
 
 
-def _advance(call: Call, status: str, sequence: int | None, duration: int | None) -> bool:
-    """Move `call` to `status` if that is forward; True when anything an agent sees changed."""
+def _advance(call: Call, status: str, sequence: int | None, duration: int | None, at: datetime) -> bool:
+    """Move `call` to `status` as of `at` (when the provider sent it) if that is forward; True when
+    anything an agent sees changed."""
     if sequence is not None:
         if sequence <= call.status_sequence:
             return False
         call.status_sequence = sequence
     if call.ended or STATUS_RANK[status] <= STATUS_RANK[call.status]:
         return False
-    now = utcnow()
     call.status = status
     if status == "in-progress" and call.answered_at is None:
-        call.answered_at = now
+        call.answered_at = at
     if status in TERMINAL_STATUSES:
-        call.ended_at = now
+        call.ended_at = at
         if duration is not None:
             call.duration = duration
         elif call.answered_at is not None:
-            call.duration = int((now - call.answered_at).total_seconds())
+            call.duration = max(0, int((at - call.answered_at).total_seconds()))
     return True
 
 
@@ -129,8 +141,10 @@ def _parse_int(value: str | None, name: str) -> int | None:
         raise InvalidInput(f"{name} must be a whole number, got {value!r}", {name: ["not a number"]})
 
 
-def apply_status(call_sid: str, status: str, sequence: str | None, duration: str | None) -> Call | None:
-    """Apply a status callback; returns the call when it changed, None when there is nothing to say.
+def apply_status(call_sid: str, status: str, sequence: str | None, duration: str | None, *,
+                 at: datetime) -> Call | None:
+    """Apply a status callback sent at `at`; returns the call when it changed, None when there is
+    nothing to say; raises CallNotStored when there is no such call (yet).
 
     Late, repeated and out-of-order callbacks (lower SequenceNumber, or an earlier state than the
     call already reached) are ignored, so a finished call never comes back to life.
@@ -141,42 +155,50 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
     dur = _parse_int(duration, "CallDuration")
     call = db.session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
     if call is None:
-        log.info("status callback for unknown call ignored", extra={"call_sid": call_sid})
         db.session.rollback()
-        return None
-    changed = _advance(call, status, seq, dur)
+        raise CallNotStored(call_sid)
+    changed = _advance(call, status, seq, dur, at)
     _commit_keeping_loaded()
     return call if changed else None
 
 
-def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str) -> Call | None:
-    """An agent's phone answered the call we dialled them on: the call is now theirs, even if
-    someone else clicked "I'm taking this" first; the caller is talking to this agent."""
+def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str, *, at: datetime) -> Call | None:
+    """An agent's phone answered (at `at`) the call we dialled them on: the call is now theirs,
+    even if someone else clicked "I'm taking this" first; the caller is talking to this agent.
+    Raises CallNotStored when the call is not stored (yet)."""
     if leg_status not in ("in-progress", "answered"):
         return None
     call = db.session.scalar(select(Call).where(Call.call_sid == parent_sid).with_for_update())
-    agent = db.session.get(User, agent_id)
-    if call is None or agent is None or call.ended:
+    if call is None:
         db.session.rollback()
+        raise CallNotStored(parent_sid)
+    agent = db.session.get(User, agent_id)
+    if agent is None or call.ended:
+        db.session.commit()  # nothing changes; whatever else this transaction holds stands
         return None
     changed = False
     if call.agent_id != agent.id:
         call.agent = agent
         changed = True
-    changed = _advance(call, "in-progress", None, None) or changed
+    if call.connected_at is None:
+        call.connected_at = at
+    changed = _advance(call, "in-progress", None, None, at) or changed
     db.session.commit()
     return call if changed else None
 
 
 def record_voicemail(call_sid: str, recording_url: str | None, *, follow_up_hours: int, now: datetime) -> Call | None:
     """Keep the voicemail's recording on its call, and open the follow-up that calls the caller
-    back (SPEC §9a); None when there is no such call or no recording."""
-    call = get_call(call_sid)
-    if call is None or not recording_url:
+    back (SPEC §9a); None when there is no recording; raises CallNotStored when the call is not
+    stored (yet)."""
+    if not recording_url:
         return None
     if not recording_url.startswith(("https://", "http://")):
         # Desktops link to it: only a web address, never a javascript: or data: URL.
         raise InvalidInput("RecordingUrl must be an http(s) URL", {"RecordingUrl": ["not a web address"]})
+    call = get_call(call_sid)
+    if call is None:
+        raise CallNotStored(call_sid)
     call.recording_url = recording_url[:500]
     follow_ups.open_for_voicemail(call, hours=follow_up_hours, now=now)
     db.session.commit()
@@ -274,7 +296,7 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
     taken = db.session.execute(
         update(Call)
         .where(Call.call_sid == call_sid, Call.agent_id.is_(None), Call.status.in_(LIVE_STATUSES))
-        .values(agent_id=agent_id, claimed_at=now)
+        .values(agent_id=agent_id, claimed_at=now, connected_at=func.coalesce(Call.connected_at, now))
         .execution_options(synchronize_session=False)
     ).rowcount
     if not taken:

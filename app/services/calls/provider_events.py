@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping
 
 from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Call, utcnow
-from app.services.calls import delivery, routing, spool
+from app.services.calls import delivery, orphans, routing, spool
 from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
 from app.services.people import presence
@@ -36,23 +37,25 @@ class RoutedCall:
     decision: routing.RoutingDecision
 
 
-def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> RoutedCall:
-    """An inbound call: store it, decide where it goes, then pop it to its audience.
+def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = None) -> RoutedCall:
+    """An inbound call: store it, decide where it goes, then pop it to its audience; then apply
+    any status or voicemail that reached us before the call was stored.
 
-    A replayed call (from the spool) was answered with the fallback while the database was down:
-    that is its routing, and it is marked as one whose lookup failed.
+    A replayed call (from the spool, `replayed_from` the time the provider sent it) was answered
+    with the fallback while the database was down: that is its routing. It keeps the time it
+    first arrived, and is looked up now, so its pop no longer says the lookup was unavailable.
     """
     config = settings()
     region = config.calls.region
     limit_lookup_time()
-    inbound = calls.receive_inbound(params, region)
-    if replayed and inbound.created:
+    inbound = calls.receive_inbound(params, region, arrived_at=replayed_from)
+    if replayed_from is not None and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
     now = utcnow()
     connected = presence.connected_users(config.calls.presence_ttl_seconds, now,
                                          busy_stale_hours=config.calls.stale_call_hours)
-    if replayed:
+    if replayed_from is not None:
         decision = routing.RoutingDecision(routing.FALLBACK)
     else:
         # Only agents are offered calls: a supervisor or admin watching a page is not on the phones.
@@ -62,24 +65,87 @@ def receive_call(params: Mapping[str, str], *, replayed: bool = False) -> Routed
     if inbound.created and not inbound.call.ended:
         delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
                           region=region, now=now)
+    if inbound.created:
+        apply_orphans(inbound.call.call_sid)
     return RoutedCall(inbound, decision)
 
 
-def record_status(params: Mapping[str, str], query: Mapping[str, str]) -> Call | None:
-    """Apply a status callback: the call's own, or an agent leg we dialled (`?agent=<id>`)."""
+def _apply(kind: str, params: Mapping[str, str], query: Mapping[str, str], at: datetime) -> Call | None:
+    """Apply one status or voicemail event sent at `at`: the call when it changed, else None.
+    Raises CallNotStored when its call is not stored (yet), InvalidInput when it makes no sense."""
+    if kind == "voicemail":
+        return calls.record_voicemail(params.get("CallSid", ""), params.get("RecordingUrl"),
+                                      follow_up_hours=settings().calls.follow_up_hours, now=at)
     agent = query.get("agent")
     if agent and params.get("ParentCallSid"):
         try:
             agent_id = int(agent)
         except ValueError:
             raise InvalidInput(f"agent must be a number, got {agent!r}", {"agent": ["not a number"]})
-        call = calls.apply_agent_leg(params["ParentCallSid"], agent_id, params.get("CallStatus", ""))
-    else:
-        call = calls.apply_status(params.get("CallSid", ""), params.get("CallStatus", ""),
-                                  params.get("SequenceNumber"), params.get("CallDuration"))
+        return calls.apply_agent_leg(params["ParentCallSid"], agent_id, params.get("CallStatus", ""), at=at)
+    return calls.apply_status(params.get("CallSid", ""), params.get("CallStatus", ""),
+                              params.get("SequenceNumber"), params.get("CallDuration"), at=at)
+
+
+def _record(kind: str, params: Mapping[str, str], query: Mapping[str, str], received_at: datetime | None) -> Call | None:
+    at = received_at or utcnow()
+    try:
+        call = _apply(kind, params, query, at)
+    except calls.CallNotStored as missing:
+        _keep_orphan(kind, missing.call_sid, params, query, at)
+        return None
     if call is not None:
         delivery.update_call(call, now=utcnow())
     return call
+
+
+def record_status(params: Mapping[str, str], query: Mapping[str, str], *,
+                  received_at: datetime | None = None) -> Call | None:
+    """Apply a status callback: the call's own, or an agent leg we dialled (`?agent=<id>`).
+    For a call not stored yet, the callback is kept and applied when the call is stored."""
+    return _record("status", params, query, received_at)
+
+
+def record_voicemail(params: Mapping[str, str], *, received_at: datetime | None = None) -> Call | None:
+    """Keep a voicemail on its call and open its call-back follow-up; kept for later, like a
+    status, when the call is not stored yet."""
+    return _record("voicemail", params, {}, received_at)
+
+
+def _keep_orphan(kind: str, call_sid: str, params: Mapping[str, str], query: Mapping[str, str],
+                 at: datetime) -> None:
+    orphans.keep(kind, call_sid, params, query, received_at=at, now=utcnow(),
+                 keep_minutes=settings().calls.orphan_event_minutes)
+    log.info("%s event for a call not stored yet kept until it is", kind, extra={"call_sid": call_sid})
+    # The call may have been stored between our lookup and this commit (another host replaying its
+    # spool): that process looked for kept events before this one existed, so apply it here.
+    if calls.get_call(call_sid) is not None:
+        apply_orphans(call_sid)
+
+
+def apply_orphans(call_sid: str) -> int:
+    """Apply the events kept for `call_sid`, oldest first, now that its call is stored; each is
+    removed in the transaction that applies it. Returns how many were applied."""
+    applied, changed = 0, None
+    for event in orphans.waiting_for(call_sid):
+        if not orphans.take(event):
+            db.session.rollback()
+            continue
+        params, query = orphans.decoded(event)
+        try:
+            changed = _apply(event.kind, params, query, event.received_at) or changed
+        except calls.CallNotStored:  # cannot happen once the call is stored; keep it if it does
+            db.session.rollback()
+            continue
+        except InvalidInput as exc:
+            db.session.commit()  # removed: it can never apply
+            log.warning("kept %s event dropped: %s", event.kind, exc.message, extra={"call_sid": call_sid})
+            continue
+        db.session.commit()  # an event that changed nothing is removed too
+        applied += 1
+    if changed is not None:
+        delivery.update_call(changed, now=utcnow())
+    return applied
 
 
 def spool_folder() -> str:
@@ -89,12 +155,12 @@ def spool_folder() -> str:
 def replay_spool() -> tuple[int, int]:
     """Replay what was spooled while the database was down; returns (replayed, still waiting)."""
 
-    def apply(kind: str, params: dict, query: dict) -> None:
+    def apply(kind: str, params: dict, query: dict, received_at: datetime) -> None:
         try:
             if kind == "voice":
-                receive_call(params, replayed=True)
+                receive_call(params, replayed_from=received_at)
             else:
-                record_status(params, query)
+                _record(kind, params, query, received_at)
         except InvalidInput as exc:  # nothing to store; keeping it would block the rest
             log.warning("spooled %s event dropped: %s", kind, exc.message, extra={"call_sid": params.get("CallSid")})
         except Exception:

@@ -36,7 +36,9 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),
         "agent": person(call.agent),
-        "lookup": "unavailable" if call.lookup_failed and call.customer is None else "ok",
+        # A stored call was looked up, if only when it was replayed from the spool after an outage;
+        # "unavailable" is the pop sent while the database was down (`build_unavailable_pop`).
+        "lookup": "ok",
     }
 
 

@@ -13,12 +13,13 @@ import os
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 log = logging.getLogger(__name__)
 
-KINDS = ("voice", "status")
+KINDS = ("voice", "status", "voicemail")
 
 
 def spool_event(folder: str | Path, kind: str, params: Mapping[str, str], query: Mapping[str, str]) -> Path:
@@ -27,8 +28,12 @@ def spool_event(folder: str | Path, kind: str, params: Mapping[str, str], query:
         raise ValueError(f"unknown spool kind {kind!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{time.time_ns():020d}-{os.getpid()}-{kind}.json"
-    payload = {"kind": kind, "params": dict(params.items()), "query": dict(query.items())}
+    received_ns = time.time_ns()
+    name = f"{received_ns:020d}-{os.getpid()}-{kind}.json"
+    # When the provider sent it: a replayed call keeps the time it first arrived (SPEC §9a).
+    received_at = datetime.fromtimestamp(received_ns / 1e9, timezone.utc).replace(tzinfo=None)
+    payload = {"kind": kind, "params": dict(params.items()), "query": dict(query.items()),
+               "received_at": received_at.isoformat()}
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".tmp-", delete=False) as handle:
         json.dump(payload, handle)
         handle.flush()
@@ -60,10 +65,18 @@ def _replay_lock(folder: Path) -> Iterator[bool]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def replay(folder: str | Path, apply: Callable[[str, dict, dict], None]) -> tuple[int, int]:
+def _received_at(event: dict, path: Path) -> datetime:
+    if event.get("received_at"):
+        return datetime.fromisoformat(event["received_at"])
+    # Spooled before the time was written down: the file's name starts with it, in nanoseconds.
+    return datetime.fromtimestamp(int(path.name.split("-", 1)[0]) / 1e9, timezone.utc).replace(tzinfo=None)
+
+
+def replay(folder: str | Path, apply: Callable[[str, dict, dict, datetime], None]) -> tuple[int, int]:
     """Apply every spooled event in order; stops at the first failure so order is kept.
 
-    Returns (replayed, left). `apply(kind, params, query)` raises when the database is still down.
+    Returns (replayed, left). `apply(kind, params, query, received_at)` raises when the database is
+    still down; `received_at` is when the provider sent the event (naive UTC).
     """
     folder = Path(folder)
     done = 0
@@ -73,11 +86,12 @@ def replay(folder: str | Path, apply: Callable[[str, dict, dict], None]) -> tupl
         for path in pending(folder):
             try:
                 event = json.loads(path.read_text())
+                received_at = _received_at(event, path)
             except (OSError, ValueError):
                 log.error("unreadable spool file set aside", extra={"spool_file": path.name})
                 path.rename(path.with_suffix(".bad"))
                 continue
-            apply(event["kind"], event["params"], event.get("query", {}))
+            apply(event["kind"], event["params"], event.get("query", {}), received_at)
             path.unlink()
             done += 1
     return done, len(pending(folder))
