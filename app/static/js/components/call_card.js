@@ -6,13 +6,16 @@
  *
  * A card is made of parts (data-part): head, claim, message, body, wrapup, foot. The desktop
  * replaces the parts that depend on the call's state on every update, the body only when the pop
- * itself changed, and never the message and wrap-up parts, so whatever an agent is typing survives
- * a call_update arriving. Buttons only carry data-action names; pages/desktop/work.js does the work.
+ * itself changed (and then the forms open in it move to the new body, typing, focus and cursor
+ * included), and never the message and wrap-up parts, so whatever an agent is typing survives a
+ * call_update or a fresh pop arriving. Buttons only carry data-action names;
+ * pages/desktop/work.js does the work.
  */
 import { callerNumber, isEnded, isRinging, overdueCount, titleFor } from "../lib/calls.js";
 import { button, el, link } from "../lib/dom.js";
 import { duration, timeOfDay, tierLabel } from "../lib/format.js";
 import { openComplaintsBlock } from "./complaints.js";
+import { carryForms } from "./inline_form.js";
 import { preferencesBlock } from "./preferences.js";
 
 const ENDED_LABELS = {
@@ -280,7 +283,8 @@ export function renderCard(call, urls, me) {
 
 /**
  * Bring `card` up to date with `fresh` (a new render of the same call) without losing what the
- * agent is doing in it: the message and wrap-up parts stay, the body only changes with the pop.
+ * agent is doing in it: the message and wrap-up parts stay, the body only changes with the pop,
+ * and the forms open in the old body go on in the new one.
  */
 export function patchCard(card, fresh, popChanged) {
   card.className = fresh.className;
@@ -301,7 +305,11 @@ export function patchCard(card, fresh, popChanged) {
       previous = old;
       return;
     }
-    if (old) old.replaceWith(node);
+    if (old && names[i] === "body") {
+      const settle = carryForms(old, node);
+      old.replaceWith(node);
+      settle();
+    } else if (old) old.replaceWith(node);
     else if (previous) previous.after(node);
     else card.prepend(node);
     previous = node;

@@ -73,9 +73,12 @@ function itemSlot(item) {
 
 /**
  * The handlers, each (scope, button) → promise | undefined.
- * host: {customerOf(scope), callSidOf(scope), message(scope, text, kind), refresh(scope, customerId)}
+ * host: {customerOf(scope), callSidOf(scope), message(scope, text, kind), refresh(scope, customerId),
+ * draft(scope, action, owner)?} — `draft`, when the host keeps drafts, gives each form's (inline_form.js).
  */
 export function complaintActions(host) {
+  const draftOf = (scope, action, id) => (host.draft
+    ? host.draft(scope, action, id === undefined ? null : { attr: "data-complaint-id", id }) : undefined);
   const severities = () => options(constants().complaint_severities);
   // Resolving has its own form (with the resolution), so the status select offers the others.
   const statuses = () => options(constants().complaint_statuses.filter((s) => s !== "resolved"));
@@ -93,7 +96,7 @@ export function complaintActions(host) {
     if (!customer) return;
     openForm(scope.querySelector(".form-slot-complaint"), {
       label: "New complaint", title: "New complaint", submit: "Open complaint", opener,
-      hint: "Ctrl+Enter saves · Esc cancels",
+      hint: "Ctrl+Enter saves · Esc cancels", draft: draftOf(scope, "complaint-new"),
       fields: [
         { name: "subject", label: "Subject", maxlength: 200 },
         { name: "description", label: "What happened", type: "textarea", rows: 2 },
@@ -123,6 +126,7 @@ export function complaintActions(host) {
     };
     openForm(itemSlot(item), {
       label: "Update complaint", submit: "Save", opener, hint: "Ctrl+Enter saves · Esc cancels",
+      draft: draftOf(scope, "complaint-edit", c.id),
       fields: [
         { name: "subject", label: "Subject", value: initial.subject, maxlength: 200 },
         { name: "status", label: "Status", type: "select", options: statuses(), value: initial.status },
@@ -155,6 +159,7 @@ export function complaintActions(host) {
     const { item, complaint: c } = complaintOf(scope, opener);
     openForm(itemSlot(item), {
       label: "Resolve complaint", submit: "Resolve", opener, className: "inline-form-row",
+      draft: draftOf(scope, "complaint-resolve", c.id),
       fields: [{ name: "resolution", label: "Resolution", placeholder: "What was done about it" }],
       onSubmit(form) {
         const data = values(form);

@@ -1,29 +1,115 @@
 /* KnownCaller: a small form opened in place (in a call card, or on the customer page).
  *
  * Fields, a primary button, Cancel; Enter saves (Ctrl+Enter in a textarea), Esc cancels. Errors
- * from the server land next to their fields. Closing gives the keyboard back to the button that
- * opened the form, else to the card (or other focusable box) around it.
+ * from the server land next to their fields. A saved form closes (unless it is a search, which
+ * stays open beside its results). Closing gives the keyboard back to the button that opened the
+ * form, else to the card (or other focusable box) around it.
+ *
+ * A form opened with a `draft` ({store, scope, key, action, owner}: lib/drafts.js) keeps what is
+ * typed in it in that store on every keystroke, is marked data-dirty while it differs from what it
+ * opened with, picks its draft up again when opened anew (after a reload), and forgets it when
+ * saved, cancelled or discarded. `carryForms` moves open forms into a re-rendered copy of their
+ * surroundings, so a re-render never throws typing away.
  */
+import { sameValues } from "../lib/drafts.js";
 import { busy, button, clearErrors, el, field, showErrors } from "../lib/dom.js";
 
 const openers = new WeakMap();
+const drafts = new WeakMap();  // form -> its draft options
+const closed = new WeakSet();
+
+const ITEM_OWNERS = ["data-complaint-id", "data-preference-id"];
+
+/** What the form holds now, untrimmed (a draft keeps the space typed before the next word). */
+function rawValues(form) {
+  const out = {};
+  Array.prototype.forEach.call(form.elements, (input) => {
+    if (!input.name || input.type === "file" || input.tagName === "BUTTON") return;
+    out[input.name] = input.type === "checkbox" ? input.checked : input.value;
+  });
+  return out;
+}
+
+function fill(form, values) {
+  Array.prototype.forEach.call(form.elements, (input) => {
+    if (!input.name || !Object.prototype.hasOwnProperty.call(values, input.name)) return;
+    if (input.type === "checkbox") input.checked = !!values[input.name];
+    else if (input.type !== "file") input.value = String(values[input.name]);
+  });
+}
+
+/** Forget the form's draft: it was saved, cancelled, or has nowhere left to be. */
+function forgetDraft(form) {
+  const draft = drafts.get(form);
+  if (draft) draft.store.remove(draft.scope, draft.key);
+  form.removeAttribute("data-dirty");
+}
+
+/** Take the form away without saving it, and its draft with it (no focus moves). */
+export function discardForm(form) {
+  if (closed.has(form)) return;
+  closed.add(form);
+  forgetDraft(form);
+  form.remove();
+}
 
 export function closeForm(form) {
+  if (closed.has(form)) return;
   const home = form.parentNode && form.parentNode.closest("[tabindex]");
   const opener = openers.get(form);
-  form.remove();
+  discardForm(form);
   if (opener && opener.isConnected) opener.focus();
   else if (home) home.focus();
+}
+
+/** Whether a form inside `root` holds typing that is not saved. */
+export function hasUnsavedForm(root) {
+  return !!(root && root.querySelector("form.inline-form[data-dirty]"));
+}
+
+/** The key of the draft `form` keeps, if it keeps one. */
+function draftKeyOf(form) {
+  const draft = drafts.get(form);
+  return draft ? draft.key : null;
+}
+
+function trackDraft(form, draft, initial) {
+  drafts.set(form, draft);
+  form.setAttribute("data-draft", draft.key);
+  const saved = draft.store.load(draft.scope, draft.key);
+  if (saved) fill(form, saved.values);
+  const track = () => {
+    if (closed.has(form)) return;
+    const current = rawValues(form);
+    if (sameValues(current, initial)) {
+      draft.store.remove(draft.scope, draft.key);
+      form.removeAttribute("data-dirty");
+    } else {
+      draft.store.save(draft.scope, draft.key, { values: current, action: draft.action, owner: draft.owner });
+      form.setAttribute("data-dirty", "");
+    }
+  };
+  form.addEventListener("input", track);
+  form.addEventListener("change", track);
+  track();
 }
 
 /**
  * A form in `slot` (replacing any form already there).
  * options: {label, title, fields: [field specs], submit, opener, className, hint, focus,
- * extraButtons, onSubmit(form) → promise}
+ * extraButtons, keepOpen (stays open once saved), draft, onSubmit(form) → promise}
  */
 export function openForm(slot, options) {
   const existing = slot.querySelector("form");
-  if (existing) existing.remove();
+  if (existing) {
+    // Opening the same form again picks up its draft below; another form's typing is let go.
+    if (options.draft && draftKeyOf(existing) === options.draft.key) {
+      closed.add(existing);
+      existing.remove();
+    } else {
+      discardForm(existing);
+    }
+  }
   const form = el("form", "inline-form " + (options.className || ""));
   form.noValidate = true;
   form.setAttribute("aria-label", options.label);
@@ -45,7 +131,9 @@ export function openForm(slot, options) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearErrors(form);
-    busy(form, Promise.resolve().then(() => options.onSubmit(form))).catch((error) => {
+    busy(form, Promise.resolve().then(() => options.onSubmit(form))).then(() => {
+      if (!options.keepOpen) closeForm(form);
+    }, (error) => {
       if (form.isConnected) showErrors(form, error);
       else console.warn("[knowncaller]", error);
     });
@@ -60,8 +148,55 @@ export function openForm(slot, options) {
       form.requestSubmit();
     }
   });
+  if (options.draft) trackDraft(form, options.draft, rawValues(form));
   slot.appendChild(form);
   const first = form.querySelector(options.focus || "input, textarea, select");
   if (first) first.focus();
   return form;
+}
+
+/** The slot in `to` that stands where `slot` stood in the render it replaces. */
+function matchingSlot(slot, to) {
+  const named = Array.from(slot.classList).find((name) => name.indexOf("form-slot-") === 0);
+  if (named) return to.querySelector("." + CSS.escape(named));
+  const attr = ITEM_OWNERS.find((name) => slot.parentNode && slot.parentNode.hasAttribute(name));
+  if (!attr) return null;
+  const owner = to.querySelector("[" + attr + '="' + CSS.escape(slot.parentNode.getAttribute(attr)) + '"]');
+  if (!owner) return null;  // the item is gone (a colleague resolved that complaint)
+  let found = owner.querySelector(":scope > .form-slot");
+  if (!found) {
+    found = el("div", "form-slot");
+    owner.appendChild(found);
+  }
+  return found;
+}
+
+/**
+ * Move the forms open in `from` to the same places in `to`, a new render of the same content,
+ * with everything typed in them; forms with no place left in `to` are discarded. Call the
+ * returned function once `to` is in the page: it gives the focus and the cursor back.
+ */
+export function carryForms(from, to) {
+  const active = document.activeElement;
+  let focus = null;
+  from.querySelectorAll("form.inline-form").forEach((form) => {
+    const target = matchingSlot(form.parentNode, to);
+    if (!target) { discardForm(form); return; }
+    if (active && form.contains(active)) {
+      focus = { node: active, range: null };
+      try {
+        if (typeof active.selectionStart === "number") {
+          focus.range = [active.selectionStart, active.selectionEnd, active.selectionDirection];
+        }
+      } catch (error) { /* no cursor in this kind of field */ }
+    }
+    target.appendChild(form);
+  });
+  return () => {
+    if (!focus || !focus.node.isConnected) return;
+    focus.node.focus({ preventScroll: true });
+    if (focus.range) {
+      try { focus.node.setSelectionRange(...focus.range); } catch (error) { /* not a text field */ }
+    }
+  };
 }

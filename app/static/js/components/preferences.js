@@ -56,7 +56,8 @@ export function resetUnconfirmedRemovals(root) {
 
 /**
  * The handlers, each (scope, button) → promise | undefined.
- * host: {customerOf(scope), message(scope, text, kind), refresh(scope, customerId)}
+ * host: {customerOf(scope), message(scope, text, kind), refresh(scope, customerId), draft(scope,
+ * action, owner)?} — `draft`, when the host keeps drafts, gives each form's (inline_form.js).
  */
 export function preferenceActions(host) {
   function preferenceOf(scope, node) {
@@ -73,6 +74,9 @@ export function preferenceActions(host) {
     openForm(scope.querySelector(".form-slot-preference"), {
       label: preference ? "Edit preference" : "Remember this", opener,
       submit: preference ? "Save" : "Remember",
+      draft: host.draft ? (preference
+        ? host.draft(scope, "preference-edit", { attr: "data-preference-id", id: preference.id })
+        : host.draft(scope, "remember", null)) : undefined,
       className: "inline-form-row",
       fields: [
         { name: "key", label: "What", placeholder: "e.g. callbacks", value: preference && preference.key, maxlength: 100 },

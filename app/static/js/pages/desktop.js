@@ -4,6 +4,7 @@
  * actions (desktop/work.js) and shortcuts (desktop/keys.js) act on them, alerts (desktop/alerts.js)
  * ring. The socket.io client is a classic script loaded before this module (window.io).
  */
+import { createDrafts } from "../lib/drafts.js";
 import { duration } from "../lib/format.js";
 import { createAlerts } from "./desktop/alerts.js";
 import { createBoard } from "./desktop/board.js";
@@ -16,9 +17,19 @@ const RESYNC_MS = 30 * 1000;
 function start(root) {
   const connection = document.getElementById("connection");
   let alerts = null;
-  const desk = createBoard(root, { onRinging: (call) => alerts.announce(call) });
+  const drafts = createDrafts(null, { user: root.getAttribute("data-user-id") || "" });
+  const desk = createBoard(root, { onRinging: (call) => alerts.announce(call), drafts });
   alerts = createAlerts(document.getElementById("enable-alerts"), desk.log);
-  installKeys(createWork(root, desk));
+  const work = createWork(root, desk, drafts);
+  installKeys(work);
+  let draftsRestored = false;
+
+  // Leaving with typing not saved asks first; with nothing to lose it does not.
+  window.addEventListener("beforeunload", (event) => {
+    if (!work.unsaved()) return;
+    event.preventDefault();
+    event.returnValue = "";  // what Chromium before 119 needs to ask
+  });
 
   function setConnection(state, label) {
     connection.setAttribute("data-state", state);
@@ -37,8 +48,12 @@ function start(root) {
   socket.on("connect", () => {
     setConnection("connected", "Connected");
     socket.emit("heartbeat");
-    desk.resync();
-    desk.restoreUnwrapped();
+    const loaded = Promise.all([desk.resync(), desk.restoreUnwrapped()]);
+    // After a reload, once the cards are back: the forms that had drafts open again.
+    if (!draftsRestored) {
+      draftsRestored = true;
+      loaded.then(() => work.restoreDrafts());
+    }
   });
   socket.on("disconnect", (reason) => {
     desk.log("disconnected:", reason);

@@ -14,9 +14,10 @@ function log(...args) { console.info("[knowncaller]", ...args); }
 
 /**
  * The board inside `root` (#desktop). `onRinging(call, source)` hears of every new ringing call
- * (the alerts). Returns what the socket, the card actions and the test hook use.
+ * (the alerts); `drafts` (lib/drafts.js) says which calls have wrap-up notes not saved yet.
+ * Returns what the socket, the card actions and the test hook use.
  */
-export function createBoard(root, { onRinging }) {
+export function createBoard(root, { onRinging, drafts }) {
   const urls = {
     customer: root.getAttribute("data-customer-url"),
     newCustomer: root.getAttribute("data-new-customer-url"),
@@ -48,9 +49,12 @@ export function createBoard(root, { onRinging }) {
    */
   function place(call, popChanged) {
     const ended = isEnded(call.status);
-    // My own call stays on the desktop after it ends, until I have wrapped it up.
+    // My own call stays on the desktop after it ends, until I have wrapped it up; so does a call
+    // whose notes are still being typed (a disposition chosen early, the caller still talking).
     if (!ended) call.holding = undefined;
-    else if (call.holding === undefined) call.holding = isMine(call) && !call.disposition;
+    else if (call.holding === undefined) {
+      call.holding = (isMine(call) && !call.disposition) || !!(drafts && drafts.has(call.pop.call_sid, "wrapup"));
+    }
     const fresh = renderCard(call, urls, me);
     const inRecent = ended && !call.holding;
     const list = inRecent ? recentList : liveList;
@@ -86,7 +90,9 @@ export function createBoard(root, { onRinging }) {
     document.title = ringing ? "(" + ringing + ") Ringing · " + baseTitle : baseTitle;
   }
 
-  function receivePop(pop, source) {
+  /** A pop; `known` is the call it came with from the API, taken before the card is first placed
+   *  (whether an ended call stays for its wrap-up depends on its disposition). */
+  function receivePop(pop, source, known) {
     if (!pop || !pop.call_sid) return null;
     let call = calls.get(pop.call_sid);
     if (!call) {
@@ -95,6 +101,12 @@ export function createBoard(root, { onRinging }) {
         notes: null, disposition: null, since: startedAt(pop), seenAt: Date.now(), endedAt: null, el: null,
       };
       calls.set(pop.call_sid, call);
+      if (known) {
+        advance(call, known.status, known.agent, known.duration);
+        if (known.notes !== undefined) call.notes = known.notes;
+        if (known.disposition !== undefined) call.disposition = known.disposition;
+        takeRecording(call, known.recording_url);
+      }
       const pending = pendingUpdates.get(pop.call_sid);
       if (pending) {
         pendingUpdates.delete(pop.call_sid);
@@ -136,7 +148,7 @@ export function createBoard(root, { onRinging }) {
   /** A call as the API returns it (call fields plus "pop"): take everything it says. */
   function receiveCall(item) {
     if (!item || !item.pop) return null;
-    const call = receivePop(item.pop, "sync");
+    const call = receivePop(item.pop, "sync", item);
     if (!call) return null;
     let changed = advance(call, item.status, item.agent, item.duration);
     if (item.notes !== undefined && item.notes !== call.notes) { call.notes = item.notes; changed = true; }

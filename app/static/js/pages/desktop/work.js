@@ -5,19 +5,30 @@
  * small form opened inside the card, saved through the JSON API, with the server's field messages
  * shown next to the fields. After a change the card asks the server for the call's pop again, so
  * what it shows is what is stored. One listener on #desktop answers every card's data-action.
+ *
+ * Every form on a card keeps a draft (lib/drafts.js), keyed by the call and the form, so what is
+ * typed survives re-renders and reloads: after a reload `restoreDrafts` opens each form again on
+ * its call's card, with its text.
  */
 import * as api from "../../lib/api.js";
 import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
 import { tierLabel } from "../../lib/format.js";
 import { complaintActions } from "../../components/complaints.js";
-import { closeForm, openForm } from "../../components/inline_form.js";
+import { closeForm, hasUnsavedForm, openForm } from "../../components/inline_form.js";
 import { preferenceActions, resetUnconfirmedRemovals } from "../../components/preferences.js";
 
 function sidOf(card) { return card.getAttribute("data-call-sid"); }
 function cardOf(node) { return node.closest ? node.closest("[data-call-sid]") : null; }
 function slotIn(card, name) { return card.querySelector(".form-slot-" + name); }
 function focusLost() { return !document.activeElement || document.activeElement === document.body; }
+
+/** The actions that open a form, the only ones a stored draft may run again. */
+const FORM_ACTIONS = new Set([
+  "new-customer", "find", "wrapup", "remember", "preference-edit", "complaint-new", "complaint-edit",
+  "complaint-resolve",
+]);
+const DRAFT_OWNERS = new Set(["data-complaint-id", "data-preference-id"]);
 
 /** A message on the card (its message part survives re-renders). */
 function message(card, text, kind) {
@@ -36,9 +47,18 @@ function failed(card, prefix) {
   };
 }
 
-/** The card actions on `root` (#desktop) for the board `desk`; returns what keys.js uses. */
-export function createWork(root, desk) {
+/**
+ * The card actions on `root` (#desktop) for the board `desk`, keeping drafts in `drafts`
+ * (lib/drafts.js); returns what keys.js and the page use.
+ */
+export function createWork(root, desk, drafts) {
   let activeSid = null;  // the card keyboard shortcuts act on
+
+  /** The draft a form on `card` keeps: one per call and form (`owner`: the item it is about). */
+  function draftFor(card, action, owner) {
+    const key = owner ? action + ":" + owner.id : action;
+    return { store: drafts, scope: sidOf(card), key, action, owner: owner || null };
+  }
 
   const callOf = (card) => desk.calls.get(sidOf(card));
 
@@ -90,6 +110,7 @@ export function createWork(root, desk) {
     callSidOf: sidOf,
     message,
     refresh,
+    draft: draftFor,
   };
 
   // ---------------------------------------------------------------- take the call
@@ -149,6 +170,7 @@ export function createWork(root, desk) {
     const phone = call && call.pop.from ? call.pop.from : "";
     openForm(slotIn(card, "customer"), {
       label: "New customer", title: "New customer", submit: "Create and link", opener,
+      draft: draftFor(card, "new-customer"),
       fields: [
         { name: "name", label: "Name", required: true, autocomplete: "off" },
         { name: "phone", label: "Number", type: "tel", value: phone },
@@ -173,6 +195,7 @@ export function createWork(root, desk) {
     const results = el("ul", "candidate-list find-results");
     openForm(slotIn(card, "find"), {
       label: "Find customer", submit: "Search", opener, className: "inline-form-row",
+      keepOpen: true, draft: draftFor(card, "find"),
       fields: [{ name: "query", label: "Name, number or email", autocomplete: "off" }],
       onSubmit(form) {
         const query = values(form).query || "";
@@ -209,7 +232,7 @@ export function createWork(root, desk) {
     const extra = call.holding ? [button("Close without saving", "button-small button-ghost", "wrapup-dismiss")] : [];
     openForm(slot, {
       label: "Notes and wrap-up", submit: "Save wrap-up", opener, focus: "textarea",
-      hint: "Ctrl+Enter saves · Esc cancels", extraButtons: extra,
+      hint: "Ctrl+Enter saves · Esc cancels", extraButtons: extra, draft: draftFor(card, "wrapup"),
       fields: [
         { name: "notes", label: "Notes", type: "textarea", rows: 3, value: call.notes || "" },
         { name: "disposition", label: "Disposition", type: "select", options: choices, value: call.disposition || "" },
@@ -225,6 +248,8 @@ export function createWork(root, desk) {
             : (body.disposition || current.disposition);
           if (current.disposition || current.notes) current.holding = false;
           closeForm(form);
+          // Wrapped up: no draft of this call is wanted any more, but those of forms still open.
+          if (current.disposition) drafts.removeScope(current.pop.call_sid, openDraftKeys(current.el));
           desk.place(current, false);
           message(current.el, "Wrap-up saved.", "ok");
         });
@@ -235,6 +260,8 @@ export function createWork(root, desk) {
   function dismissWrapUp(card) {
     const call = callOf(card);
     if (!call) return;
+    const form = card.querySelector('[data-part="wrapup"] form');
+    if (form) closeForm(form);
     call.holding = false;
     desk.place(call, false);
   }
@@ -277,5 +304,59 @@ export function createWork(root, desk) {
   });
   resetUnconfirmedRemovals(root);
 
-  return { activeCard, setActive, run, liveCards, closeForm };
+  // ---------------------------------------------------------------- drafts after a reload
+
+  function openDraftKeys(card) {
+    if (!card) return [];
+    return Array.from(card.querySelectorAll("form[data-draft]")).map((form) => form.getAttribute("data-draft"));
+  }
+
+  function draftForm(card, key) {
+    return card.querySelector('form[data-draft="' + CSS.escape(key) + '"]');
+  }
+
+  /** Open the form of `draft` again on `card`; it fills itself from the draft (inline_form.js). */
+  function reopen(card, draft) {
+    const sid = sidOf(card);
+    if (draftForm(card, draft.key)) return;
+    const owner = !draft.owner ? card
+      : DRAFT_OWNERS.has(draft.owner.attr)
+        ? card.querySelector("[" + draft.owner.attr + '="' + CSS.escape(String(draft.owner.id)) + '"]') : null;
+    if (!owner || !FORM_ACTIONS.has(draft.action)) { drafts.remove(sid, draft.key); return; }
+    const opener = owner.querySelector('[data-action="' + draft.action + '"]') || owner;
+    try {
+      ACTIONS[draft.action](card, opener);
+    } catch (error) {
+      console.warn("[knowncaller] draft not reopened:", error);
+    }
+    // That form has no place on the card any more (the call was linked meanwhile, say).
+    if (!draftForm(card, draft.key)) drafts.remove(sid, draft.key);
+  }
+
+  /**
+   * After a reload, once the board has its calls again: every form that had a draft opens again
+   * on its call's card. A call no longer on the board (wrapped up early, notes still being
+   * typed) is read from the API; a draft with nowhere to go is dropped.
+   */
+  function restoreDrafts() {
+    drafts.prune();
+    return Promise.all(drafts.scopes().map((sid) => {
+      const known = desk.calls.get(sid);
+      const found = known ? Promise.resolve(known) : desk.refreshCall(sid);
+      return found.then((call) => {
+        if (!call || !call.el) { drafts.removeScope(sid); return; }
+        drafts.of(sid).forEach((draft) => reopen(call.el, draft));
+      }, (error) => {
+        // Gone, or not ours to see: forget it. Any other failure: the next load tries again.
+        if (error && (error.status === 404 || error.status === 403)) drafts.removeScope(sid);
+      });
+    }));
+  }
+
+  /** Whether leaving the page now would lose typing (the page's beforeunload asks this). */
+  function unsaved() {
+    return hasUnsavedForm(root);
+  }
+
+  return { activeCard, setActive, run, liveCards, closeForm, restoreDrafts, unsaved };
 }
