@@ -122,6 +122,9 @@ class Config:
     PRESENCE_TTL_SECONDS = _int("PRESENCE_TTL_SECONDS", 90)
     # A call with no final status after this long is no longer replayed as active.
     STALE_CALL_HOURS = _int("STALE_CALL_HOURS", 4)
+    # A call still ringing or queued with no news from the provider this long is asked about at the
+    # provider's REST API; what it cannot settle a supervisor may close (SPEC §3, "no ghost calls").
+    RING_STALE_SECONDS = _int("RING_STALE_SECONDS", 120)
     # An agent's ended calls without a disposition are offered for wrap-up this long (SPEC §9a).
     WRAPUP_WINDOW_HOURS = _int("WRAPUP_WINDOW_HOURS", 24)
     # A follow-up (a voicemail to return, first) is due this long after it opens (SPEC §10).

@@ -29,6 +29,7 @@ class CallSettings:
     region: str  # DEFAULT_REGION: how numbers without a country code are read
     presence_ttl_seconds: int
     stale_call_hours: int
+    ring_stale_seconds: int
     wrapup_window_hours: int
     follow_up_hours: int
     lookup_timeout_ms: int
@@ -95,6 +96,7 @@ class Settings:
                 region=region,
                 presence_ttl_seconds=config["PRESENCE_TTL_SECONDS"],
                 stale_call_hours=config["STALE_CALL_HOURS"],
+                ring_stale_seconds=config["RING_STALE_SECONDS"],
                 wrapup_window_hours=config["WRAPUP_WINDOW_HOURS"],
                 follow_up_hours=config["FOLLOW_UP_HOURS"],
                 lookup_timeout_ms=int(config["LOOKUP_TIMEOUT_MS"]),

@@ -19,7 +19,7 @@ from app.schemas.calls import (
     DispositionsSchema,
 )
 from app.schemas.common import Annotated
-from app.services.calls import delivery
+from app.services.calls import delivery, ghosts
 from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
 from app.services.errors import NotFound
@@ -131,6 +131,25 @@ def claim_call(call_sid: str):
                      detail="claimed")
         delivery.update_call(claimed.call, now=utcnow())
     return call_with_pop(claimed.call)
+
+
+@bp.post(CALL_URL + "/close")
+@guard.require_role("supervisor")
+@bp.response(200, CallSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def close_call(call_sid: str):
+    """Close a ghost call (supervisors and admins): one still ringing with no news from the provider
+    for RING_STALE_SECONDS, or that the provider's REST API could not settle. It ends as `canceled`
+    and every desktop hears it; a call with recent news, or one that has ended, is a 409.
+    """
+    user = api_user()
+    call = ghosts.close_call(call_sid, user, stale_seconds=settings().calls.ring_stale_seconds, now=utcnow())
+    audit.record(user.id, "call_changed", customer_id=call.customer_id, call_sid=call_sid,
+                 detail="closed: no news from the provider")
+    delivery.update_call(call, now=utcnow())
+    return call_with_pop(call)
 
 
 @bp.get("/dispositions")

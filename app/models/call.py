@@ -67,6 +67,12 @@ class Call(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[str | None] = mapped_column(String(50))
     recording_url: Mapped[str | None] = mapped_column(String(500))
+    # The last time the provider told us anything about the call (a webhook, a status, an answer to
+    # our asking): a ringing call with no news for RING_STALE_SECONDS is a possible ghost (SPEC §3).
+    news_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_at: Mapped[datetime | None]  # when we last asked the provider's REST API about it
+    unsettled: Mapped[bool] = mapped_column(default=False)  # asked, and the provider could not say
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer | None] = relationship()
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])

@@ -45,6 +45,11 @@ class CallSchema(Schema):
     disposition = fields.String(dump_only=True, allow_none=True)
     recording_url = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "The voicemail the caller left, or null."})
+    news_at = Timestamp(dump_only=True, metadata={
+        "description": "The last time the provider said anything about the call (SPEC §3)."})
+    unsettled = fields.Boolean(dump_only=True, metadata={
+        "description": "Still ringing with no news, and the provider's REST API could not say what became of "
+                       "it: a supervisor may close it."})
     pop = fields.Dict(dump_only=True, metadata={"description": "The `screen_pop` payload (SPEC §5)."})
 
     def _to(self, call) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import twiml
 from app.extensions import db
 from app.models import utcnow
-from app.services.calls import delivery, provider_events, routing, spool
+from app.services.calls import delivery, ghosts, provider_events, routing, spool
 from app.services.errors import InvalidInput
 from app.settings import settings
 from app.webhooks import bp
@@ -74,6 +74,7 @@ def voice():
     read), the desktops get a pop that says the lookup was unavailable, and the call is spooled.
     """
     call_sid = request.form.get("CallSid")
+    ghosts.keep_checking(current_app._get_current_object())
     try:
         routed = provider_events.receive_call(request.form)
         return _twiml(_routing_twiml(routed.decision))

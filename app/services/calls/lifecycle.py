@@ -81,6 +81,7 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         status=status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing",
         started_at=arrived_at or utcnow(),
     )
+    call.news_at = call.started_at
     db.session.add(call)
     try:
         _commit_keeping_loaded()
@@ -132,6 +133,13 @@ def _advance(call: Call, status: str, sequence: int | None, duration: int | None
     return True
 
 
+def _heard_of(call: Call, at: datetime) -> None:
+    """The provider said something about `call` at `at`: it is not a ghost (SPEC §3)."""
+    if call.news_at is None or at > call.news_at:
+        call.news_at = at
+    call.unsettled = False
+
+
 def _parse_int(value: str | None, name: str) -> int | None:
     if value is None or value == "":
         return None
@@ -157,6 +165,7 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
     if call is None:
         db.session.rollback()
         raise CallNotStored(call_sid)
+    _heard_of(call, at)
     changed = _advance(call, status, seq, dur, at)
     _commit_keeping_loaded()
     return call if changed else None
@@ -176,6 +185,7 @@ def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str, *, at: date
     if agent is None or call.ended:
         db.session.commit()  # nothing changes; whatever else this transaction holds stands
         return None
+    _heard_of(call, at)
     changed = False
     if call.agent_id != agent.id:
         call.agent = agent

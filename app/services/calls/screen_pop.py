@@ -36,6 +36,9 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),
         "agent": person(call.agent),
+        # The last word from the provider; unsettled: a ghost it could not settle (SPEC §3).
+        "news_at": isoformat(call.news_at),
+        "unsettled": call.unsettled,
         # A stored call was looked up, if only when it was replayed from the spool after an outage;
         # "unavailable" is the pop sent while the database was down (`build_unavailable_pop`).
         "lookup": "ok",
@@ -70,5 +73,7 @@ def build_call_update(call: Call, now: datetime) -> dict:
         "agent": person(call.agent),
         "duration": call.duration,
         "recording_url": call.recording_url,
+        "news_at": isoformat(call.news_at),
+        "unsettled": call.unsettled,
         "at": isoformat(now),
     }
