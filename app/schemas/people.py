@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.models import REACH_KINDS, ROLES, User
+from app.models import AUDIT_ACTIONS, REACH_KINDS, ROLES, User
 from app.schemas.common import Id, Text, Timestamp
 
 
@@ -82,6 +82,14 @@ class UserUpdateSchema(Schema):
 class AuditQuerySchema(Schema):
     customer_id = Id(strict=False)
     user_id = Id(strict=False)
+    action = fields.String(validate=validate.OneOf(AUDIT_ACTIONS), metadata={
+        "description": "Only this kind of event."})
+    user = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "Part of the user's name or username (case-insensitive), or their id."})
+    customer = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "Part of the customer's name (case-insensitive), or their id."})
+    replays = fields.Boolean(load_default=True, metadata={
+        "description": "false leaves out the pops replayed to desktops that (re)connected."})
     since = fields.NaiveDateTime(metadata={"description": "UTC, ISO 8601"})
     until = fields.NaiveDateTime(metadata={"description": "UTC, ISO 8601"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
@@ -94,6 +102,8 @@ class AuditEventSchema(Schema):
     action = fields.String()
     user = fields.Nested(PersonSchema, allow_none=True)
     customer_id = fields.Integer(allow_none=True)
+    customer = fields.Dict(allow_none=True, metadata={
+        "description": "`{id, name}`; name is null once the customer record is deleted."})
     call_sid = fields.String(allow_none=True)
     detail = fields.String(allow_none=True)
 
