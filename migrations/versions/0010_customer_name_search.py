@@ -7,8 +7,9 @@ Create Date: 2026-12-02
 The app keeps `name_search` = the name without accents, case-folded, single-spaced (the model's
 `search_key`), so the search needs neither `unaccent` nor the database's Unicode rules and works
 alike on SQLite and PostgreSQL. On PostgreSQL a trigram GIN index serves "any part of the name"
-(`name_search LIKE '%garcia%'`); the model describes it, so SQLite gets a plain index of the same
-name. Existing rows are filled here, in batches, by a frozen copy of `search_key` (a migration
+(`name_search LIKE '%garcia%'`) and a text_pattern_ops B-tree "the start of the name" (a query of
+one or two letters, `LIKE 'al%'`); the model describes both, so SQLite gets plain indexes of the
+same names. Existing rows are filled here, in batches, by a frozen copy of `search_key` (a migration
 must not change meaning when the app's code does).
 """
 import unicodedata
@@ -17,15 +18,15 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"  # TEMP: 0009 lands from another branch
+down_revision = "0008"  # TEMP
 branch_labels = None
 depends_on = None
 
 BATCH = 10_000
 
 _PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l",
-                                "æ": "ae", "œ": "oe", "þ": "th", "\u2019": "'", "\u2018": "'", "\u02bc": "'",
-                                "\u2010": "-", "\u2011": "-"})
+                                "æ": "ae", "œ": "oe", "þ": "th", "'": None, "\u2019": None, "\u2018": None,
+                                "\u02bc": None, "\u2010": "-", "\u2011": "-"})
 
 
 def search_key(text: str) -> str:
@@ -68,9 +69,12 @@ def upgrade():
     # After the backfill: one index build is much cheaper than a million index updates.
     op.create_index("ix_customers_name_search", "customers", ["name_search"],
                     postgresql_using="gin", postgresql_ops={"name_search": "gin_trgm_ops"})
+    op.create_index("ix_customers_name_search_prefix", "customers", ["name_search"],
+                    postgresql_ops={"name_search": "text_pattern_ops"})
 
 
 def downgrade():
+    op.drop_index("ix_customers_name_search_prefix", "customers")
     op.drop_index("ix_customers_name_search", "customers")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("name_search")

@@ -4,9 +4,10 @@
 customer by any of:
 
 - **name**: every word of the query is in the name, accent- and case-insensitively, in any order
-  ("maria garcia", "GARCIA maría" and "garc mar" find María García). A word of one or two
-  characters must start a word of the name ("ga" finds García, not "Olga"); so the search box
-  narrows from the first letter typed. The whole query is also tried as one piece, so a name
+  ("maria garcia", "GARCIA maría" and "garc mar" find María García). Beside a longer word, a
+  word of one or two characters must start a word of the name ("garcia m" finds María García,
+  not "Ana García Olmo"); a query of only such words must start the name ("al" finds Alice
+  Wong, "wo" does not). A query of 3 characters or more is also tried as one piece, so a name
   with odd spacing or symbols ("100% Cotton" by "0% c") is found.
 - **email**: the whole address, in any case.
 - **external id**: the whole id, exactly as stored, digits or not ("CRM-7", "48213907").
@@ -21,8 +22,8 @@ nothing left to search once accents and invisible characters are taken out, or a
 number with fewer than 4 digits ("(41", "+1 4").
 
 Every branch is one indexed lookup, joined with UNION so PostgreSQL never scans a table for an
-OR: the trigram indexes on `customers.name_search` (migration 0010) and `phone_numbers.e164`
-(0004), lower(email) (0002) and the unique external id.
+OR: the trigram and prefix indexes on `customers.name_search` (migration 0010), the trigram index
+on `phone_numbers.e164` (0004), lower(email) (0002) and the unique external id.
 """
 from __future__ import annotations
 
@@ -103,17 +104,23 @@ def _like_escape(text: str) -> str:
 
 def _name_condition(name_key: str):
     column = Customer.name_search
-    words = []
-    for word in name_key.split(" "):
+    whole = column.like(f"%{_like_escape(name_key)}%", escape="\\") if len(name_key) >= MIN_SUBSTRING_CHARS else None
+    words = name_key.split(" ")
+    if all(len(word) < MIN_SUBSTRING_CHARS for word in words):
+        # Only short words: the start of the name (a B-tree range), or the query whole ("0% c").
+        # Words that short anywhere in the name would match much of a big customer base, slowly.
+        start = column.like(f"{_like_escape(name_key)}%", escape="\\")
+        return start if whole is None else or_(start, whole)
+    conditions = []
+    for word in words:
         pattern = _like_escape(word)
         if len(word) >= MIN_SUBSTRING_CHARS:
-            words.append(column.like(f"%{pattern}%", escape="\\"))
+            conditions.append(column.like(f"%{pattern}%", escape="\\"))
         else:
-            words.append(or_(column.like(f"{pattern}%", escape="\\"), column.like(f"% {pattern}%", escape="\\")))
-    condition = and_(*words)
-    if " " in name_key and len(name_key) >= MIN_SUBSTRING_CHARS:
-        condition = or_(condition, column.like(f"%{_like_escape(name_key)}%", escape="\\"))
-    return condition
+            conditions.append(or_(column.like(f"{pattern}%", escape="\\"),
+                                  column.like(f"% {pattern}%", escape="\\")))
+    every_word = and_(*conditions)
+    return every_word if len(words) == 1 else or_(every_word, whole)
 
 
 def ids_matching(q: str, region: str):
