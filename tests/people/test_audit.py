@@ -180,3 +180,12 @@ def test_an_edit_is_audited_with_the_fields_that_actually_changed(api_as):
     details = list(db.session.scalars(select(AuditEvent.detail).where(
         AuditEvent.action == "customer_changed").order_by(AuditEvent.id)))
     assert details == ["updated tier", "saved, nothing changed"]
+
+
+def test_the_trail_finds_a_customer_typed_without_accents(api_as):
+    maria = make_customer("María García")
+    ann = make_user("ann", display_name="Ann Lee")
+    db.session.add(AuditEvent(user_id=ann.id, action="customer_read", customer_id=maria.id))
+    db.session.commit()
+    items = api_as("supervisor").get("/api/v1/audit?customer=maria%20garcia").json["items"]
+    assert [e["customer"] for e in items] == [{"id": maria.id, "name": "María García"}]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AUDIT_ACTIONS, AuditEvent, Customer, User, isoformat
+from app.models.customer import search_key
 from app.services.errors import InvalidInput
 
 
@@ -88,7 +89,8 @@ def _filtered(stmt, filters: Filters):
         stmt = stmt.where(AuditEvent.user_id.in_(who))
     if filters.customer and filters.customer.strip():
         text = filters.customer.strip()
-        whom = select(Customer.id).where(_contains(Customer.name, text))
+        # As the search box reads names: "maria" finds María (customers.name_search).
+        whom = select(Customer.id).where(Customer.name_search.contains(search_key(text), autoescape=True))
         if text.lstrip("#").isdigit():  # an id: also a customer since deleted
             stmt = stmt.where(or_(AuditEvent.customer_id.in_(whom), AuditEvent.customer_id == int(text.lstrip("#"))))
         else:
