@@ -66,7 +66,8 @@ _phone = Text(validate=validate.Length(max=64), metadata={"example": "+1 415 555
 class CustomerCreateSchema(Schema):
     name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Alice Wong"})
     phones = fields.List(_phone, load_default=list)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Text(allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=validate.Length(max=100))
     preferences = fields.List(fields.Nested(PreferenceInSchema), load_default=list)
@@ -81,7 +82,8 @@ class CustomerUpdateSchema(Schema):
 
     name = Text(validate=validate.Length(min=1, max=200))
     phones = fields.List(_phone)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Text(allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=validate.Length(max=100))
 

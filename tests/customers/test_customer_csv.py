@@ -118,7 +118,7 @@ def test_messy_file_imports_every_good_row_and_reports_the_rest(app_ctx, cli, tm
         ("5", "PHONE", "'12345' is not a valid phone number (region US)"),
         ("6", "Name", "required"),
         ("7", "Phone 2; E-Mail; Tier", "'call me' is not a valid phone number (region US); 'dan@' is not an email "
-                                       "address; 'platinum' is not one of standard, silver, gold, vip"),
+                                       "address (name@example.com); 'platinum' is not one of standard, silver, gold, vip"),
         ("11", "Preferences", "'vip' is not key=value"),
         ("16", "PHONE", "'999' is not a valid phone number (region US)"),
     ]
@@ -488,3 +488,27 @@ def test_agents_and_supervisors_cannot_import(api_as):
 def test_the_import_routes_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/imports", "/api/v1/imports/{job_id}", "/api/v1/imports/{job_id}/refused.csv"} <= set(paths)
+
+
+@pytest.mark.parametrize("data, kind", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+    (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "a ZIP archive (an Excel .xlsx"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", "a PDF document"),
+    (b"name,phone\x00\x00\x00\x01\x02", "a binary file"),
+])
+def test_a_file_that_is_not_text_is_named_for_what_it_is(admin, data, kind):
+    response = upload(admin, data)
+    assert response.status_code == 422
+    message = response.json["error"]["message"]
+    assert message.startswith(f"this is {kind}") and "CSV" in message and "found" not in message
+    assert count(ImportJob) == 0
+
+
+@pytest.mark.parametrize("address", ["bob@example", "bob@.com", "bob@example.", "bob smith@example.com", "@x.com"])
+def test_the_import_and_the_api_refuse_the_same_email_addresses(app_ctx, cli, tmp_path, api_as, address):
+    path = write(tmp_path / "emails.csv", ["name,phone,email", f"Bob Ray,+14155550100,{address}"])
+    result, _ = run_import(cli, path)
+    assert "refused 1" in result.output and count(Customer) == 0
+    refused = api_as("agent").post("/api/v1/customers", json={"name": "Bob Ray", "email": address})
+    assert refused.status_code == 422 and "email" in refused.json["error"]["fields"]
+    assert refused.json["error"]["fields"]["email"] == [f"{address!r} is not an email address (name@example.com)"]

@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import TIERS, AuditEvent, Customer, PhoneNumber, Preference
+from app.services import validation
 from app.services.customers.records import normalize_phones
 from app.services.errors import DomainError, InvalidInput
 from app.services.validation import MAX_LENGTHS
@@ -126,6 +127,30 @@ CLEAR_MARGIN = 0.05
 RESAVE = "save it as CSV UTF-8 (in Excel: Save As, then 'CSV UTF-8 (Comma delimited)') and try again"
 
 
+# The first bytes of files people pick by mistake instead of a CSV.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or OpenDocument .ods workbook is one)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls (or other Office) file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file that is not text is ("a PDF document"), or None when it may be text."""
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    head = data[:4096]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if b"\x00" in head:  # no text encoding we read puts NUL bytes in a file
+        return "a binary file"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of the file and the encoding it was read with; CsvUnreadable when it can't tell.
 
@@ -134,6 +159,10 @@ def decode(data: bytes) -> tuple[str, str]:
     file: byte for byte, a Western "María" is also valid GB18030 ("Mar韆"), so trying one codec
     after the other would silently turn names into nonsense.
     """
+    kind = _binary_kind(data)
+    if kind is not None:
+        raise CsvUnreadable(f"this is {kind}, not a CSV file: in your spreadsheet, use Save As… or "
+                            "Download → CSV (comma-separated values, UTF-8), and import that file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"
@@ -226,10 +255,11 @@ def _text(value: str, column: str, limit_key: str | None = None) -> str | None:
 
 
 def _email(value: str) -> str | None:
-    # The rule of app.services.customers.records' own email check, so API and import agree.
+    # The one rule (app.services.validation), so the import never keeps what a form refuses.
     email = _text(value, "email")
-    if email is not None and (email.count("@") != 1 or " " in email or email.startswith("@") or email.endswith("@")):
-        raise InvalidInput(f"{email!r} is not an email address")
+    problem = validation.email_problem(email) if email is not None else None
+    if problem:
+        raise InvalidInput(problem)
     return email
 
 
