@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from app.api import guard
 from app.api.guard import api_user
 from app.models import utcnow
+from app.schemas.common import Annotated
 from app.schemas.customers import (
     ComplaintCreateSchema,
     ComplaintDetailSchema,
@@ -53,6 +54,10 @@ def _changed(customer_id: int, detail: str, action: str = "customer_changed") ->
     audit.record(api_user().id, action, customer_id=customer_id, detail=detail)
 
 
+def _with_shared_numbers(customer) -> Annotated:
+    return Annotated(customer, shared_numbers=customers.shared_numbers(customer))
+
+
 def _snapshot(customer, fields) -> dict:
     """The values of `fields` on `customer`, comparable before and after a change (numbers as a set)."""
     values = {}
@@ -88,7 +93,7 @@ class CustomerList(MethodView):
         """Create a customer; numbers are stored in E.164 and an unreadable one is named in a 422."""
         customer = customers.create_customer(region=_region(), recorded_by_id=api_user().id, **data)
         _changed(customer.id, "created")
-        return customer, {"Location": url_for("api_customers.CustomerDetail", customer_id=customer.id)}
+        return _with_shared_numbers(customer), {"Location": url_for("api_customers.CustomerDetail", customer_id=customer.id)}
 
 
 @bp.route(CUSTOMER_URL)
@@ -99,7 +104,7 @@ class CustomerDetail(MethodView):
         """One customer, with their preferences and open complaints."""
         customer = customers.get_customer(customer_id)
         audit.record(api_user().id, "customer_read", customer_id=customer.id)
-        return customer
+        return _with_shared_numbers(customer)
 
     @bp.arguments(CustomerUpdateSchema)
     @bp.response(200, CustomerSchema)
@@ -114,7 +119,7 @@ class CustomerDetail(MethodView):
         customer = customers.update_customer(customer_id, changes, region=_region(), expected_version=expected)
         changed = sorted(name for name, value in _snapshot(customer, changes).items() if value != before[name])
         _changed(customer.id, "updated " + ", ".join(changed) if changed else "saved, nothing changed")
-        return customer
+        return _with_shared_numbers(customer)
 
     @guard.require_role("supervisor")
     @bp.response(204)

@@ -22,7 +22,16 @@ class PreferenceSchema(Schema):
 
 class PhoneNumberSchema(Schema):
     e164 = fields.String(dump_only=True, metadata={"example": "+14155550100"})
+    display = fields.Method("_display", dump_only=True, metadata={
+        "description": "As people read it in DEFAULT_REGION: national at home, international abroad.",
+        "example": "(415) 555-0100"})
     label = fields.String(dump_only=True, allow_none=True)
+
+    def _display(self, phone) -> str | None:
+        from app.services import phone_numbers
+        from app.settings import settings
+
+        return phone_numbers.display(phone.e164, settings().customers.region)
 
 
 class ComplaintSchema(Schema):
@@ -105,6 +114,10 @@ class CustomerSchema(Schema):
     preferences = fields.List(fields.Nested(PreferenceSchema), dump_only=True)
     open_complaints = fields.List(fields.Nested(ComplaintSchema), dump_only=True,
                                   metadata={"description": "Complaints not yet resolved."})
+    shared_numbers = fields.List(fields.Dict(), dump_only=True, metadata={
+        "description": "On one customer's own answers (read, create, change): each of their numbers that "
+                       "other customers hold too, `{e164, customers: [{id, name}]}`, so a page can say it is "
+                       "shared."})
 
 
 class CustomerQuerySchema(PagingSchema):

@@ -609,3 +609,18 @@ def test_a_merge_is_for_supervisors_and_refuses_a_customer_into_themselves(api_a
     assert_error(supervisor.post(f"/api/v1/customers/{one.id}/merge", json={"duplicate_id": one.id}), 422)
     assert_error(supervisor.post(f"/api/v1/customers/{one.id}/merge", json={"duplicate_id": 999999}), 404)
     assert supervisor.get(f"/api/v1/customers/{two.id}").status_code == 200
+
+
+def test_adding_a_number_someone_else_holds_says_it_is_now_shared(api_as):
+    agent = api_as("agent")
+    wei = make_customer("Wei Huang", phones=("+14155550111",))
+    created = agent.post("/api/v1/customers", json={"name": "Mei Huang", "phones": ["(415) 555-0111", "+14155550122"]})
+    assert created.status_code == 201
+    assert created.json["shared_numbers"] == [{"e164": "+14155550111", "customers": [{"id": wei.id, "name": "Wei Huang"}]}]
+    assert [p["display"] for p in created.json["phone_numbers"]] == ["(415) 555-0111", "(415) 555-0122"]
+    shown = agent.get(f"/api/v1/customers/{wei.id}").json
+    assert shown["shared_numbers"] == [{"e164": "+14155550111",
+                                        "customers": [{"id": created.json["id"], "name": "Mei Huang"}]}]
+    alone = agent.patch(f"/api/v1/customers/{created.json['id']}", json={"phones": ["+14155550122"]}).json
+    assert alone["shared_numbers"] == []
+    assert "shared_numbers" not in agent.get("/api/v1/customers?q=huang").json["items"][0]  # only on one's own

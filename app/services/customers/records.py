@@ -201,6 +201,23 @@ def _stale(customer: Customer, expected_version: int | None) -> Conflict:
         {"version": [f"now {customer.version}"]})
 
 
+def shared_numbers(customer: Customer) -> list[dict]:
+    """Each of `customer`'s numbers that other customers hold too, with who (one query): a
+    household landline, or a number just added that someone else already had."""
+    mine = [phone.e164 for phone in customer.phones]
+    if not mine:
+        return []
+    rows = db.session.execute(
+        select(PhoneNumber.e164, Customer.id, Customer.name)
+        .join(Customer, Customer.id == PhoneNumber.customer_id)
+        .where(PhoneNumber.e164.in_(mine), PhoneNumber.customer_id != customer.id)
+        .order_by(PhoneNumber.e164, Customer.name, Customer.id))
+    holders: dict[str, list[dict]] = {}
+    for e164, other_id, name in rows:
+        holders.setdefault(e164, []).append({"id": other_id, "name": name})
+    return [{"e164": e164, "customers": holders[e164]} for e164 in mine if e164 in holders]
+
+
 def delete_customer(customer_id: int) -> None:
     """Remove a customer with their numbers, preferences and complaints.
 
