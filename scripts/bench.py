@@ -70,7 +70,7 @@ SHARE_UNKNOWN, SHARE_WITHHELD = 0.08, 0.02
 
 # --- numbers ------------------------------------------------------------------------------------
 
-def _prefixes(area_codes: int = 20) -> list[str]:
+def prefixes(area_codes: int = 20) -> list[str]:
     """`+1 NPA NXX` prefixes that phonenumbers reads as valid US numbers, over real area codes."""
     import phonenumbers
 
@@ -93,7 +93,7 @@ class Numbers:
     """The i-th distinct US number, +1 NPA NXX XXXX, spread over 20 real area codes."""
 
     def __init__(self) -> None:
-        self.prefixes = _prefixes()
+        self.prefixes = prefixes()
         self.capacity = len(self.prefixes) * 10000
 
     def __call__(self, i: int) -> str:

@@ -47,6 +47,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.customer import search_key  # noqa: E402
 from app.services.customers import records  # noqa: E402
+from scripts.bench import prefixes  # noqa: E402 (the numbers the pop benchmark dials, too)
 from tests.support import services  # noqa: E402
 
 FIRST = ("María", "José", "Zoë", "Renée", "Björn", "Łucja", "Søren", "François", "Ana", "Chloé", "Alice", "Bob",
@@ -76,25 +77,6 @@ def name_of(cid: int) -> str:
     else:  # a long tail of surnames: 27,000 made-up ones
         last = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
     return f"{first} {last}"
-
-
-def prefixes(area_codes: int = 20) -> list[str]:
-    """`+1 NPA NXX` prefixes that phonenumbers reads as valid US numbers, over real area codes."""
-    import phonenumbers
-
-    from app.services.phone_numbers import normalize
-
-    found = []
-    for npa in range(201, 1000):
-        if phonenumbers.region_code_for_number(phonenumbers.parse(f"+1{npa}2345678")) != "US":
-            continue
-        valid = [f"+1{npa}{nxx}" for nxx in range(200, 1000) if normalize(f"+1{npa}{nxx}4567") == f"+1{npa}{nxx}4567"]
-        if len(valid) > 700:
-            found.extend(valid)
-            area_codes -= 1
-            if not area_codes:
-                return found
-    return found
 
 
 class Numbers:
