@@ -4,9 +4,10 @@
 Serves the app in-process on a throwaway SQLite database, plays the provider with signed webhooks
 (a VIP with an overdue complaint ringing, an unknown number, a shared number already answered, and
 two finished calls), then has Dana wrap up one call and take another, then photographs the desktop in Debian's Chromium
-at 1280x900.
+at 1280x900 (or --width/--height: docs/desktop-1024.png and docs/desktop-1920.png show the layout
+at both ends).
 
-    .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png]
+    .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png] [--width 1280 --height 900]
 
 Needs `npm ci` (the page loads socket.io-client from node_modules) and /usr/bin/chromium.
 """
@@ -107,6 +108,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args()
     if not (ROOT / "node_modules" / "socket.io-client").is_dir():
         parser.error("node_modules is missing: run `npm ci` first")
@@ -135,7 +138,7 @@ def main() -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.goto(f"{base_url}/login")
             page.get_by_label("Username").fill("dana")
             page.get_by_label("Password").fill(PASSWORD)

@@ -152,6 +152,23 @@ def close_call(call_sid: str):
     return call_with_pop(call)
 
 
+@bp.post(CALL_URL + "/release")
+@bp.response(200, CallSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def release_call(call_sid: str):
+    """Give a call you hold back: nobody holds it, and every desktop hears so (`call_update`
+    with `agent: null`). A supervisor or admin may give back anyone's; anyone else gets 403
+    `not_your_call`. A call that has ended, or that nobody holds, is a 409.
+    """
+    user = api_user()
+    call = calls.release_call(call_sid, user)
+    audit.record(user.id, "call_changed", customer_id=call.customer_id, call_sid=call_sid, detail="given back")
+    delivery.update_call(call, now=utcnow())
+    return call_with_pop(call)
+
+
 @bp.get("/dispositions")
 @bp.response(200, DispositionsSchema)
 def list_dispositions():

@@ -27,6 +27,8 @@ from app.schemas.customers import (
     TimelineQuerySchema,
     TimelineSchema,
 )
+from app.services.calls import delivery
+from app.services.calls import lifecycle as calls
 from app.services.customers import complaints, merge, preferences, timeline
 from app.services.customers import records as customers
 from app.services.people import audit
@@ -106,9 +108,20 @@ class CustomerDetail(MethodView):
     @bp.alt_response(403, response="FORBIDDEN")
     @bp.alt_response(404, response="NOT_FOUND")
     def delete(self, customer_id: int):
-        """Delete a customer (supervisors and admins); their calls stay, no longer linked to anyone."""
+        """Delete a customer (supervisors and admins); their calls stay, no longer linked to anyone.
+
+        A call with them still going on keeps the caller's number and is matched again without
+        them; every desktop gets its pop again, saying whose record was deleted
+        (`customer_removed`)."""
+        customer = customers.get_customer(customer_id)
+        removed = {"customer_removed": {"id": customer.id, "name": customer.name}}
+        live = calls.unlink_live_calls(customer_id)
         customers.delete_customer(customer_id)
         _changed(customer_id, "deleted", action="customer_deleted")
+        config, now = settings().calls, utcnow()
+        for call in live:
+            delivery.repop(call, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds, now=now,
+                           notice=removed)
 
 
 @bp.post(CUSTOMER_URL + "/merge")

@@ -451,3 +451,63 @@ def test_a_voicemail_shows_on_its_call_and_opens_a_call_back_follow_up(app, prov
     assert listed[0]["overdue"] is False
     assert ann.get("/api/v1/follow-ups?owner=me").json["items"] == []
     assert_error(ann.get("/api/v1/follow-ups?status=maybe"), 422)
+
+
+# --- giving a call back, and a customer deleted mid-call (issue 9) -------------------------------
+
+def test_a_held_call_is_given_back_by_its_holder_and_anyone_may_take_it_then(provider, ann, bob, api_as):
+    call_sid, _ = provider.call(from_="+14155550100")
+    assert_error(ann.post(f"/api/v1/calls/{call_sid}/release"), 409, "conflict")  # nobody holds it yet
+    ann.post(f"/api/v1/calls/{call_sid}/claim")
+    assert_error(bob.post(f"/api/v1/calls/{call_sid}/release"), 403, "not_your_call")
+    released = ann.post(f"/api/v1/calls/{call_sid}/release")
+    assert released.status_code == 200, released.get_data(as_text=True)
+    assert (released.json["agent"], released.json["pop"]["agent"]) == (None, None)
+    assert bob.post(f"/api/v1/calls/{call_sid}/claim").json["agent"]["name"] == "Bob Ray"
+    supervisor = api_as("supervisor")
+    assert supervisor.post(f"/api/v1/calls/{call_sid}/release").json["agent"] is None  # anyone's
+    provider.status(call_sid, "completed")
+    assert_error(ann.post(f"/api/v1/calls/{call_sid}/release"), 409, "conflict")  # ended
+
+
+def test_giving_a_call_back_tells_every_desktop(live_server, socket_factory, api_as):
+    ann = api_as("agent", username="ann", base_url=live_server.base_url)
+    watcher = socket_factory(token=api_as("agent").token)
+    call_sid, _ = live_server.provider.call()
+    ann.post(f"/api/v1/calls/{call_sid}/claim")
+    watcher.wait_for("call_update", lambda u: u["call_sid"] == call_sid and u["agent"] is not None)
+    ann.post(f"/api/v1/calls/{call_sid}/release")
+    watcher.wait_for("call_update", lambda u: u["call_sid"] == call_sid and u["agent"] is None)
+
+
+def test_deleting_a_customer_mid_call_keeps_the_call_and_says_whose_record_went(live_server, socket_factory, api_as):
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    make_customer("Wei Huang", phones=("+14155550111",))
+    make_customer("Mei Huang", phones=("+14155550111",))
+    ann = api_as("agent", username="ann", base_url=live_server.base_url)
+    supervisor = api_as("supervisor", base_url=live_server.base_url)
+    desk = socket_factory(token=ann.token)
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    desk.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+    ann.patch(f"/api/v1/calls/{call_sid}", json={"notes": "parcel arrived wet"})
+
+    assert supervisor.delete(f"/api/v1/customers/{alice.id}").status_code == 204
+    pop = desk.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid and "customer_removed" in p)
+    assert pop["customer_removed"] == {"id": alice.id, "name": "Alice Wong"}
+    assert (pop["match"], pop["customer"], pop["from"]) == ("none", None, "+14155550100")
+    kept = ann.get(f"/api/v1/calls/{call_sid}").json()
+    assert (kept["status"], kept["from"], kept["notes"], kept["customer_id"]) == (
+        "ringing", "+14155550100", "parcel arrived wet", None)
+    # The call is workable again: the agent links it to a new record.
+    again = ann.post("/api/v1/customers", json={"name": "Alice Wong", "phones": ["+14155550100"]}).json()
+    assert ann.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": again["id"]}).status_code == 200
+
+
+def test_a_deleted_customer_on_a_shared_number_leaves_the_other_holder_on_the_call(provider, ann, api_as):
+    wei = make_customer("Wei Huang", phones=("+14155550111",))
+    mei = make_customer("Mei Huang", phones=("+14155550111",))
+    call_sid, _ = provider.call(from_="+14155550111")
+    ann.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": wei.id})
+    assert api_as("supervisor").delete(f"/api/v1/customers/{wei.id}").status_code == 204
+    kept = ann.get(f"/api/v1/calls/{call_sid}").json
+    assert (kept["match"], kept["customer_id"]) == ("single", mei.id)

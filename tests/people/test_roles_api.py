@@ -33,6 +33,8 @@ MINIMUM_ROLE = {
     ("GET", "/api/v1/calls/<call_sid>"): "agent",
     ("PATCH", "/api/v1/calls/<call_sid>"): "agent",
     ("POST", "/api/v1/calls/<call_sid>/claim"): "agent",
+    ("POST", "/api/v1/calls/<call_sid>/release"): "agent",
+    ("POST", "/api/v1/calls/<call_sid>/close"): "supervisor",
     ("GET", "/api/v1/dispositions"): "agent",
     ("GET", "/api/v1/me"): "agent",
     ("GET", "/api/v1/users"): "admin",

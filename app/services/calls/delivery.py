@@ -69,9 +69,11 @@ def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | 
                   extra={"call_sid": deliveries[0][0] if deliveries else None})
 
 
-def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: str, now: datetime) -> dict:
-    """Send the call's pop to its audience and audit it; returns the full payload."""
-    payloads = {FULL: build_screen_pop(call, customers, region, now)}
+def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: str, now: datetime,
+             notice: Mapping[str, object] | None = None) -> dict:
+    """Send the call's pop to its audience and audit it; returns the full payload. `notice`: what
+    this one pop has to say besides (e.g. `customer_removed`), not kept on the call."""
+    payloads = {FULL: {**build_screen_pop(call, customers, region, now), **(notice or {})}}
     for room, view in _rooms(who):
         push.screen_pop(payloads[view], to=room)
     if customers:
@@ -79,11 +81,13 @@ def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: st
     return payloads[FULL]
 
 
-def repop(call: Call, *, region: str, presence_ttl_seconds: int, now: datetime) -> dict:
+def repop(call: Call, *, region: str, presence_ttl_seconds: int, now: datetime,
+          notice: Mapping[str, object] | None = None) -> dict:
     """The call's pop again, for its audience as it is now: after an agent linked the call to a
-    customer, so every desktop shows who it is."""
+    customer, so every desktop shows who it is, or after its customer was deleted."""
     connected = presence.connected_users(presence_ttl_seconds, now)
-    return pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now)
+    return pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now,
+                    notice=notice)
 
 
 def pop_unavailable(params: Mapping[str, str], *, region: str, now: datetime) -> None:

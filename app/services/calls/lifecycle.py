@@ -330,6 +330,52 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
     return ClaimedCall(call, changed=bool(taken))
 
 
+def release_call(call_sid: str, user: User) -> Call:
+    """Give a held call back: nobody holds it, and any agent it is offered to may take it.
+
+    Its holder may, and so may a supervisor or admin (NotYourCall for anyone else); a call that
+    has ended, or that nobody holds, is a Conflict.
+    """
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+    if call is None:
+        db.session.rollback()
+        raise NotFound(f"call {call_sid} does not exist")
+    problem = None
+    if call.ended:
+        problem = Conflict(f"call {call_sid} has ended ({call.status}); there is nothing to give back",
+                           {"call_sid": [f"ended: {call.status}"]})
+    elif call.agent_id is None:
+        problem = Conflict(f"nobody holds call {call_sid}", {"call_sid": ["not held"]})
+    elif call.agent_id != user.id and not roles.has_role(user, "supervisor"):
+        holder = call.agent.display_name if call.agent is not None else "another agent"
+        problem = NotYourCall(f"call {call_sid} is held by {holder}: only they, a supervisor or an admin can "
+                              "give it back", {"call_sid": [f"held by {holder}"]})
+    if problem is not None:
+        db.session.rollback()
+        raise problem
+    call.agent = None
+    call.claimed_at = None
+    db.session.commit()
+    return call
+
+
+def unlink_live_calls(customer_id: int) -> list[Call]:
+    """Before a customer is deleted: their calls still going on keep the caller's number and are
+    matched again without them (another holder of the number, several, or nobody), so the agent
+    keeps a workable call. Commits; returns those calls."""
+    live = list(db.session.scalars(
+        select(Call).where(Call.customer_id == customer_id, Call.status.in_(LIVE_STATUSES)).with_for_update()))
+    for call in live:
+        others = [c for c in customers_with_number(call.from_e164) if c.id != customer_id] if call.from_e164 else []
+        call.customer = others[0] if len(others) == 1 else None
+        if others:
+            call.match_kind = "single" if len(others) == 1 else "multiple"
+        else:
+            call.match_kind = "withheld" if phone_numbers.is_withheld(call.from_raw) else "none"
+    db.session.commit()
+    return live
+
+
 def update_call(
     call_sid: str, changes: Mapping[str, object], *, user: User, dispositions: tuple[str, ...] | list[str]
 ) -> CallChange:

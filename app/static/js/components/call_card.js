@@ -193,8 +193,8 @@ function body(call, urls, live) {
       item.setAttribute("data-customer-id", String(c.id));
       item.appendChild(recordLink(urls.customer + encodeURIComponent(c.id), c.name));
       if (live) {
-        const choose = button("This is them", "button-small", "pick");
-        choose.setAttribute("aria-label", "This is " + c.name);
+        // The visible label is the accessible name (WCAG 2.5.3): "This is <name>", no aria-label.
+        const choose = button("This is " + c.name, "button-small", "pick");
         item.appendChild(choose);
       }
       list.appendChild(item);

@@ -18,12 +18,16 @@ export function preferencesBlock(preferences, { editable }) {
     block.appendChild(el("p", "muted", "None recorded."));
     return block;
   }
-  const list = el("dl", "preference-list");
+  // A list of pairs: each item is a dl of one dt and one dd, its tools beside the dl (a dl may
+  // hold only dt and dd, or divs of them).
+  const list = el("ul", "preference-list");
   preferences.forEach((p) => {
-    const row = el("div", "preference");
+    const row = el("li", "preference");
     row.setAttribute("data-preference-id", String(p.id));
-    row.appendChild(el("dt", null, p.key));
-    row.appendChild(el("dd", null, p.value));
+    const pair = el("dl", "preference-pair");
+    pair.appendChild(el("dt", null, p.key));
+    pair.appendChild(el("dd", null, p.value));
+    row.appendChild(pair);
     if (editable) {
       const tools = el("span", "preference-tools");
       const edit = button("✎", "button-icon", "preference-edit");

@@ -268,8 +268,7 @@ export function createWork(root, desk, drafts) {
             const item = el("li", "candidate");
             item.setAttribute("data-customer-id", String(c.id));
             item.appendChild(el("span", "candidate-name", c.name + ((c.phones || []).length ? " · " + c.phones[0] : "")));
-            const choose = button("This is them", "button-small", "pick");
-            choose.setAttribute("aria-label", "This is " + c.name);
+            const choose = button("This is " + c.name, "button-small", "pick");
             item.appendChild(choose);
             results.appendChild(item);
           });
