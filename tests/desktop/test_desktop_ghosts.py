@@ -126,7 +126,7 @@ def test_the_dashboard_shows_a_ghost_without_a_timer_and_closes_it(live_server, 
     expect(row).to_have_count(1)
     expect(row.locator(".pill-unsettled")).to_have_text(NO_NEWS)
     expect(row.locator("td").last).to_have_text("")  # no "35:04" counting up
-    row.get_by_role("button", name=re.compile("Close the call")).click()
+    row.get_by_role("button", name=re.compile("^Close this call")).click()
     expect(sam.locator("#live-empty")).to_be_visible()
     expect(dana.locator(f'#recent-calls [data-call-sid="{ghost}"] [data-role=status]')).to_have_text("Caller hung up")
     assert dana.errors == [] and sam.errors == []

@@ -168,11 +168,12 @@ function preferencesSection(customer, live) {
 function body(call, urls, live) {
   const pop = call.pop;
   const main = part("div", "card-body", "body");
-  if (call.removedCustomer && pop.match !== "single") {
-    // Deleted mid-call: say what happened; the call goes on as an unknown caller's.
+  if (call.removedCustomer) {
+    // Deleted mid-call: say what happened; the call goes on (as an unknown caller's, mostly).
     const name = call.removedCustomer.name;
     const gone = el("p", "customer-removed", (name ? name + "'s record" : "This caller's customer record") +
-      " was deleted. Carry on with the caller as unknown: create or find their record below.");
+      " was deleted." + (pop.match === "single" ? ""
+        : " Carry on with the caller as unknown: create or find their record below."));
     gone.setAttribute("data-role", "customer-removed");
     gone.setAttribute("role", "status");
     main.appendChild(gone);

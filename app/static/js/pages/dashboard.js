@@ -68,7 +68,8 @@ function start() {
     cell.appendChild(el("span", "pill pill-unsettled", ringingState({ unsettled: true, newsAt: call.news_at }).text));
     cell.appendChild(document.createTextNode(" "));
     const close = button("Close this call", "button-small button-danger", "close-call");
-    close.setAttribute("aria-label", "Close the call from " + callerName(call));
+    // The name starts with the visible label (WCAG 2.5.3), and says which row it is for.
+    close.setAttribute("aria-label", "Close this call from " + callerName(call));
     cell.appendChild(close);
     return { node: cell };
   }

@@ -264,7 +264,7 @@ export function createBoard(root, { onRinging, drafts }) {
       return call;
     }
     // Same call again (replay, re-sync, or a customer linked to it): refresh what it shows.
-    const shapeChanged = popShape(call.pop) !== popShape(pop);
+    let shapeChanged = popShape(call.pop) !== popShape(pop);
     call.pop = pop;
     advance(call, pop.status, null, null);
     // Who holds it, and whether it is a ghost, only from news no older than the sockets' last word.
@@ -272,7 +272,7 @@ export function createBoard(root, { onRinging, drafts }) {
       if ("agent" in pop) takeAgent(call, pop.agent);
       takeNews(call, pop);
     }
-    takeRemoval(call, pop);
+    shapeChanged = takeRemoval(call, pop) || shapeChanged;
     place(call, shapeChanged);
     return call;
   }
@@ -287,10 +287,17 @@ export function createBoard(root, { onRinging, drafts }) {
     return requestedAt >= call.heardAt;
   }
 
-  /** The customer of this call was deleted mid-call: the card says so until it is linked again. */
+  /** The customer of this call was deleted mid-call (the one pop saying so carries
+   *  customer_removed): the card says so until the call is linked to someone else. Returns
+   *  whether that changed. */
   function takeRemoval(call, pop) {
-    if (pop.customer_removed) call.removedCustomer = pop.customer_removed;
-    else if (pop.match === "single" && pop.customer) call.removedCustomer = null;
+    const before = call.removedCustomer;
+    if (pop.customer_removed) {
+      call.removedCustomer = { ...pop.customer_removed, after: pop.customer ? pop.customer.id : null };
+    } else if (before && pop.match === "single" && pop.customer && pop.customer.id !== before.after) {
+      call.removedCustomer = null;
+    }
+    return call.removedCustomer !== before;
   }
 
   function receiveUpdate(update) {
