@@ -18,7 +18,7 @@ guard.protect(bp)
 @bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def audit_trail(args: dict):
-    """The newest first; filter by customer, user or time."""
+    """The newest first; filter by customer, user (ids, or part of a name), action or time."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    events = audit.events(limit=per_page, offset=(page - 1) * per_page, **args)
+    events = audit.events(audit.Filters(**args), limit=per_page, offset=(page - 1) * per_page)
     return {"items": events, "page": page, "per_page": per_page}

@@ -53,6 +53,17 @@ def _changed(customer_id: int, detail: str, action: str = "customer_changed") ->
     audit.record(api_user().id, action, customer_id=customer_id, detail=detail)
 
 
+def _snapshot(customer, fields) -> dict:
+    """The values of `fields` on `customer`, comparable before and after a change (numbers as a set)."""
+    values = {}
+    for name in fields:
+        if name == "phones":
+            values[name] = {phone.e164 for phone in customer.phones}
+        else:
+            values[name] = getattr(customer, name, None)
+    return values
+
+
 @bp.route("/customers")
 class CustomerList(MethodView):
     @bp.arguments(CustomerQuerySchema, location="query")
@@ -99,8 +110,10 @@ class CustomerDetail(MethodView):
         """Change the fields sent; `phones` replaces every number. Send the `version` you read: a
         save made from an older copy is refused (409 `conflict`), so a colleague's change survives."""
         expected = changes.pop("version", None)
+        before = _snapshot(customers.get_customer(customer_id), changes)
         customer = customers.update_customer(customer_id, changes, region=_region(), expected_version=expected)
-        _changed(customer.id, "updated " + ", ".join(sorted(changes)))
+        changed = sorted(name for name, value in _snapshot(customer, changes).items() if value != before[name])
+        _changed(customer.id, "updated " + ", ".join(changed) if changed else "saved, nothing changed")
         return customer
 
     @guard.require_role("supervisor")

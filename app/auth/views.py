@@ -9,23 +9,31 @@ from app.auth import bp
 from app.models import LoginSession, utcnow
 from app.realtime import push
 from app.security_headers import security_headers
-from app.services.people import accounts, presence, sessions
+from app.services.people import accounts, presence, roles, sessions
 from app.settings import settings
 
 bp.after_request(security_headers)
 
 
-def _safe_next(target: str | None) -> str:
+def home_for(user) -> str:
+    """Where a login lands: agents on their desktop; supervisors and admins, who are not on the
+    phones, on the dashboard (the desktop is a link away)."""
+    if roles.has_role(user, "supervisor"):
+        return url_for("supervisor.dashboard")
+    return url_for("agent.desktop")
+
+
+def _safe_next(target: str | None, user) -> str:
     """Only redirect within this site after login (no open redirect)."""
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("agent.desktop")
+    return home_for(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("agent.desktop"))
+        return redirect(home_for(current_user))
     if request.method == "POST":
         username = request.form.get("username", "")
         wait = sessions.retry_after(username, request.remote_addr, settings().people.login_throttle,
@@ -43,7 +51,7 @@ def login():
         session.permanent = True
         session["login_secret"] = sessions.start(user, request.remote_addr, request.user_agent.string)
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", username="")
 
 

@@ -1,11 +1,12 @@
 """Customers and what we know about them: numbers, preferences, complaints."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -18,12 +19,43 @@ TIERS = ("standard", "silver", "gold", "vip")
 SEVERITIES = ("low", "medium", "high", "critical")
 COMPLAINT_STATUSES = ("open", "in-progress", "resolved")
 
+# Letters that keep their stroke through NFKD, typed without it on most keyboards (Łódź, Søren,
+# Đorđe); apostrophes of every kind left out (O’Brien by "obrien" or "o'brien"); typographic
+# hyphens typed plain (Jean‑Luc).
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l",
+                                "æ": "ae", "œ": "oe", "þ": "th", "'": None, "\u2019": None, "\u2018": None,
+                                "\u02bc": None, "\u2010": "-", "\u2011": "-"})
+
+
+def search_key(text: str) -> str:
+    """`text` as the search box compares it: "  María GARCÍA " -> "maria garcia".
+
+    Compatibility-decomposed (NFKD) and stripped of combining marks and invisible format
+    characters, case-folded, the few stroked letters spelt plain, apostrophes left out, runs of
+    whitespace made one space. Names are stored with this key (`Customer.name_search`) and `q` goes through the same
+    function, so the two always agree. Migration 0010 holds a copy for its backfill: change both.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    kept = "".join(ch for ch in folded if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    return " ".join(kept.translate(_PLAIN_LETTERS).split())
+
+
+def _name_search_default(context) -> str | None:
+    """The key for rows inserted without one: bulk inserts (import, demo data) name only `name`."""
+    name = context.get_current_parameters().get("name")
+    return None if name is None else search_key(name)
+
 
 class Customer(db.Model):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # search_key(name), kept by the app: set with every name (the validator below for the ORM, the
+    # column default for bulk inserts, importing.py for bulk updates). The search box matches it,
+    # so no database needs unaccent or Unicode case rules. NULL only for rows written outside the
+    # app (raw SQL, COPY); those are not found by name.
+    name_search: Mapped[str | None] = mapped_column(Text, default=_name_search_default)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     tier: Mapped[str] = mapped_column(String(20), default="standard")
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
@@ -34,6 +66,14 @@ class Customer(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # On PostgreSQL, any part of a name (LIKE '%garcia%') through trigrams, and the start of a
+        # name (LIKE 'al%', a query too short for trigrams) through a pattern B-tree. The models
+        # describe both, so the migration test compares them; SQLite gets two plain indexes.
+        Index("ix_customers_name_search", "name_search",
+              postgresql_using="gin", postgresql_ops={"name_search": "gin_trgm_ops"}),
+        Index("ix_customers_name_search_prefix", "name_search", postgresql_ops={"name_search": "text_pattern_ops"}),
+    )
 
     phones: Mapped[list["PhoneNumber"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="PhoneNumber.id"
@@ -45,9 +85,20 @@ class Customer(db.Model):
         back_populates="customer", cascade="all, delete-orphan", order_by="Complaint.opened_at"
     )
 
+    @validates("name")
+    def _keep_name_search(self, _key: str, name: str | None) -> str | None:
+        self.name_search = None if name is None else search_key(name)
+        return name
+
     @property
     def open_complaints(self) -> list["Complaint"]:
         return [c for c in self.complaints if c.status != "resolved"]
+
+
+# The trigram operator class must exist before the index does; migrations 0002/0004 create the
+# extension on a migrated database, this covers `create_all` (the tests).
+event.listen(Customer.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class PhoneNumber(db.Model):

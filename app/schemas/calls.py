@@ -2,9 +2,9 @@
 work on it. The pop's own shape is built in `app.services.calls.screen_pop` from these pieces."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, length
 from app.schemas.people import PersonSchema
 from app.services.validation import MAX_LENGTHS
 
@@ -65,8 +65,8 @@ class CallUpdateSchema(Schema):
 
     customer_id = Id(metadata={
         "description": "Link the call to this customer: it becomes a single match and pops again."})
-    notes = Text(allow_none=True, validate=validate.Length(max=MAX_LENGTHS["notes"]))
-    disposition = Text(allow_none=True, validate=validate.Length(max=50), metadata={
+    notes = Text(allow_none=True, validate=length(max=MAX_LENGTHS["notes"]))
+    disposition = Text(allow_none=True, validate=length(max=50), metadata={
         "description": "One of `GET /api/v1/dispositions`."})
 
 

@@ -44,8 +44,30 @@ class Annotated:
         return getattr(self._row, name)
 
 
+class _Length(validate.Length):
+    def __init__(self, *, min: int | None, max: int | None):  # noqa: A002 (Length's own names)
+        super().__init__(min=min, max=max)
+
+    def __call__(self, value):
+        size = len(value)
+        if self.min is not None and size < self.min:
+            raise ValidationError("required" if self.min == 1 else f"at least {self.min} characters")
+        if self.max is not None and size > self.max:
+            raise ValidationError(f"at most {self.max} characters")
+        return value
+
+
+def length(min: int | None = None, max: int | None = None) -> validate.Length:  # noqa: A002
+    """`validate.Length` with messages a person reads beside a form field ("required", "at most
+    100 characters"), not marshmallow's "Length must be between 1 and 100."."""
+    return _Length(min=min, max=max)
+
+
 class Text(fields.String):
-    """A string that PostgreSQL can store: NUL characters are refused here, not by a 500 later."""
+    """A string that PostgreSQL can store: NUL characters are refused here, not by a 500 later.
+    A missing or null required one is "required", as a form says it."""
+
+    default_error_messages = {"required": "required", "null": "required", "invalid": "must be text"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

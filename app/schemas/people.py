@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.models import REACH_KINDS, ROLES, User
-from app.schemas.common import Id, Text, Timestamp
+from app.models import AUDIT_ACTIONS, REACH_KINDS, ROLES, User
+from app.schemas.common import Id, Text, Timestamp, length
 
 
 class PersonSchema(Schema):
@@ -27,8 +27,8 @@ def person(user: User | None) -> dict | None:
 # --- tokens --------------------------------------------------------------------------------------
 
 class TokenRequestSchema(Schema):
-    username = Text(required=True, validate=validate.Length(min=1, max=80))
-    password = Text(required=True, validate=validate.Length(min=1, max=1024))
+    username = Text(required=True, validate=length(min=1, max=80))
+    password = Text(required=True, validate=length(min=1, max=1024))
 
 
 class TokenSchema(Schema):
@@ -55,24 +55,25 @@ class UserListSchema(Schema):
 
 _reach_kind = fields.String(validate=validate.OneOf(REACH_KINDS), metadata={
     "description": "How calls reach them: a Twilio Client identity, a phone number, or a SIP address."})
-_reach_address = Text(allow_none=True, validate=validate.Length(max=255), metadata={
+_reach_address = Text(allow_none=True, validate=length(max=255), metadata={
     "description": "client: an identity (default the username); phone: any format; sip: sip:…"})
 
 
 class UserCreateSchema(Schema):
-    username = Text(required=True, validate=validate.Length(min=1, max=80))
-    password = Text(required=True, validate=validate.Length(min=8, max=1024))
+    username = Text(required=True, validate=length(min=1, max=80))
+    password = Text(required=True, validate=length(min=1, max=1024), metadata={
+        "description": "At least 8 characters (checked with the username, so every problem is named at once)."})
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    display_name = Text(allow_none=True, validate=validate.Length(max=200))
+    display_name = Text(allow_none=True, validate=length(max=200))
     reach_kind = _reach_kind
     reach_address = _reach_address
 
 
 class UserUpdateSchema(Schema):
-    display_name = Text(validate=validate.Length(min=1, max=200))
+    display_name = Text(validate=length(min=1, max=200))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(truthy={True}, falsy={False}, metadata={"description": "false cuts them off at once."})
-    password = Text(validate=validate.Length(min=8, max=1024))
+    password = Text(validate=length(min=8, max=1024))
     reach_kind = _reach_kind
     reach_address = _reach_address
 
@@ -82,6 +83,14 @@ class UserUpdateSchema(Schema):
 class AuditQuerySchema(Schema):
     customer_id = Id(strict=False)
     user_id = Id(strict=False)
+    action = fields.String(validate=validate.OneOf(AUDIT_ACTIONS), metadata={
+        "description": "Only this kind of event."})
+    user = fields.String(validate=length(max=100), metadata={
+        "description": "Part of the user's name or username (case-insensitive), or their id."})
+    customer = fields.String(validate=length(max=100), metadata={
+        "description": "Part of the customer's name (case-insensitive), or their id."})
+    replays = fields.Boolean(load_default=True, metadata={
+        "description": "false leaves out the pops replayed to desktops that (re)connected."})
     since = fields.NaiveDateTime(metadata={"description": "UTC, ISO 8601"})
     until = fields.NaiveDateTime(metadata={"description": "UTC, ISO 8601"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
@@ -94,6 +103,8 @@ class AuditEventSchema(Schema):
     action = fields.String()
     user = fields.Nested(PersonSchema, allow_none=True)
     customer_id = fields.Integer(allow_none=True)
+    customer = fields.Dict(allow_none=True, metadata={
+        "description": "`{id, name}`; name is null once the customer record is deleted."})
     call_sid = fields.String(allow_none=True)
     detail = fields.String(allow_none=True)
 

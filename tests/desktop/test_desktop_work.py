@@ -54,7 +54,9 @@ def open_desktop(live_server, open_page, username: str):
 
     page = open_page()
     login(page, username, base_url=live_server.base_url)
-    expect(page).to_have_url(f"{live_server.base_url}/")
+    expect(page).to_have_url(re.compile(re.escape(live_server.base_url) + "/(dashboard)?$"))
+    if page.url != f"{live_server.base_url}/":  # supervisors and admins land on the dashboard
+        page.goto(f"{live_server.base_url}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
     return page
 
@@ -631,7 +633,7 @@ def test_a_supervisor_merges_a_duplicate_from_the_customer_page(live_server, ope
         duplicate_id = make_customer("A. Wong", phones=("+14155550199",), preferences={"milk": "oat"}).id
     sam = open_page()
     login(sam, "sam", base_url=live_server.base_url)
-    expect(sam).to_have_url(f"{live_server.base_url}/")
+    expect(sam).to_have_url(f"{live_server.base_url}/dashboard")  # a supervisor's work starts there
     sam.goto(f"{live_server.base_url}/customers/{kept_id}")
     expect(sam.locator("#customer-name")).to_have_text("Alice Wong")
     merge = sam.get_by_role("form", name="Merge a duplicate")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent
 from tests.factories import PASSWORD, make_customer, make_user
+from tests.support.api import assert_error
 from tests.support.login import login
 
 
@@ -80,9 +81,49 @@ def test_supervisors_read_the_trail_in_the_browser_and_agents_cannot(app, client
     page = client.get(f"/audit?customer_id={customer_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "customer read" in html and f"#{customer_id}" in html
+    assert "customer shown" in html and "Alice Wong" in html and f">#{customer_id}<" not in html
     assert "Ann &lt;b&gt;Lee&lt;/b&gt;" in html and "<b>Lee</b>" not in html
     assert client.get("/audit?day=yesterday").status_code == 400
+    assert client.get("/audit?action=peeked").status_code == 400
+
+
+def test_a_supervisor_finds_who_saw_a_customer_by_name_without_the_replay_noise(app, client, api_as):
+    alice = make_customer("Alice Wong")
+    bob = make_customer("Bob Ray")
+    ann = make_user("ann", display_name="Ann Lee")
+    lin = make_user("lin", display_name="Lin Chen")
+    for user, customer, action, detail in [
+            (ann, alice, "customer_read", "search"), (lin, alice, "pop_delivered", "replayed on connect"),
+            (lin, bob, "customer_changed", "updated tier"), (ann, alice, "pop_delivered", None)]:
+        db.session.add(AuditEvent(user_id=user.id, action=action, customer_id=customer.id, detail=detail))
+    db.session.commit()
+    supervisor = api_as("supervisor")
+
+    def trail(query: str) -> list[tuple]:
+        response = supervisor.get(f"/api/v1/audit?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [(e["user"]["name"], e["customer"]["name"], e["action"]) for e in response.json["items"]]
+
+    assert trail("customer=alice&replays=false") == [("Ann Lee", "Alice Wong", "pop_delivered"),
+                                                    ("Ann Lee", "Alice Wong", "customer_read")]
+    assert trail("user=LIN") == [("Lin Chen", "Bob Ray", "customer_changed"),
+                                 ("Lin Chen", "Alice Wong", "pop_delivered")]
+    assert trail("action=customer_changed") == [("Lin Chen", "Bob Ray", "customer_changed")]
+    assert trail(f"customer={bob.id}") == [("Lin Chen", "Bob Ray", "customer_changed")]
+    assert_error(supervisor.get("/api/v1/audit?action=peeked"), 422)
+    # A deleted customer stays on the trail, by id, with no name.
+    db.session.delete(bob)
+    db.session.commit()
+    assert supervisor.get(f"/api/v1/audit?customer_id={bob.id}").json["items"][0]["customer"] == {
+        "id": bob.id, "name": None}
+
+    # The page says the same in words: names, readable times, replays left out unless asked for.
+    login(client, supervisor.user.username)
+    html = client.get("/audit?customer=alice").get_data(as_text=True)
+    assert html.count("<tr>") == 1 + 2  # the header, and Ann's two rows
+    assert "replayed on connect" not in html
+    assert "replayed on connect" in client.get("/audit?customer=alice&replays=1").get_data(as_text=True)
+    assert " UTC</time>" in html
 
 
 def _trail(user_id):
@@ -126,3 +167,25 @@ def test_call_reads_claims_and_wrap_ups_are_on_the_trail(app, api_as, provider):
     assert ("customer_read", alice.id, call_sid, "call") in trail
     assert ("call_changed", alice.id, call_sid, "claimed") in trail
     assert ("call_changed", alice.id, call_sid, "changed disposition, notes") in trail
+
+
+def test_an_edit_is_audited_with_the_fields_that_actually_changed(api_as):
+    agent = api_as("agent")
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    saved = agent.patch(f"/api/v1/customers/{alice.id}", json={
+        "name": "Alice Wong", "email": None, "tier": "vip", "phones": ["(415) 555-0100"]})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    again = agent.patch(f"/api/v1/customers/{alice.id}", json={"name": "Alice Wong"})
+    assert again.status_code == 200
+    details = list(db.session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "customer_changed").order_by(AuditEvent.id)))
+    assert details == ["updated tier", "saved, nothing changed"]
+
+
+def test_the_trail_finds_a_customer_typed_without_accents(api_as):
+    maria = make_customer("María García")
+    ann = make_user("ann", display_name="Ann Lee")
+    db.session.add(AuditEvent(user_id=ann.id, action="customer_read", customer_id=maria.id))
+    db.session.commit()
+    items = api_as("supervisor").get("/api/v1/audit?customer=maria%20garcia").json["items"]
+    assert [e["customer"] for e in items] == [{"id": maria.id, "name": "María García"}]

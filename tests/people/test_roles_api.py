@@ -208,6 +208,19 @@ def test_a_taken_username_is_a_conflict(people):
     assert "agent1" in error["message"]
 
 
+def test_a_taken_username_is_named_with_every_other_problem_at_once(people):
+    error = assert_error(people["admin"].post("/api/v1/users", json={
+        "username": "agent1", "password": "short", "role": "agent", "reach_kind": "sip",
+        "reach_address": "dave"}), 422, "invalid")
+    assert error["fields"] == {"username": ["taken"], "password": ["between 8 and 1024 characters"],
+                               "reach_address": ["'dave' is not a SIP address (sip:agent@example.com)"]}
+
+
+def test_refusals_read_as_a_form_would_say_them(people):
+    error = assert_error(people["admin"].post("/api/v1/users", json={"username": "", "role": "agent"}), 422)
+    assert error["fields"] == {"username": ["required"], "password": ["required"]}
+
+
 def test_admin_changes_role_name_reach_and_password(client, people):
     admin = people["admin"]
     agent_api = people["agent"]

@@ -240,3 +240,17 @@ def test_logging_out_closes_only_that_logins_sockets(live_server, socket_factory
     assert wait_until(lambda: not desk_socket.sio.connected), "the logged-out desk is still connected"
     time.sleep(0.5)
     assert laptop_socket.sio.connected, "logging out at one desk knocked the other offline"
+
+
+def test_each_role_lands_where_its_work_is(app, client):
+    with app.app_context():
+        make_user("ann")
+        make_user("sue", role="supervisor")
+        make_user("ada", role="admin")
+    for username, home in (("ann", "/"), ("sue", "/dashboard"), ("ada", "/dashboard")):
+        landed = login(client, username)
+        assert (landed.status_code, landed.headers["Location"]) == (302, home), username
+        assert client.get("/login").headers["Location"] == home  # already logged in
+        client.post("/logout")
+    # A link followed before logging in still wins.
+    assert login(client, "sue", query_string={"next": "/customers"}).headers["Location"] == "/customers"

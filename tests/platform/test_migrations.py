@@ -10,7 +10,7 @@ from app import create_app
 from app.extensions import db
 
 # Search indexes on expressions and operator classes (migrations 0002, 0004) that the models don't describe.
-SEARCH_INDEXES = {"ix_customers_name_trgm", "ix_customers_name_lower", "ix_customers_email_lower",
+SEARCH_INDEXES = {"ix_customers_email_lower",
                   "ix_phone_numbers_e164_trgm"}
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import jobs
 from app.extensions import db
 from app.models import Customer, ImportJob, PhoneNumber, Preference, utcnow
+from app.models.customer import search_key
 from app.services.customers.csv_format import (
     CsvUnreadable,
     CustomerRow,
@@ -199,10 +200,13 @@ def _update(rows: dict[int, CustomerRow], layout: Layout, now, recorded_by_id: i
     # Table-level, so every updated customer's version goes up by one: a page still showing the
     # customer as it was before the import saves against an old version and is refused.
     table = Customer.__table__
+    # A new name takes its search key along (inserts get theirs from the column's default).
+    keyed = ["name_search"] if "name" in fields else []
     db.session.execute(
         update(table).where(table.c.id == bindparam("customer_id"))
-        .values(**{f: bindparam(f) for f in fields}, updated_at=bindparam("now"), version=table.c.version + 1),
-        [{"customer_id": cid, **{f: getattr(r, f) for f in fields}, "now": now} for cid, r in rows.items()],
+        .values(**{f: bindparam(f) for f in fields + keyed}, updated_at=bindparam("now"), version=table.c.version + 1),
+        [{"customer_id": cid, **{f: getattr(r, f) for f in fields}, "now": now,
+          **({"name_search": search_key(r.name)} if keyed else {})} for cid, r in rows.items()],
     )
     ids = list(rows)
     if layout.present("phones"):

@@ -6,11 +6,10 @@ raises a domain error when it must refuse, and commits once.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, select, union, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +24,7 @@ from app.models import (
     utcnow,
 )
 from app.services import phone_numbers, validation
+from app.services.customers import search_box
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.validation import FieldErrors
 
@@ -222,42 +222,8 @@ def _matching(region: str, phone: str | None, q: str | None):
         e164 = phone_numbers.normalize_or_raise(phone, region, field="phone")
         stmt = stmt.where(Customer.id.in_(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164)))
     if q is not None and q.strip():
-        stmt = stmt.where(Customer.id.in_(_ids_matching_text(q.strip(), region)))
+        stmt = stmt.where(Customer.id.in_(search_box.ids_matching(q, region)))
     return stmt
-
-
-# A piece of a phone number as people write one: digits, spaces, + - . ( ) /.
-NUMBER_PIECE = re.compile(r"[\d\s()+.\-/]+")
-MIN_NUMBER_DIGITS = 4
-
-
-def _ids_matching_text(q: str, region: str):
-    """Ids of customers whose name contains `q`, whose email or external id is `q`, or whose
-    number is `q` or holds its digits (4 or more, in any format).
-
-    Each branch is one indexed lookup (migration 0002 adds the name and email indexes), joined
-    with UNION so PostgreSQL never scans the table for the OR.
-    """
-    if "\x00" in q:
-        raise InvalidInput("q must not contain NUL characters", {"q": ["must not contain NUL characters"]})
-    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if len(q) >= 3:
-        by_name = select(Customer.id).where(Customer.name.ilike(f"%{pattern}%", escape="\\"))
-    else:  # too short for trigrams: a name that starts with it
-        by_name = select(Customer.id).where(func.lower(Customer.name).like(f"{pattern.lower()}%", escape="\\"))
-    branches = [
-        by_name,
-        select(Customer.id).where(func.lower(Customer.email) == q.lower()),
-        select(Customer.id).where(Customer.external_id == q),
-    ]
-    e164 = phone_numbers.normalize(q, region)
-    if e164 is not None:
-        branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164))
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= MIN_NUMBER_DIGITS and NUMBER_PIECE.fullmatch(q):
-        # Part of a number, in any format ("555-0130"): a trigram index serves it on PostgreSQL.
-        branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164.like(f"%{digits}%")))
-    return union(*branches)
 
 
 def find_by_phone(raw: str, region: str) -> list[Customer]:
@@ -270,10 +236,11 @@ def find_by_phone(raw: str, region: str) -> list[Customer]:
 def search(
     *, region: str, phone: str | None = None, q: str | None = None, page: int = 1, per_page: int = 25
 ) -> CustomerPage:
-    """Customers by exact number and/or `q` (part of a name, or an email, external id or number),
+    """Customers by exact number and/or `q` (the search box: see `search_box` for what it finds),
     ordered by name; one page of them.
 
-    A blank `phone` or `q` is no filter (an empty search box); an unreadable phone is refused.
+    A blank `phone` or `q` is no filter (an empty search box); an unreadable phone, or a `q` the
+    box cannot search (control characters, a piece of a number under 4 digits), is refused.
     """
     stmt = _matching(region, phone, q)
     page, per_page = max(page, 1), max(per_page, 1)

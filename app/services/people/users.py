@@ -94,9 +94,12 @@ def create_user(
     validation.choice(errors, "role", role, ROLES)
     display_name = validation.text(errors, "display_name", display_name, required=False)
     reach_address = reach_address_for(reach_kind, reach_address, region, errors)
-    errors.raise_if_any()
-    if db.session.scalar(select(User).where(User.username == username)) is not None:
+    taken = username is not None and db.session.scalar(select(User.id).where(User.username == username)) is not None
+    if taken and not errors.fields:
         raise Conflict(f"user {username!r} already exists", {"username": ["taken"]})
+    if taken:  # named with the other problems, not after they are fixed
+        errors.add("username", "taken")
+    errors.raise_if_any()
     user = User(username=username, display_name=display_name or username, role=role, reach_kind=reach_kind,
                 reach_address=reach_address)
     user.set_password(password)
