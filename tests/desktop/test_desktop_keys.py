@@ -11,6 +11,8 @@ checks on as in production.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -340,6 +342,7 @@ def test_a_customer_deleted_mid_call_leaves_a_workable_unknown_caller(live_serve
 
     sam = open_page()
     login(sam, "sam", base_url=live_server.base_url)
+    expect(sam).not_to_have_url(re.compile(r"/login$"))  # logged in (a supervisor lands on the dashboard)
     sam.goto(f"{live_server.base_url}/customers/{customer_id}")
     deleted = sam.evaluate(f"""async () => {{
         const token = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
