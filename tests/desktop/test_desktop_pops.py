@@ -149,8 +149,8 @@ def test_shared_unknown_and_withheld_numbers_each_say_what_to_do(live_server, de
 
     expect(card(desktop, withheld).locator(".caller-name")).to_have_text("Number withheld")
 
-    # Newest first: the withheld call came last.
-    expect(desktop.locator("#live-calls .card").first).to_have_attribute("data-call-sid", withheld)
+    # Oldest first (the longest wait leads; a new call moves no card): the withheld call came last.
+    expect(desktop.locator("#live-calls .card").last).to_have_attribute("data-call-sid", withheld)
 
 
 def test_call_during_a_dropped_connection_appears_once_after_reconnect(live_server, desktop):

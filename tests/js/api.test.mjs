@@ -25,6 +25,8 @@ function answer(status, body) {
 test("every path sits under /api/v1, ids are escaped, blank query values are left out", () => {
   assert.equal(api.paths.call("CA 1/2"), "/api/v1/calls/CA%201%2F2");
   assert.equal(api.paths.claim("CA1"), "/api/v1/calls/CA1/claim");
+  assert.equal(api.paths.release("CA1"), "/api/v1/calls/CA1/release");
+  assert.equal(api.paths.close("CA1"), "/api/v1/calls/CA1/close");
   assert.equal(api.paths.preferences(7), "/api/v1/customers/7/preferences");
   assert.equal(api.paths.refusedRows(3), "/api/v1/imports/3/refused.csv");
   assert.equal(api.paths.customers({ q: "ali ce", phone: "", page: 2, per_page: undefined }),
@@ -67,4 +69,14 @@ test("an answer without the error body, and no answer at all, are ApiErrors too"
   globalThis.fetch = async () => { throw new TypeError("Failed to fetch"); };
   const down = await api.getCall("CA1").catch((e) => e);
   assert.deepEqual([down.status, down.code, down.message], [0, "network", "The server could not be reached."]);
+});
+
+test("giving a call back and closing a ghost are POSTs with the CSRF token and no body", async () => {
+  const seen = answer(200, { call_sid: "CA1", agent: null });
+  assert.deepEqual(await api.releaseCall("CA1"), { call_sid: "CA1", agent: null });
+  await api.closeCall("CA2");
+  assert.deepEqual(seen.map((s) => [s.options.method, s.url, s.options.headers["X-CSRFToken"], s.options.body]), [
+    ["POST", "/api/v1/calls/CA1/release", "tok-123", undefined],
+    ["POST", "/api/v1/calls/CA2/close", "tok-123", undefined],
+  ]);
 });

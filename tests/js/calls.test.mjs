@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  advance, canonical, insertionIndex, isEnded, isRinging, overdueCount, overdueFirst, popShape, rank,
-  startedAt, titleFor,
+  advance, canonical, holesToDrop, insertionIndex, isEnded, isRinging, leavesHole, liveInsertIndex,
+  longestWaiting, overdueCount, overdueFirst, popShape, rank, ringingState, startedAt, takeAgent, takeNews,
+  titleFor,
 } from "../../app/static/js/lib/calls.js";
 import { parseConstants } from "../../app/static/js/lib/constants.js";
 import { CONSTANTS_JSON } from "./constants_fixture.mjs";
@@ -66,4 +67,54 @@ test("overdue complaints come first and are counted; the title says who or what 
   assert.equal(titleFor({ match: "multiple" }), "Shared number");
   assert.equal(titleFor({ match: "withheld" }), "Number withheld");
   assert.equal(titleFor({ match: "none" }), "Unknown caller");
+});
+
+test("who holds a call follows the server, including nobody once it is given back", () => {
+  const call = { agent: null };
+  assert.ok(takeAgent(call, { id: 1, name: "Dana" }));
+  assert.ok(!takeAgent(call, { id: 1, name: "Dana" }));
+  assert.ok(takeAgent(call, null));
+  assert.equal(call.agent, null);
+  assert.ok(!takeAgent(call, undefined));
+});
+
+test("a ghost's pill says since when there is no news; a taken call says who has it", () => {
+  const news = "2026-11-30T07:05:00Z";
+  const call = { status: "ringing", agent: null };
+  assert.ok(takeNews(call, { news_at: news, unsettled: true }));
+  assert.ok(!takeNews(call, { news_at: news, unsettled: true }));
+  const ghost = ringingState(call, 1);
+  assert.equal(ghost.kind, "unsettled");
+  assert.match(ghost.text, /^No news since \d\d:\d\d/);
+  assert.ok(takeNews(call, { unsettled: false }));
+  assert.deepEqual(ringingState(call, 1), { kind: "ringing", text: "Ringing" });
+  call.agent = { id: 1, name: "Dana Scully" };
+  assert.deepEqual(ringingState(call, 1), { kind: "taken", text: "Taken by you" });
+  assert.deepEqual(ringingState(call, 2), { kind: "taken", text: "With Dana Scully" });
+});
+
+test("a new call goes in time order, oldest first, unless that moves a card being worked in", () => {
+  const slots = [{ since: 10 }, { since: 30 }];
+  assert.equal(liveInsertIndex([], 5), 0);
+  assert.equal(liveInsertIndex(slots, 40), 2);
+  assert.equal(liveInsertIndex(slots, 20), 1);
+  assert.equal(liveInsertIndex(slots, 30), 2, "ties: after the earlier arrival");
+  assert.equal(liveInsertIndex([{ since: 10 }, { since: 30, pinned: true }], 20), 2);
+  assert.equal(liveInsertIndex([{ since: 10, pinned: true }, { since: 30 }], 20), 1);
+  assert.equal(liveInsertIndex([{ hole: true }, { since: 30, pinned: true }], 5), 2);
+});
+
+test("a card leaving before one being worked in leaves a hole, dropped once nothing is held", () => {
+  const slots = [{ since: 1 }, { since: 2 }, { since: 3, pinned: true }, { since: 4 }];
+  assert.ok(leavesHole(slots, 0));
+  assert.ok(!leavesHole(slots, 2));
+  assert.ok(!leavesHole(slots, 3));
+  assert.deepEqual(holesToDrop([{ hole: true }, { since: 2, pinned: true }, { hole: true }, { since: 4 }]), [2]);
+  assert.deepEqual(holesToDrop([{ hole: true }, { since: 2 }, { hole: true }]), [0, 2]);
+});
+
+test("the longest-waiting call is the one received first", () => {
+  assert.equal(longestWaiting([]), null);
+  const calls = [{ sid: "b", since: 20 }, { sid: "a", since: 10 }, { sid: "c", since: 10 }];
+  assert.equal(longestWaiting(calls).sid, "a");
 });

@@ -11,7 +11,7 @@
  * call_update or a fresh pop arriving. Buttons only carry data-action names;
  * pages/desktop/work.js does the work.
  */
-import { callerNumber, isEnded, isRinging, overdueCount, titleFor } from "../lib/calls.js";
+import { callerNumber, isEnded, isRinging, overdueCount, ringingState, titleFor } from "../lib/calls.js";
 import { button, el, link } from "../lib/dom.js";
 import { duration, timeOfDay, tierLabel } from "../lib/format.js";
 import { openComplaintsBlock } from "./complaints.js";
@@ -31,7 +31,7 @@ function part(tag, className, name) {
   return node;
 }
 
-function header(call) {
+function header(call, me) {
   const pop = call.pop;
   const head = part("header", "card-head", "head");
   const who = el("div", "who");
@@ -52,16 +52,17 @@ function header(call) {
     who.appendChild(el("div", "caller-number muted", "No caller ID"));
   }
   head.appendChild(who);
-  head.appendChild(stateBlock(call));
+  head.appendChild(stateBlock(call, me));
   return head;
 }
 
-function stateBlock(call) {
+function stateBlock(call, me) {
   const block = el("div", "call-state");
   const status = call.status;
   let pill;
   if (isRinging(status)) {
-    pill = el("span", "pill pill-ringing", "Ringing");
+    const state = ringingState(call, me && me.id);
+    pill = el("span", "pill pill-" + state.kind, state.text);
   } else if (status === "in-progress") {
     pill = el("span", "pill pill-answered", call.agent ? "Answered by " + call.agent.name : "Answered");
   } else {
@@ -75,7 +76,8 @@ function stateBlock(call) {
     if (call.duration !== null && call.duration !== undefined) {
       timing.appendChild(el("span", "duration", "Duration " + duration(call.duration)));
     }
-  } else {
+  } else if (!(isRinging(status) && call.unsettled)) {
+    // A ghost gets no running timer: "Ringing 35:04" would say someone is still waiting.
     const elapsed = el("span", "elapsed");
     elapsed.setAttribute("data-since", String(call.since));
     elapsed.textContent = duration((Date.now() - call.since) / 1000);
@@ -88,25 +90,51 @@ function stateBlock(call) {
   return block;
 }
 
-/** Who has the call, or the button to take it. */
+function keyHint(key) {
+  const hint = el("span", "key-hint", "or press ");
+  hint.setAttribute("data-key-hint", key);
+  hint.appendChild(el("kbd", null, key));
+  return hint;
+}
+
+const OVERSEERS = ["supervisor", "admin"];
+
+/** Who has the call (and the button to give it back), or the button to take it. */
 function claimBar(call, me) {
   const bar = part("div", "card-claim", "claim");
+  if (isRinging(call.status) && call.unsettled) bar.appendChild(ghostNotice(call, me));
   if (call.agent) {
     const mine = me && call.agent.id === me.id;
     const who = el("span", "claimed-by" + (mine ? " claimed-by-me" : ""), mine ? "You took this" : "Taken by " + call.agent.name);
     who.setAttribute("data-role", "claimed-by");
     bar.appendChild(who);
+    if (!isEnded(call.status) && (mine || (me && OVERSEERS.includes(me.role)))) {
+      const back = button("Give back", "button-small button-ghost button-release", "release");
+      back.setAttribute("aria-keyshortcuts", "g");
+      back.title = mine ? "Let a colleague take this call (shortcut: g)" : "Take this call from " + call.agent.name + " (shortcut: g)";
+      bar.appendChild(back);
+      bar.appendChild(keyHint("g"));
+    }
   } else if (!isEnded(call.status)) {
     const take = button("I'm taking this", "button-primary button-claim", "claim");
     take.setAttribute("aria-keyshortcuts", "c");
     bar.appendChild(take);
-    const hint = el("span", "key-hint", "or press ");
-    hint.appendChild(el("kbd", null, "c"));
-    bar.appendChild(hint);
+    bar.appendChild(keyHint("c"));
   } else {
     bar.hidden = true;
   }
   return bar;
+}
+
+/** A call with no news that the provider could not settle (SPEC §3): say so; a supervisor or an
+ *  admin may close it. */
+function ghostNotice(call, me) {
+  const notice = el("div", "ghost-notice");
+  notice.setAttribute("data-role", "ghost");
+  notice.appendChild(el("span", "hint", "The provider cannot say what became of this call." +
+    (me && OVERSEERS.includes(me.role) ? "" : " A supervisor can close it.")));
+  if (me && OVERSEERS.includes(me.role)) notice.appendChild(button("Close this call", "button-small button-danger", "close-call"));
+  return notice;
 }
 
 function sectionHead(title, actionLabel, action, key) {
@@ -140,6 +168,16 @@ function preferencesSection(customer, live) {
 function body(call, urls, live) {
   const pop = call.pop;
   const main = part("div", "card-body", "body");
+  if (call.removedCustomer) {
+    // Deleted mid-call: say what happened; the call goes on (as an unknown caller's, mostly).
+    const name = call.removedCustomer.name;
+    const gone = el("p", "customer-removed", (name ? name + "'s record" : "This caller's customer record") +
+      " was deleted." + (pop.match === "single" ? ""
+        : " Carry on with the caller as unknown: create or find their record below."));
+    gone.setAttribute("data-role", "customer-removed");
+    gone.setAttribute("role", "status");
+    main.appendChild(gone);
+  }
   if (pop.lookup === "unavailable") {
     main.appendChild(el("p", "lookup-failed", "Customer lookup is unavailable right now: ask who is calling."));
   }
@@ -260,6 +298,8 @@ export function renderCard(call, urls, me) {
   if (isRinging(call.status)) card.classList.add("is-ringing");
   if (isEnded(call.status)) card.classList.add("is-ended");
   if (call.holding) card.classList.add("is-wrapping-up");
+  if (call.lingering) card.classList.add("is-wrapped-up");
+  if (isRinging(call.status) && call.unsettled) card.classList.add("is-unsettled");
   if (call.agent) card.classList.add("is-claimed");
   if (call.agent && me && call.agent.id === me.id) card.classList.add("is-mine");
   if (pop.customer && pop.customer.tier) card.classList.add("tier-" + pop.customer.tier);
@@ -269,7 +309,7 @@ export function renderCard(call, urls, me) {
   card.setAttribute("data-status", call.status);
   card.setAttribute("aria-label", titleFor(pop));
   card.tabIndex = -1;
-  card.appendChild(header(call));
+  card.appendChild(header(call, me));
   card.appendChild(claimBar(call, me));
   const message = part("p", "card-message", "message");
   message.setAttribute("role", "status");

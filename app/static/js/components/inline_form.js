@@ -1,7 +1,8 @@
 /* KnownCaller: a small form opened in place (in a call card, or on the customer page).
  *
- * Fields, a primary button, Cancel; Enter saves (Ctrl+Enter in a textarea), Esc cancels. Errors
- * from the server land next to their fields. A saved form closes (unless it is a search, which
+ * Fields, a primary button, Cancel; Enter saves (Ctrl+Enter in a textarea), Esc cancels — but a
+ * form with typing in it asks first ("Discard your note? Yes, discard / Keep typing"), and typing
+ * on goes back into the field. Errors from the server land next to their fields. A saved form closes (unless it is a search, which
  * stays open beside its results). Closing gives the keyboard back to the button that opened the
  * form, else to the card (or other focusable box) around it.
  *
@@ -15,6 +16,7 @@ import { sameValues } from "../lib/drafts.js";
 import { busy, button, clearErrors, el, field, showErrors } from "../lib/dom.js";
 
 const openers = new WeakMap();
+const questions = new WeakMap();  // form -> what Esc asks before throwing its typing away
 const drafts = new WeakMap();  // form -> its draft options
 const closed = new WeakSet();
 
@@ -62,6 +64,65 @@ export function closeForm(form) {
   else if (home) home.focus();
 }
 
+/** Where the cursor was when Esc asked, so "Keep typing" puts it back. */
+const returns = new WeakMap();
+
+function hideDiscardPrompt(form, refocus) {
+  const prompt = form.querySelector(":scope > .discard-prompt");
+  if (!prompt) return;
+  prompt.remove();
+  const back = returns.get(form);
+  returns.delete(form);
+  if (!refocus) return;
+  const target = back && back.node.isConnected ? back.node : form.querySelector("input, textarea, select");
+  if (!target) return;
+  target.focus();
+  if (back && back.range) {
+    try { target.setSelectionRange(...back.range); } catch (error) { /* not a text field */ }
+  }
+}
+
+/** Ask, inside the form, before its typing is thrown away; "Keep typing" has the focus. */
+function askDiscard(form) {
+  const open = form.querySelector(":scope > .discard-prompt");
+  if (open) { open.querySelector("[data-keep]").focus(); return; }
+  const active = document.activeElement;
+  if (active && form.contains(active) && active.tagName !== "BUTTON") {
+    let range = null;
+    try {
+      if (typeof active.selectionStart === "number") range = [active.selectionStart, active.selectionEnd, active.selectionDirection];
+    } catch (error) { /* no cursor in this kind of field */ }
+    returns.set(form, { node: active, range });
+  }
+  const prompt = el("div", "discard-prompt");
+  prompt.setAttribute("role", "group");
+  const question = el("span", "discard-question", questions.get(form) || "Discard what you typed?");
+  question.id = "discard-" + Math.random().toString(36).slice(2);
+  prompt.setAttribute("aria-labelledby", question.id);
+  prompt.appendChild(question);
+  const yes = button("Yes, discard", "button-small button-danger");
+  yes.setAttribute("data-discard", "");
+  yes.addEventListener("click", () => closeForm(form));
+  const keep = button("Keep typing", "button-small");
+  keep.setAttribute("data-keep", "");
+  keep.addEventListener("click", () => hideDiscardPrompt(form, true));
+  prompt.appendChild(yes);
+  prompt.appendChild(keep);
+  const actions = form.querySelector(":scope > .inline-form-actions");
+  form.insertBefore(prompt, actions);
+  keep.focus();
+}
+
+/**
+ * Esc, or the desktop's Esc key on a card: close `form` — at once when nothing was typed in it,
+ * else only once the agent says so (askDiscard).
+ */
+export function requestClose(form) {
+  if (closed.has(form)) return;
+  if (form.hasAttribute("data-dirty")) askDiscard(form);
+  else closeForm(form);
+}
+
 /** Whether a form inside `root` holds typing that is not saved. */
 export function hasUnsavedForm(root) {
   return !!(root && root.querySelector("form.inline-form[data-dirty]"));
@@ -97,7 +158,8 @@ function trackDraft(form, draft, initial) {
 /**
  * A form in `slot` (replacing any form already there).
  * options: {label, title, fields: [field specs], submit, opener, className, hint, focus,
- * extraButtons, keepOpen (stays open once saved), draft, onSubmit(form) → promise}
+ * extraButtons, keepOpen (stays open once saved), draft, discardQuestion (what Esc asks when there
+ * is typing: "Discard your note?"), onSubmit(form) → promise}
  */
 export function openForm(slot, options) {
   const existing = slot.querySelector("form");
@@ -114,6 +176,7 @@ export function openForm(slot, options) {
   form.noValidate = true;
   form.setAttribute("aria-label", options.label);
   if (options.opener) openers.set(form, options.opener);
+  if (options.discardQuestion) questions.set(form, options.discardQuestion);
   if (options.title) form.appendChild(el("p", "inline-form-title", options.title));
   const grid = el("div", "inline-form-fields");
   options.fields.forEach((spec) => grid.appendChild(field(spec)));
@@ -128,8 +191,10 @@ export function openForm(slot, options) {
   actions.appendChild(cancel);
   actions.appendChild(el("span", "key-hint", options.hint || "Enter saves · Esc cancels"));
   form.appendChild(actions);
+  form.addEventListener("input", () => hideDiscardPrompt(form, false));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    hideDiscardPrompt(form, false);
     clearErrors(form);
     busy(form, Promise.resolve().then(() => options.onSubmit(form))).then(() => {
       if (!options.keepOpen) closeForm(form);
@@ -139,10 +204,17 @@ export function openForm(slot, options) {
     });
   });
   form.addEventListener("keydown", (event) => {
+    const asking = form.querySelector(":scope > .discard-prompt");
     if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
-      closeForm(form);
+      if (asking) hideDiscardPrompt(form, true);  // a second Esc: no, keep it
+      else requestClose(form);
+    } else if (asking && asking.contains(event.target) && event.key.length === 1 &&
+               !event.ctrlKey && !event.metaKey && !event.altKey) {
+      // Typing on while asked: back to the field, which takes this very key; no shortcut fires.
+      event.stopPropagation();
+      hideDiscardPrompt(form, true);
     } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       form.requestSubmit();

@@ -38,6 +38,8 @@ export const paths = {
   calls: (params) => apiUrl("/calls", params),
   call: (sid) => apiUrl("/calls/" + segment(sid)),
   claim: (sid) => apiUrl("/calls/" + segment(sid) + "/claim"),
+  release: (sid) => apiUrl("/calls/" + segment(sid) + "/release"),
+  close: (sid) => apiUrl("/calls/" + segment(sid) + "/close"),
   customers: (params) => apiUrl("/customers", params),
   customer: (id) => apiUrl("/customers/" + segment(id)),
   timeline: (id) => apiUrl("/customers/" + segment(id) + "/timeline"),
@@ -89,6 +91,10 @@ export const activeCalls = () => listCalls({ active: "true" });
 export const unwrappedCalls = () => listCalls({ unwrapped: "true" });
 export const getCall = (sid) => request("GET", paths.call(sid));
 export const claimCall = (sid) => request("POST", paths.claim(sid));
+/** Give back a call you hold ("Give back"): nobody holds it then, and every desktop hears so. */
+export const releaseCall = (sid) => request("POST", paths.release(sid));
+/** End a ghost call as canceled (supervisors, admins; SPEC §3): 409 if it has news or has ended. */
+export const closeCall = (sid) => request("POST", paths.close(sid));
 /** Link a customer ({customer_id}) and/or wrap up ({notes, disposition}). */
 export const updateCall = (sid, changes) => request("PATCH", paths.call(sid), changes);
 

@@ -1,11 +1,14 @@
 /* KnownCaller desktop: a call's state as the cards need it — status ranks, ringing or ended, moving
- * only forward, where a card goes in its list, and when a pop has changed. Pure: no DOM, so
- * `node --test` covers it (tests/js/calls.test.mjs). The ranks come from the server (constants.js).
+ * only forward, who holds it, what its pill says, where a card goes in its list (and where it may
+ * not, while the agent works in another), which call the keys act on, and when a pop has changed.
+ * Pure: no DOM, so `node --test` covers it (tests/js/calls.test.mjs). The ranks come from the
+ * server (constants.js).
  *
  * "ended" is the desktop's own status for a call that vanished from the active list while this
  * page was away; it ranks with the terminal statuses.
  */
 import { constants } from "./constants.js";
+import { timeOfDay } from "./format.js";
 
 /** How far along a status is (-1 for one the server never sends). */
 export function rank(status, c = constants()) {
@@ -46,8 +49,88 @@ export function advance(call, status, agent, duration, c = constants()) {
 }
 
 /**
+ * Who holds the call now, as an authoritative source says (a call_update, a pop, the API): `agent`
+ * null means nobody (the call was given back), unlike `advance`, which only ever adds an agent.
+ * Returns whether it changed.
+ */
+export function takeAgent(call, agent) {
+  const next = agent || null;
+  if ((call.agent ? call.agent.id : null) === (next ? next.id : null)) return false;
+  call.agent = next;
+  return true;
+}
+
+/**
+ * What the provider last said of the call (`news_at`) and whether it is a ghost nobody could
+ * settle (`unsettled`, SPEC §3), from a pop, a call_update or the API. Returns whether it changed.
+ */
+export function takeNews(call, source) {
+  let changed = false;
+  if (source && "unsettled" in source && !!source.unsettled !== !!call.unsettled) {
+    call.unsettled = !!source.unsettled;
+    changed = true;
+  }
+  if (source && source.news_at && source.news_at !== call.newsAt) {
+    call.newsAt = source.news_at;
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * The pill of a call not answered yet, {kind, text}: a ghost says since when there is no news
+ * (not a running timer), a taken call says who has it, else "Ringing". `meId`: the user's id.
+ */
+export function ringingState(call, meId) {
+  if (call.unsettled) {
+    const at = timeOfDay(call.newsAt);
+    return { kind: "unsettled", text: at ? "No news since " + at : "No news" };
+  }
+  if (call.agent) {
+    return { kind: "taken", text: meId && call.agent.id === meId ? "Taken by you" : "With " + call.agent.name };
+  }
+  return { kind: "ringing", text: "Ringing" };
+}
+
+/**
+ * Where a new card goes in the live list, oldest call first (the longest wait leads). `slots` is
+ * the list as it stands, each {since, pinned} for a card or {hole: true} for the place of one
+ * that left. Its place in time order, unless that would move a card the agent is working in
+ * (`pinned`): then at the end, where it moves nothing.
+ */
+export function liveInsertIndex(slots, since) {
+  let index = slots.findIndex((slot) => !slot.hole && slot.since > since);
+  if (index === -1) index = slots.length;
+  return slots.slice(index).some((slot) => slot.pinned) ? slots.length : index;
+}
+
+/**
+ * Whether the card at `index` leaving the live list must leave a hole in its place: it must when a
+ * card after it is being worked in, which would move otherwise.
+ */
+export function leavesHole(slots, index) {
+  return slots.slice(index + 1).some((slot) => slot.pinned);
+}
+
+/** The indices of holes no longer holding anything in place (no card being worked after them). */
+export function holesToDrop(slots) {
+  const drop = [];
+  let pinnedAfter = false;
+  for (let i = slots.length - 1; i >= 0; i -= 1) {
+    if (slots[i].hole && !pinnedAfter) drop.push(i);
+    if (slots[i].pinned) pinnedAfter = true;
+  }
+  return drop.reverse();
+}
+
+/** The call that has waited longest among `calls` (each {since}), or null. Ties: the first. */
+export function longestWaiting(calls) {
+  return calls.reduce((best, call) => (best === null || call.since < best.since ? call : best), null);
+}
+
+/**
  * Where a card with `order` goes among cards whose orders are `orders` (newest first, ties: the
- * latest arrival first): the index of the first card not newer than it.
+ * latest arrival first): the index of the first card not newer than it. Recent calls use it.
  */
 export function insertionIndex(orders, order) {
   const index = orders.findIndex((other) => other <= order);

@@ -1,8 +1,12 @@
 /* KnownCaller: /dashboard (supervisors, admins) — live calls and who took them, complaint counts,
  * recent calls. Polled every few seconds over HTTP: a supervisor watching is not an agent online,
- * so this page does not open the desktop's socket (presence drives routing). */
+ * so this page does not open the desktop's socket (presence drives routing).
+ *
+ * A ghost call (no news, and the provider cannot say what became of it: SPEC §3) reads "No news
+ * since HH:MM" instead of a running timer, with "Close this call" beside it. */
 import * as api from "../lib/api.js";
-import { el } from "../lib/dom.js";
+import { isRinging, ringingState } from "../lib/calls.js";
+import { button, el, onAction } from "../lib/dom.js";
 import { dateTime, duration } from "../lib/format.js";
 
 const root = document.getElementById("dashboard");
@@ -54,6 +58,22 @@ function start() {
     return { node: a };
   }
 
+  function isGhost(call) { return !!call.unsettled && isRinging(call.status); }
+
+  /** The status, or for a ghost since when there is no news and the button that closes it. */
+  function statusCell(call) {
+    if (!isGhost(call)) return { text: call.status };
+    const cell = el("span", "ghost-status");
+    cell.setAttribute("data-call-sid", call.call_sid);
+    cell.appendChild(el("span", "pill pill-unsettled", ringingState({ unsettled: true, newsAt: call.news_at }).text));
+    cell.appendChild(document.createTextNode(" "));
+    const close = button("Close this call", "button-small button-danger", "close-call");
+    // The name starts with the visible label (WCAG 2.5.3), and says which row it is for.
+    close.setAttribute("aria-label", "Close this call from " + callerName(call));
+    cell.appendChild(close);
+    return { node: cell };
+  }
+
   function agentCell(call) {
     if (!call.agent) return { node: el("span", "badge badge-overdue", "Not taken") };
     return { text: call.agent.name };
@@ -65,7 +85,8 @@ function start() {
       document.getElementById("stat-live").textContent = String(items.length);
       document.getElementById("stat-unclaimed").textContent = String(items.filter(function (c) { return !c.agent; }).length);
       fill("live-table", "live-empty", items.map(function (c) {
-        return [customerLink(c), { text: number(c), className: "num" }, c.status, agentCell(c), since(c.started_at)];
+        return [customerLink(c), { text: number(c), className: "num" }, statusCell(c), agentCell(c),
+          isGhost(c) ? "" : since(c.started_at)];
       }));
     });
     const recent = api.listCalls({ page: 1, per_page: 20 }).then(function (data) {
@@ -86,6 +107,20 @@ function start() {
       updated.textContent = "Could not refresh: " + (error && error.message ? error.message : error);
     });
   }
+
+  onAction(root, {
+    "close-call": function (target) {
+      const sid = target.closest("[data-call-sid]").getAttribute("data-call-sid");
+      const updated = document.getElementById("dashboard-updated");
+      target.disabled = true;
+      api.closeCall(sid).then(function () {
+        return refresh().then(function () { updated.textContent = "Call closed · " + updated.textContent; });
+      }, function (error) {
+        target.disabled = false;
+        updated.textContent = "Could not close the call: " + error.message;
+      });
+    },
+  });
 
   refresh();
   setInterval(function () { if (document.visibilityState === "visible") refresh(); }, POLL_MS);

@@ -1,13 +1,27 @@
 /* KnownCaller desktop: keyboard shortcuts, for an agent with a headset on and no hand for the mouse.
  *
- *   c  take the newest ringing call        n  notes and wrap-up on the active call
- *   r  remember a preference               o  open a complaint
- *   x  resolve the first open complaint    j / k  next / previous call
- *   Esc  close the open form               ?  this list
+ *   c  take the call ("I'm taking this")   g  give the call back
+ *   n  notes and wrap-up                    r  remember a preference
+ *   o  open a complaint                     x  resolve the first open complaint
+ *   j / k  next / previous call             Esc  close the open form (asks first if typed in)
+ *   ?  this list
  *
- * Letters only act when no field has focus, so typing a note never claims a call. The "active"
- * call is the card with focus, else the one last touched, else my newest call, else the newest.
+ * Letters only act when no field has focus, so typing a note never claims a call. Every key acts
+ * on the card with focus inside it; when no card has focus, on the live call that has waited
+ * longest among those that offer what the key does (work.targetCard). A key that cannot act on
+ * the focused card says why there, and acts on no other card.
  */
+import { KEY_ACTIONS } from "./work.js";
+
+/** What the card with focus says when a key has nothing to do there. */
+const NOT_HERE = {
+  claim: "This call is not waiting to be taken.",
+  release: "You do not hold this call, so there is nothing to give back.",
+  wrapup: "This call has no wrap-up to write.",
+  remember: "There is no customer record to remember this on yet.",
+  "complaint-new": "There is no customer record to open a complaint on yet.",
+  "complaint-resolve": "No open complaint here.",
+};
 
 /** Listen for the shortcuts; `work` is the desktop's card actions (work.js). */
 export function installKeys(work) {
@@ -19,39 +33,35 @@ export function installKeys(work) {
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
-  function press(card, action, selector) {
+  /** Press `action`'s button on the card it is for (see the top of this file). */
+  function press(action) {
+    const card = work.targetCard(action);
     if (!card) return false;
-    const button = card.querySelector(selector || '[data-action="' + action + '"]');
-    if (!button) return false;
+    const button = card.querySelector('[data-action="' + action + '"]');
+    if (!button || !work.mayWork(card)) {
+      work.say(card, NOT_HERE[action] || "", "info");
+      return true;
+    }
     work.run(action, card, button);
     return true;
-  }
-
-  function claimNewestRinging() {
-    // The live list is newest first; the first card still offering "I'm taking this" wins.
-    let cards = work.liveCards().filter(function (card) {
-      return card.classList.contains("is-ringing") && card.querySelector('[data-action="claim"]');
-    });
-    if (!cards.length) cards = work.liveCards().filter(function (card) { return card.querySelector('[data-action="claim"]'); });
-    return press(cards[0], "claim");
   }
 
   function move(step) {
     const cards = work.liveCards();
     if (!cards.length) return false;
-    const index = cards.indexOf(work.activeCard());
-    const next = cards[Math.min(cards.length - 1, Math.max(0, index + step))];
-    work.setActive(next);
+    const index = cards.indexOf(work.focusedCard());
+    const next = index === -1 ? cards[step > 0 ? 0 : cards.length - 1]
+      : cards[Math.min(cards.length - 1, Math.max(0, index + step))];
     next.focus();
     next.scrollIntoView({ block: "nearest" });
     return true;
   }
 
   function closeOpenForm() {
-    const card = work.activeCard();
+    const card = work.targetCard(null);
     const form = card && card.querySelector("form.inline-form");
     if (!form) return false;
-    work.closeForm(form);
+    work.requestClose(form);
     return true;
   }
 
@@ -63,15 +73,16 @@ export function installKeys(work) {
   }
 
   const KEYS = {
-    c: claimNewestRinging,
-    n: function () { return press(work.activeCard(), "wrapup"); },
-    r: function () { return press(work.activeCard(), "remember"); },
-    o: function () { return press(work.activeCard(), "complaint-new"); },
-    x: function () { return press(work.activeCard(), "complaint-resolve"); },
-    j: function () { return move(1); },
-    k: function () { return move(-1); },
+    c: () => press(KEY_ACTIONS.c),
+    g: () => press(KEY_ACTIONS.g),
+    n: () => press("wrapup"),
+    r: () => press("remember"),
+    o: () => press("complaint-new"),
+    x: () => press("complaint-resolve"),
+    j: () => move(1),
+    k: () => move(-1),
     "?": toggleHelp,
-    Escape: closeOpenForm
+    Escape: closeOpenForm,
   };
 
   document.addEventListener("keydown", function (event) {

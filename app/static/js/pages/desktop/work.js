@@ -9,19 +9,26 @@
  * Every form on a card keeps a draft (lib/drafts.js), keyed by the call and the form, so what is
  * typed survives re-renders and reloads: after a reload `restoreDrafts` opens each form again on
  * its call's card, with its text.
+ *
+ * Which card an action is for, when it does not come from a click (keys.js): the card with focus
+ * inside it, else the longest-waiting live call that offers it (`targetCard`).
  */
 import * as api from "../../lib/api.js";
+import { longestWaiting } from "../../lib/calls.js";
 import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
 import { tierLabel } from "../../lib/format.js";
 import { complaintActions } from "../../components/complaints.js";
-import { closeForm, hasUnsavedForm, openForm } from "../../components/inline_form.js";
+import { closeForm, hasUnsavedForm, openForm, requestClose } from "../../components/inline_form.js";
 import { preferenceActions, resetUnconfirmedRemovals } from "../../components/preferences.js";
 
 function sidOf(card) { return card.getAttribute("data-call-sid"); }
 function cardOf(node) { return node.closest ? node.closest("[data-call-sid]") : null; }
 function slotIn(card, name) { return card.querySelector(".form-slot-" + name); }
 function focusLost() { return !document.activeElement || document.activeElement === document.body; }
+
+/** The card action each key with a hint on the cards runs (keys.js binds them). */
+export const KEY_ACTIONS = { c: "claim", g: "release" };
 
 /** The actions that open a form, the only ones a stored draft may run again. */
 const FORM_ACTIONS = new Set([
@@ -52,8 +59,6 @@ function failed(card, prefix) {
  * (lib/drafts.js); returns what keys.js and the page use.
  */
 export function createWork(root, desk, drafts) {
-  let activeSid = null;  // the card keyboard shortcuts act on
-
   /** The draft a form on `card` keeps: one per call and form (`owner`: the item it is about). */
   function draftFor(card, action, owner) {
     const key = owner ? action + ":" + owner.id : action;
@@ -66,24 +71,51 @@ export function createWork(root, desk, drafts) {
     return Array.from(document.querySelectorAll("#live-calls > [data-call-sid]"));
   }
 
-  function setActive(card) {
-    if (!card) return;
-    activeSid = sidOf(card);
-    document.querySelectorAll("[data-call-sid][data-active]").forEach((node) => {
-      if (node !== card) node.removeAttribute("data-active");
-    });
-    card.setAttribute("data-active", "");
+  /** The live card the keyboard is in, or null. */
+  function focusedCard() {
+    const focused = document.activeElement && cardOf(document.activeElement);
+    return focused && focused.closest("#live-calls") ? focused : null;
   }
 
-  /** The card being worked: the one with focus, the last one touched, my newest call, the newest. */
-  function activeCard() {
-    const focused = document.activeElement && cardOf(document.activeElement);
-    if (focused && focused.closest("#live-calls")) return focused;
-    const cards = liveCards();
-    const touched = cards.find((c) => sidOf(c) === activeSid);
-    if (touched) return touched;
-    return cards.find((c) => c.classList.contains("is-mine")) || cards[0] || null;
+  const overseer = () => desk.me.role === "supervisor" || desk.me.role === "admin";
+
+  /** Whether I may work `card`'s call: nobody holds it, or I do (a supervisor or admin: any). */
+  function mayWork(card) {
+    return !card.classList.contains("is-claimed") || card.classList.contains("is-mine") || overseer();
   }
+
+  /**
+   * The card `action` (a data-action name; none: any) is for: the card with focus inside it,
+   * else the live call that has waited longest (oldest received_at) among those whose card offers
+   * that action and that I may work.
+   */
+  function targetCard(action) {
+    const focused = focusedCard();
+    if (focused) return focused;
+    const offered = liveCards().filter((card) => mayWork(card) &&
+      (!action || card.querySelector('[data-action="' + action + '"]')));
+    const found = longestWaiting(offered.map((card) => ({ card, since: (callOf(card) || {}).since || 0 })));
+    return found ? found.card : null;
+  }
+
+  /** Mark the card keys act on (data-active), and show each card's "or press c" (and g) hint
+   *  only on the card that key would act on. */
+  function markTargets() {
+    const active = targetCard(null);
+    document.querySelectorAll("[data-call-sid][data-active]").forEach((node) => {
+      if (node !== active) node.removeAttribute("data-active");
+    });
+    if (active) active.setAttribute("data-active", "");
+    const byKey = {};
+    root.querySelectorAll("[data-key-hint]").forEach((hint) => {
+      const key = hint.getAttribute("data-key-hint");
+      if (!(key in byKey)) byKey[key] = targetCard(KEY_ACTIONS[key]);
+      hint.hidden = cardOf(hint) !== byKey[key];
+    });
+  }
+
+  /** Kept for the page and older callers: the card keys act on when no action is named. */
+  function activeCard() { return targetCard(null); }
 
   /** The server's word on this call, and on every other live call of the same customer. */
   function refresh(card, customerId) {
@@ -113,29 +145,58 @@ export function createWork(root, desk, drafts) {
     draft: draftFor,
   };
 
-  // ---------------------------------------------------------------- take the call
+  // ---------------------------------------------------------------- take the call, give it back
+
+  /** What a take, give-back or close answered (the call, with its pop): show it on the card. */
+  function took(card, result, requestedAt) {
+    const call = callOf(card);
+    if (result && result.pop) desk.receiveCall(result, requestedAt);
+    else if (call && result) {
+      desk.advance(call, result.status, result.agent, result.duration);
+      if ("agent" in result) desk.takeAgent(call, result.agent);
+      desk.place(call, false);
+    }
+    const current = callOf(card);
+    // The button pressed is gone: keep the keyboard on this card, unless the agent already moved
+    // on (the call_update may have arrived first, and they are typing in a form).
+    if (current && current.el && current.el.isConnected && focusLost()) current.el.focus();
+  }
 
   function claim(card) {
     const sid = sidOf(card);
-    setActive(card);
+    const requestedAt = Date.now();
     message(card, "");
-    return api.claimCall(sid).then((result) => {
-      const call = callOf(card);
-      if (result && result.pop) desk.receiveCall(result);
-      else if (call && result) {
-        desk.advance(call, result.status, result.agent, result.duration);
-        desk.place(call, false);
-      }
-      const current = callOf(card);
-      if (current && current.el) {
-        setActive(current.el);
-        // The claim button is gone: keep the keyboard on this card, unless the agent already
-        // moved on (the call_update may have arrived first, and they are typing in a form).
-        if (focusLost()) current.el.focus();
-      }
-    }, (error) => {
+    return api.claimCall(sid).then((result) => took(card, result, requestedAt), (error) => {
       message(card, error.status === 409 ? error.message : "Could not take this call: " + error.message, "error");
       // Someone else has it: learn who, so the card says so.
+      desk.refreshCall(sid).catch(() => {});
+    });
+  }
+
+  /** "Give back": a call I took (or, for a supervisor, anyone's) is nobody's again. */
+  function release(card) {
+    const sid = sidOf(card);
+    const requestedAt = Date.now();
+    message(card, "");
+    return api.releaseCall(sid).then((result) => {
+      took(card, result, requestedAt);
+      const current = callOf(card);
+      if (current && current.el) message(current.el, "Given back: a colleague can take it now.", "ok");
+    }, (error) => {
+      message(card, "Could not give this call back: " + error.message, "error");
+      desk.refreshCall(sid).catch(() => {});
+    });
+  }
+
+  /** A supervisor closes a ghost call (no news, and the provider cannot say what became of it). */
+  function closeGhost(card, target) {
+    const sid = sidOf(card);
+    const requestedAt = Date.now();
+    if (target) target.disabled = true;
+    message(card, "");
+    return api.closeCall(sid).then((result) => took(card, result, requestedAt), (error) => {
+      if (target && target.isConnected) target.disabled = false;
+      message(card, "Could not close this call: " + error.message, "error");
       desk.refreshCall(sid).catch(() => {});
     });
   }
@@ -151,7 +212,6 @@ export function createWork(root, desk, drafts) {
       const call = desk.calls.get(sid);
       if (call && call.el) {
         message(call.el, "Linked to " + (call.pop.customer ? call.pop.customer.name : "the customer") + ".", "ok");
-        setActive(call.el);
       }
     });
   }
@@ -231,6 +291,7 @@ export function createWork(root, desk, drafts) {
     const extra = call.holding ? [button("Close without saving", "button-small button-ghost", "wrapup-dismiss")] : [];
     openForm(slot, {
       label: "Notes and wrap-up", submit: "Save wrap-up", opener, focus: "textarea",
+      discardQuestion: "Discard your note?",
       hint: "Ctrl+Enter saves · Esc cancels", extraButtons: extra, draft: draftFor(card, "wrapup"),
       fields: [
         { name: "notes", label: "Notes", type: "textarea", rows: 3, value: call.notes || "" },
@@ -249,6 +310,7 @@ export function createWork(root, desk, drafts) {
           closeForm(form);
           // Wrapped up: no draft of this call is wanted any more, but those of forms still open.
           if (current.disposition) drafts.removeScope(current.pop.call_sid, openDraftKeys(current.el));
+          // An ended call stays put with this confirmation until the agent moves on (board.js).
           desk.place(current, false);
           message(current.el, "Wrap-up saved.", "ok");
         });
@@ -262,6 +324,7 @@ export function createWork(root, desk, drafts) {
     const form = card.querySelector('[data-part="wrapup"] form');
     if (form) closeForm(form);
     call.holding = false;
+    call.lingered = true;  // closed on purpose: straight to Recent, the keyboard to the next call
     desk.place(call, false);
   }
 
@@ -269,6 +332,8 @@ export function createWork(root, desk, drafts) {
 
   const ACTIONS = {
     claim,
+    release,
+    "close-call": closeGhost,
     "new-customer": newCustomerForm,
     pick,
     find: findForm,
@@ -282,7 +347,6 @@ export function createWork(root, desk, drafts) {
   function run(action, card, target) {
     const handler = ACTIONS[action];
     if (!handler || !card) return Promise.resolve();
-    setActive(card);
     try {
       return Promise.resolve(handler(card, target)).catch(() => { /* shown on the card */ });
     } catch (error) {
@@ -297,10 +361,16 @@ export function createWork(root, desk, drafts) {
   });
   onAction(root, clickable);
 
-  root.addEventListener("focusin", (event) => {
-    const card = cardOf(event.target);
-    if (card && card.closest("#live-calls")) setActive(card);
-  });
+  // The card keys act on follows the keyboard (after focus has landed) and the board's changes.
+  let marking = false;
+  function scheduleMarks() {
+    if (marking) return;
+    marking = true;
+    setTimeout(() => { marking = false; markTargets(); }, 0);
+  }
+  document.addEventListener("focusin", scheduleMarks);
+  document.addEventListener("focusout", scheduleMarks);
+  desk.onChange(scheduleMarks);
   resetUnconfirmedRemovals(root);
 
   // ---------------------------------------------------------------- drafts after a reload
@@ -357,5 +427,11 @@ export function createWork(root, desk, drafts) {
     return hasUnsavedForm(root);
   }
 
-  return { activeCard, setActive, run, liveCards, closeForm, restoreDrafts, unsaved };
+  /** A line on `card` (keys.js: why a key did nothing there). */
+  function say(card, text, kind) { message(card, text, kind); }
+
+  return {
+    activeCard, targetCard, focusedCard, mayWork, run, liveCards, closeForm, requestClose, restoreDrafts,
+    unsaved, say,
+  };
 }
