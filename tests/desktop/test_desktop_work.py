@@ -671,3 +671,21 @@ def test_links_on_a_card_open_a_tab_of_their_own_and_leave_the_desktop_be(live_s
         expect(candidate).to_have_attribute("target", "_blank")
     tab.close()
     assert dana.errors == []
+
+
+def test_a_desktop_whose_login_ends_says_so_and_stops_taking_input(live_server, open_page, api_as):
+    """A deactivated agent's desk used to say only "Offline" and stay editable while every save failed."""
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        dana_id = make_user("dana", display_name="Dana Scully").id
+    admin = api_as("admin", base_url=live_server.base_url)
+    dana = open_desktop(live_server, open_page, "dana")
+    assert admin.patch(f"/api/v1/users/{dana_id}", json={"active": False}).status_code == 200
+
+    notice = dana.get_by_role("alert").filter(has_text="Your login has ended")
+    expect(notice).to_be_visible()
+    expect(dana.locator("#connection")).to_have_attribute("data-state", "offline")
+    expect(dana.locator("#connection .connection-label")).to_have_text("Logged out")
+    assert dana.evaluate("document.querySelector('main').inert") is True
+    expect(notice.get_by_role("link", name="Log in again")).to_be_focused()

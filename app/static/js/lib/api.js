@@ -52,6 +52,7 @@ export const paths = {
   refusedRows: (id) => apiUrl("/imports/" + segment(id) + "/refused.csv"),
   users: () => apiUrl("/users"),
   user: (id) => apiUrl("/users/" + segment(id)),
+  me: () => apiUrl("/me"),
 };
 
 function csrfToken() {
@@ -121,6 +122,7 @@ export const getImport = (id) => request("GET", paths.importJob(id));
 export const listUsers = () => request("GET", paths.users());
 export const createUser = (body) => request("POST", paths.users(), body);
 export const updateUser = (id, changes) => request("PATCH", paths.user(id), changes);
+export const me = () => request("GET", paths.me());
 
 /** A JSON page endpoint outside the API (its URL comes from the template, e.g. dashboard counts). */
 export const getPageData = (url) => request("GET", url);

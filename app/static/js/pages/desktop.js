@@ -4,6 +4,7 @@
  * actions (desktop/work.js) and shortcuts (desktop/keys.js) act on them, alerts (desktop/alerts.js)
  * ring. The socket.io client is a classic script loaded before this module (window.io).
  */
+import * as api from "../lib/api.js";
 import { createDrafts } from "../lib/drafts.js";
 import { duration } from "../lib/format.js";
 import { createAlerts } from "./desktop/alerts.js";
@@ -55,15 +56,50 @@ function start(root) {
       loaded.then(() => work.restoreDrafts());
     }
   });
+  // The server cut us off, or refused us: ask whether this login still stands. If it ended (logged
+  // out elsewhere, password reset, account deactivated), the desk stops taking input and says so,
+  // instead of looking merely "Offline" while saves fail one by one. Typed drafts stay in the tab.
+  let ended = false;
+  function checkLogin() {
+    api.me().then(
+      () => { if (!socket.connected) socket.connect(); },
+      (error) => {
+        if (error.status === 401 || error.status === 403) endSession();
+        else setConnection("reconnecting", "Reconnecting…");
+      });
+  }
+  function endSession() {
+    if (ended) return;
+    ended = true;
+    socket.disconnect();
+    setConnection("offline", "Logged out");
+    const main = document.querySelector("main");
+    if (main) main.inert = true;
+    const notice = document.createElement("div");
+    notice.className = "session-ended";
+    notice.setAttribute("role", "alert");
+    notice.append("Your login has ended (logged out, password changed, or account deactivated): this " +
+      "desk no longer takes calls or saves changes. What you typed is kept in this tab. ");
+    const again = document.createElement("a");
+    again.href = "/login?next=/";
+    again.textContent = "Log in again";
+    notice.append(again);
+    if (main) main.parentNode.insertBefore(notice, main);
+    else document.body.append(notice);
+    again.focus();
+  }
   socket.on("disconnect", (reason) => {
     desk.log("disconnected:", reason);
-    if (socket.active) setConnection("reconnecting", "Reconnecting…");
+    if (reason === "io server disconnect") {
+      setConnection("reconnecting", "Checking your login…");
+      checkLogin();
+    } else if (socket.active) setConnection("reconnecting", "Reconnecting…");
     else setConnection("offline", "Offline");
   });
   socket.on("connect_error", (error) => {
     desk.log("connection failed:", error && error.message);
     if (socket.active) setConnection("reconnecting", "Reconnecting…");
-    else setConnection("offline", "Offline: log in again");
+    else checkLogin();  // refused: the login may have ended
   });
   socket.on("screen_pop", (pop) => desk.receivePop(pop, "socket"));
   socket.on("call_update", desk.receiveUpdate);
