@@ -689,3 +689,25 @@ def test_a_desktop_whose_login_ends_says_so_and_stops_taking_input(live_server, 
     expect(dana.locator("#connection .connection-label")).to_have_text("Logged out")
     assert dana.evaluate("document.querySelector('main').inert") is True
     expect(notice.get_by_role("link", name="Log in again")).to_be_focused()
+
+
+def test_the_cards_find_form_reads_names_without_accents_and_clears_old_results_on_an_error(live_server, dana):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_customer("María García", phones=("+14155550130",))
+    call_sid, _ = live_server.provider.call(from_="anonymous")
+    unknown = card(dana, call_sid)
+    unknown.get_by_role("button", name="Find customer").click()  # a withheld caller
+    find = unknown.get_by_role("form", name="Find customer")
+    box = find.get_by_label("Name, number or email")
+    box.fill("maria garcia")
+    box.press("Enter")
+    found = unknown.locator(".find-results li")
+    expect(found).to_have_count(1)
+    expect(found.first).to_contain_text("María García · (415) 555-0130")
+    box.fill("(41")  # a piece of a number too short to search
+    box.press("Enter")
+    expect(find.locator("[aria-invalid=true]")).to_have_count(1)
+    expect(unknown.locator(".find-results li")).to_have_count(0)
+    assert dana.errors == []

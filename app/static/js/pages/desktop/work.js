@@ -267,14 +267,18 @@ export function createWork(root, desk, drafts) {
           items.forEach((c) => {
             const item = el("li", "candidate");
             item.setAttribute("data-customer-id", String(c.id));
-            item.appendChild(el("span", "candidate-name", c.name + ((c.phones || []).length ? " · " + c.phones[0] : "")));
+            const first = (c.phone_numbers || [])[0];
+            const number = first ? first.display || first.e164 : (c.phones || [])[0];
+            item.appendChild(el("span", "candidate-name", c.name + (number ? " · " + number : "")));
             const choose = button("This is " + c.name, "button-small", "pick");
             item.appendChild(choose);
             results.appendChild(item);
           });
           if (!results.isConnected) form.appendChild(results);
         }, (error) => {
-          if (error.fields && error.fields.phone) error.fields = { query: error.fields.phone };
+          results.textContent = "";  // the last search's results must not sit under this error
+          const said = error.fields && (error.fields.q || error.fields.phone);
+          if (said) error.fields = { query: said };
           throw error;
         });
       },
