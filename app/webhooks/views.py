@@ -66,6 +66,21 @@ def _spool(kind: str) -> bool:
     return True
 
 
+def _after_answering(response: Response, task, *args) -> None:
+    """Run `task(*args)` in this request's thread once the response has gone out: the provider
+    (and the caller) do not wait for it. A failure is logged; the work is the task's to keep."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                task(*args)
+            except Exception:
+                log.exception("work after answering the provider failed", extra={"call_sid": args[0] if args else None})
+
+    response.call_on_close(run)
+
+
 @bp.post("/voice")
 def voice():
     """An inbound call: record it, decide where it goes, pop it to its audience, and route it.
@@ -76,8 +91,11 @@ def voice():
     call_sid = request.form.get("CallSid")
     ghosts.keep_checking(current_app._get_current_object())
     try:
-        routed = provider_events.receive_call(request.form)
-        return _twiml(_routing_twiml(routed.decision))
+        routed = provider_events.receive_call(request.form, kept_events_later=True)
+        response = _twiml(_routing_twiml(routed.decision))
+        if routed.inbound.created:
+            _after_answering(response, provider_events.apply_orphans, routed.inbound.call.call_sid)
+        return response
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
     except SQLAlchemyError:

@@ -38,7 +38,8 @@ class Provider:
                        else self.sign(sign_url or (self.public_url or self.base_url) + path, params)}
         all_headers.update(headers or {})
         if self.client is not None:
-            return self.client.post(path, data=params, headers=all_headers, base_url=self.base_url)
+            # buffered: the response is read whole and closed, as a server does once it has sent it
+            return self.client.post(path, data=params, headers=all_headers, base_url=self.base_url, buffered=True)
         return requests.post(url, data=params, headers=all_headers, timeout=10)
 
     def call(self, from_: str = "+14155550100", call_sid: str | None = None, **extra):

@@ -37,13 +37,17 @@ class RoutedCall:
     decision: routing.RoutingDecision
 
 
-def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = None) -> RoutedCall:
+def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = None,
+                 kept_events_later: bool = False) -> RoutedCall:
     """An inbound call: store it, decide where it goes, then pop it to its audience; then apply
     any status or voicemail that reached us before the call was stored.
 
     A replayed call (from the spool, `replayed_from` the time the provider sent it) was answered
     with the fallback while the database was down: that is its routing. It keeps the time it
     first arrived, and is looked up now, so its pop no longer says the lookup was unavailable.
+
+    `kept_events_later`: the caller applies the kept events itself (`apply_orphans`) once the
+    provider has its answer, so the webhook's answer does not wait for that read.
     """
     config = settings()
     region = config.calls.region
@@ -65,7 +69,7 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
     if inbound.created and not inbound.call.ended:
         delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
                           region=region, now=now)
-    if inbound.created:
+    if inbound.created and not kept_events_later:
         apply_orphans(inbound.call.call_sid)
     return RoutedCall(inbound, decision)
 
