@@ -265,7 +265,7 @@ def test_customer_page_edit_shows_the_bad_number_next_to_its_field(live_server, 
 
     form = dana.locator("#customer-edit-form")
     number = form.locator(".phone-input").first
-    expect(number).to_have_value("+14155550150")
+    expect(number).to_have_value("(415) 555-0150")  # as people read it (issue 9, item 7)
     number.fill("call me maybe")
     form.get_by_label("Name").fill("Bruno Díaz")
     form.get_by_role("button", name="Save changes").click()
@@ -277,7 +277,7 @@ def test_customer_page_edit_shows_the_bad_number_next_to_its_field(live_server, 
     number.fill("415 555 0151")
     form.get_by_role("button", name="Save changes").click()
     expect(dana.locator("#customer-name")).to_have_text("Bruno Díaz")
-    expect(form.locator(".phone-input").first).to_have_value("+14155550151")
+    expect(form.locator(".phone-input").first).to_have_value("(415) 555-0151")
     expect(error).to_be_empty()
     # Agents may not delete customers: the button is not even offered.
     expect(dana.get_by_role("button", name="Delete customer…")).to_have_count(0)
@@ -602,7 +602,7 @@ def test_a_stale_save_on_the_customer_page_is_refused_and_shows_what_changed(liv
         customer_id = make_customer("Bruno Diaz", phones=("+14155550150",)).id
     dana.goto(f"{live_server.base_url}/customers/{customer_id}")
     form = dana.locator("#customer-edit-form")
-    expect(form.locator(".phone-input").first).to_have_value("+14155550150")
+    expect(form.locator(".phone-input").first).to_have_value("(415) 555-0150")
     with live_server.app.app_context():  # the colleague's save, from the version Dana also read
         records.update_customer(customer_id, {"phones": ["+14155550150", "+14155550177"]}, region="US",
                                 expected_version=1)
@@ -610,7 +610,7 @@ def test_a_stale_save_on_the_customer_page_is_refused_and_shows_what_changed(liv
     form.get_by_label("Name").fill("Bruno Díaz")
     form.get_by_role("button", name="Save changes").click()
     expect(form.locator(".form-message")).to_contain_text("Someone else changed this customer")
-    expect(form.locator(".form-message")).to_contain_text("+14155550177")
+    expect(form.locator(".form-message")).to_contain_text("(415) 555-0177")
     expect(form.get_by_label("Name")).to_have_value("Bruno Díaz")  # her typing is kept
     with live_server.app.app_context():
         stored = db.session.get(Customer, customer_id)

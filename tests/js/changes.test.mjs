@@ -19,3 +19,10 @@ test("what a colleague changed meanwhile is named with its new value", () => {
   assert.equal(describeChanges(read, { ...read, external_id: null }), "external id (now empty)");
   assert.equal(describeChanges(read, read), "");
 });
+
+test("changed numbers are described as people read them, when the record says how", () => {
+  const before = { phones: ["+14155550150"] };
+  const after = { phones: ["+14155550150", "+14155550177"], phone_numbers: [
+    { e164: "+14155550150", display: "(415) 555-0150" }, { e164: "+14155550177", display: "(415) 555-0177" }] };
+  assert.equal(describeChanges(before, after), "phones (now (415) 555-0150, (415) 555-0177)");
+});

@@ -1,29 +1,87 @@
 /* KnownCaller: the customer form, shared by /customers/new and the customer page.
  *
  * Name, every number (add and remove rows), email, tier and external id. The server checks and
- * normalises the numbers; its messages land next to the field they are about.
+ * normalises the numbers; its messages land next to the field they are about. Numbers show as
+ * people read them (`display`); one left as shown is sent as the E.164 it was read as. The form
+ * carries `data-dirty` while it differs from what it was built with.
  */
 import { constants } from "../lib/constants.js";
 import { busy, button, clearErrors, el, field, options, showErrors, values } from "../lib/dom.js";
 import { tierLabel } from "../lib/format.js";
 
-function phoneRow(list, value) {
+/** `number` is a stored {e164, display} or text typed elsewhere (a `?phone=` to prefill). */
+function phoneRow(list, number, errorId) {
   const row = el("div", "phone-row");
-  const number = field({ name: "phone", label: "Number", type: "tel", value: value || "", autocomplete: "off" });
-  number.querySelector("label").classList.add("visually-hidden");
-  number.querySelector("input").classList.add("phone-input");
-  number.querySelector(".field-error").remove();
-  row.appendChild(number);
+  const stored = number && typeof number === "object" ? number : null;
+  const wrap = field({
+    name: "phone", label: "Number", type: "tel", autocomplete: "off",
+    value: stored ? (stored.display || stored.e164) : (number || ""),
+  });
+  wrap.querySelector("label").classList.add("visually-hidden");
+  const input = wrap.querySelector("input");
+  input.classList.add("phone-input");
+  // The numbers share one message line, under the list.
+  input.setAttribute("aria-describedby", errorId);
+  if (stored) {
+    input.setAttribute("data-e164", stored.e164);
+    input.setAttribute("data-shown", input.value);
+    input.title = stored.e164;
+  }
+  wrap.querySelector(".field-error").remove();
+  row.appendChild(wrap);
   const remove = button("Remove", "button-small button-ghost");
   remove.setAttribute("aria-label", "Remove this number");
   remove.addEventListener("click", function () {
+    const form = row.closest("form");
     row.remove();
     const first = list.querySelector(".phone-input");
     if (first) first.focus();
+    if (form) form.dispatchEvent(new Event("input"));
   });
   row.appendChild(remove);
   list.appendChild(row);
-  return number.querySelector("input");
+  return input;
+}
+
+/** What the form would send now: numbers left as shown go as their E.164, so nothing looks changed. */
+export function customerBody(form) {
+  const data = values(form, true);
+  return {
+    name: data.name,
+    phones: Array.prototype.map.call(form.querySelectorAll(".phone-input"), function (input) {
+      const text = input.value.trim();
+      return input.hasAttribute("data-e164") && text === input.getAttribute("data-shown")
+        ? input.getAttribute("data-e164") : text;
+    }).filter(Boolean),
+    email: data.email || null,
+    tier: data.tier,
+    external_id: data.external_id || null,
+  };
+}
+
+/** The server names a bad number by what was typed ("'abc' is not…"): mark that row, not the first. */
+function markBadNumbers(form, message) {
+  const inputs = Array.from(form.querySelectorAll(".phone-input"));
+  const named = inputs.filter((input) => input.value.trim() && message.indexOf("'" + input.value.trim() + "'") !== -1);
+  if (!named.length) return;
+  const hadFocus = inputs.indexOf(document.activeElement) !== -1;
+  inputs.forEach((input) => input.toggleAttribute("aria-invalid", named.indexOf(input) !== -1));
+  named.forEach((input) => input.setAttribute("aria-invalid", "true"));
+  if (hadFocus) named[0].focus();
+}
+
+function markDirty(form) {
+  const dirty = JSON.stringify(customerBody(form)) !== form.getAttribute("data-clean");
+  form.toggleAttribute("data-dirty", dirty);
+}
+
+/** Ask before leaving the page while `form` holds edits not yet saved. */
+export function warnBeforeLeaving(form) {
+  window.addEventListener("beforeunload", function (event) {
+    if (!form.hasAttribute("data-dirty")) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
 }
 
 /**
@@ -47,13 +105,15 @@ export function buildCustomerForm(form, customer, settings) {
   phones.setAttribute("data-field", "phones");
   phones.appendChild(el("span", "field-label", "Numbers"));
   const list = el("div", "phone-rows");
-  const numbers = (customer.phones && customer.phones.length) ? customer.phones : [settings.phone || ""];
-  numbers.forEach(function (number) { phoneRow(list, number); });
+  const error = el("span", "field-error");
+  error.id = "customer-phones-error-" + (form.id || "form");
+  const stored = customer.phone_numbers && customer.phone_numbers.length ? customer.phone_numbers : null;
+  const numbers = stored || ((customer.phones && customer.phones.length) ? customer.phones : [settings.phone || ""]);
+  numbers.forEach(function (number) { phoneRow(list, number, error.id); });
   phones.appendChild(list);
   const add = button("Add a number", "button-small button-ghost");
-  add.addEventListener("click", function () { phoneRow(list, "").focus(); });
+  add.addEventListener("click", function () { phoneRow(list, "", error.id).focus(); });
   phones.appendChild(add);
-  const error = el("span", "field-error");
   error.setAttribute("data-error-for", "phones");
   error.setAttribute("aria-live", "polite");
   phones.appendChild(error);
@@ -73,29 +133,19 @@ export function buildCustomerForm(form, customer, settings) {
     event.preventDefault();
     clearErrors(form);
     status.textContent = "";
-    const data = values(form, true);
-    const body = {
-      name: data.name,
-      phones: Array.prototype.map.call(form.querySelectorAll(".phone-input"), function (input) {
-        return input.value.trim();
-      }).filter(Boolean),
-      email: data.email || null,
-      tier: data.tier,
-      external_id: data.external_id || null,
-    };
-    busy(form, settings.onSubmit(body, form)).then(function (message) {
+    busy(form, settings.onSubmit(customerBody(form), form)).then(function (message) {
       // The form may have been rebuilt with what was stored: write to the line it has now.
       const line = form.querySelector(".form-actions [role=status]");
       if (message && line) line.textContent = message;
     }, function (error) {
       showErrors(form, error);
-      // A bad number is about the numbers: put the cursor in the list.
-      if (error.fields && error.fields.phones) {
-        const first = form.querySelector(".phone-input");
-        if (first) first.focus();
-      }
+      if (error.fields && error.fields.phones) markBadNumbers(form, [].concat(error.fields.phones).join(" "));
     });
   };
+  form.setAttribute("data-clean", JSON.stringify(customerBody(form)));
+  form.removeAttribute("data-dirty");
+  form.oninput = function () { markDirty(form); };
+  form.onchange = function () { markDirty(form); };
   return form;
 }
 

@@ -126,3 +126,19 @@ export const me = () => request("GET", paths.me());
 
 /** A JSON page endpoint outside the API (its URL comes from the template, e.g. dashboard counts). */
 export const getPageData = (url) => request("GET", url);
+
+/** An import's refused rows as the CSV text the download gives (its page lists their reasons). */
+export async function getRefusedRows(id) {
+  let response;
+  try {
+    response = await fetch(paths.refusedRows(id), { credentials: "same-origin", headers: { Accept: "text/csv" } });
+  } catch (error) {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) {
+    let data = null;
+    try { data = await response.json(); } catch (error) { data = null; }
+    throw new ApiError(response.status, data);
+  }
+  return response.text();
+}

@@ -19,10 +19,16 @@ export function changedFields(record, body, fields = FIELDS) {
   return changes;
 }
 
-/** "phones (now +1…, +1…), tier (now gold)": what differs between two reads of a customer. */
+/** "phones (now (415) 555-0100, +44…), tier (now gold)": what differs between two reads of a customer. */
 export function describeChanges(before, after, fields = FIELDS) {
   return fields.filter((name) => !same(before[name], after[name])).map((name) => {
-    const value = after[name];
+    let value = after[name];
+    if (name === "phones" && after.phone_numbers) {
+      // As people read them, when the record says how.
+      const display = {};
+      after.phone_numbers.forEach((n) => { display[n.e164] = n.display || n.e164; });
+      value = (value || []).map((e164) => display[e164] || e164);
+    }
     const shown = Array.isArray(value) ? value.join(", ") : value;
     return name.replace("_", " ") + " (now " + (shown === null || shown === undefined || shown === "" ? "empty" : shown) + ")";
   }).join(", ");

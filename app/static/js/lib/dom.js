@@ -129,26 +129,39 @@ export function clearErrors(form) {
   if (message) { message.textContent = ""; message.hidden = true; }
 }
 
-/** Put each field's messages next to it; what fits no field goes to the form's message line. */
+/** The inputs a server error name is about: "phones.1" → the second of several same-named inputs. */
+function inputsFor(slot, name) {
+  const inputs = Array.from(slot.parentNode.querySelectorAll("input, select, textarea"));
+  const index = /\.(\d+)$/.exec(name);
+  if (index && inputs[Number(index[1])]) return [inputs[Number(index[1])]];
+  return inputs.slice(0, 1);
+}
+
+/**
+ * Put every field's messages next to it at once (the server names every bad field in one answer);
+ * what fits no field goes to the form's message line. The cursor goes to the first bad field in
+ * the form's own order, not the server's (its keys come sorted: "email" before "name").
+ */
 export function showErrors(form, error) {
   clearErrors(form);
   const leftover = [];
   const fields = (error && error.fields) || {};
-  let first = null;
+  const invalid = [];
   Object.keys(fields).forEach((name) => {
     const slot = fieldFor(form, name);
     const text = [].concat(fields[name]).join(" ");
     if (!slot) { leftover.push(name + ": " + text); return; }
     slot.textContent = slot.textContent ? slot.textContent + " " + text : text;
-    const input = slot.parentNode.querySelector("input, select, textarea");
-    if (input) {
+    inputsFor(slot, name).forEach((input) => {
       input.setAttribute("aria-invalid", "true");
-      if (!first) first = input;
-    }
+      invalid.push(input);
+    });
   });
   if (!Object.keys(fields).length || leftover.length) {
     formMessage(form, Object.keys(fields).length ? leftover.join("; ") : (error && error.message) || "Something went wrong.");
   }
+  const first = invalid.sort((a, b) =>
+    (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))[0];
   if (first) first.focus();
 }
 

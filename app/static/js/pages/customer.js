@@ -6,10 +6,10 @@
  * so it shows what is stored.
  */
 import * as api from "../lib/api.js";
-import { button, el, onAction, setStatusLine } from "../lib/dom.js";
+import { button, el, link, onAction, setStatusLine } from "../lib/dom.js";
 import { dateTime, duration, tierLabel } from "../lib/format.js";
 import { complaintActions, complaintItem, openComplaintsBlock } from "../components/complaints.js";
-import { buildCustomerForm } from "../components/customer_form.js";
+import { buildCustomerForm, warnBeforeLeaving } from "../components/customer_form.js";
 import { changedFields, describeChanges } from "../lib/changes.js";
 import { preferenceActions, preferencesBlock, resetUnconfirmedRemovals } from "../components/preferences.js";
 
@@ -49,10 +49,37 @@ function render(c, timeline) {
   document.getElementById("preferences").replaceChildren(preferencesBlock(c.preferences || [], { editable: true }));
   document.getElementById("open-complaints").replaceChildren(
     openComplaintsBlock(c.open_complaints || [], { editable: true, detail: true }));
+  renderShared(c);
   renderPast(timeline.items || []);
   renderTimeline(timeline);
   document.getElementById("customer-body").hidden = false;
   setStatus(linkProblem());
+}
+
+/** "(415) 555-0111 is also Wei Huang's number", each name a link (new tab: this page keeps its edits). */
+function renderShared(c) {
+  const list = document.getElementById("shared-numbers");
+  list.textContent = "";
+  const shown = {};
+  (c.phone_numbers || []).forEach((n) => { shown[n.e164] = n.display || n.e164; });
+  (c.shared_numbers || []).forEach((shared) => {
+    const others = shared.customers || [];
+    if (!others.length) return;
+    const item = el("li", "shared-number");
+    item.setAttribute("data-e164", shared.e164);
+    item.appendChild(document.createTextNode((shown[shared.e164] || shared.e164) + " is also "));
+    others.forEach((other, i) => {
+      if (i) item.appendChild(document.createTextNode(i === others.length - 1 ? " and " : ", "));
+      const a = link("/customers/" + encodeURIComponent(other.id), other.name);
+      a.target = "_blank";
+      a.rel = "noopener";
+      item.appendChild(a);
+      item.appendChild(document.createTextNode("'s"));
+    });
+    item.appendChild(document.createTextNode(" number."));
+    list.appendChild(item);
+  });
+  list.hidden = !list.childElementCount;
 }
 
 function linkProblem() {
@@ -253,5 +280,6 @@ if (page) {
   resetUnconfirmedRemovals(page);
   const mergeForm = document.getElementById("merge-form");
   if (mergeForm) startMerge(mergeForm);
+  warnBeforeLeaving(document.getElementById("customer-edit-form"));
   load();
 }

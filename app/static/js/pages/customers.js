@@ -72,7 +72,11 @@ function start() {
       link.href = "/customers/" + encodeURIComponent(c.id);
       name.appendChild(link);
       row.appendChild(name);
-      row.appendChild(el("td", "num", (c.phones || []).join(", ")));
+      // Numbers as people read them; the E.164 each was stored as stays in the cell's title.
+      const numbers = c.phone_numbers || (c.phones || []).map(function (e164) { return { e164: e164 }; });
+      const phones = el("td", "num", numbers.map(function (n) { return n.display || n.e164; }).join(", "));
+      if (numbers.length) phones.title = numbers.map(function (n) { return n.e164; }).join(", ");
+      row.appendChild(phones);
       row.appendChild(el("td", null, c.email || ""));
       const tier = el("td");
       if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, tierLabel(c.tier)));
