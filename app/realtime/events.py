@@ -13,7 +13,7 @@ from app import jobs
 from app.extensions import db, socketio
 from app.models import ApiToken, LoginSession, utcnow
 from app.realtime import push
-from app.services.calls import delivery, ghosts
+from app.services.calls import delivery, ghosts, provider_events
 from app.services.calls import lifecycle as calls
 from app.services.people import accounts, presence
 from app.settings import settings
@@ -102,6 +102,7 @@ def on_connect(auth=None):
     app = current_app._get_current_object()
     _keep_checking_logins(app)
     ghosts.keep_checking(app)
+    provider_events.keep_sweeping(app)
     socketio.start_background_task(_replay_when_connected, app, request.sid, pops)
     return True
 

@@ -66,21 +66,6 @@ def _spool(kind: str) -> bool:
     return True
 
 
-def _after_answering(response: Response, task, *args) -> None:
-    """Run `task(*args)` in this request's thread once the response has gone out: the provider
-    (and the caller) do not wait for it. A failure is logged; the work is the task's to keep."""
-    app = current_app._get_current_object()
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                task(*args)
-            except Exception:
-                log.exception("work after answering the provider failed", extra={"call_sid": args[0] if args else None})
-
-    response.call_on_close(run)
-
-
 @bp.post("/voice")
 def voice():
     """An inbound call: record it, decide where it goes, pop it to its audience, and route it.
@@ -89,13 +74,12 @@ def voice():
     read), the desktops get a pop that says the lookup was unavailable, and the call is spooled.
     """
     call_sid = request.form.get("CallSid")
-    ghosts.keep_checking(current_app._get_current_object())
+    app = current_app._get_current_object()
+    ghosts.keep_checking(app)
+    provider_events.keep_sweeping(app)  # events kept for this call, if any, are applied by the sweep
     try:
         routed = provider_events.receive_call(request.form, kept_events_later=True)
-        response = _twiml(_routing_twiml(routed.decision))
-        if routed.inbound.created:
-            _after_answering(response, provider_events.apply_orphans, routed.inbound.call.call_sid)
-        return response
+        return _twiml(_routing_twiml(routed.decision))
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
     except SQLAlchemyError:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import Call, utcnow
+from app.models import Call, OrphanEvent, utcnow
 from app.services.calls import delivery, orphans, routing, spool
 from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
@@ -46,8 +46,10 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
     with the fallback while the database was down: that is its routing. It keeps the time it
     first arrived, and is looked up now, so its pop no longer says the lookup was unavailable.
 
-    `kept_events_later`: the caller applies the kept events itself (`apply_orphans`) once the
-    provider has its answer, so the webhook's answer does not wait for that read.
+    `kept_events_later`: leave the events kept for this call to the sweep (`keep_sweeping`), so a
+    live webhook's answer and pop pay no extra read: a callback that beats its own voice webhook
+    is rare, and waits at most SPOOL_RETRY_SECONDS. The spool replay, where they are common,
+    applies them at once.
     """
     config = settings()
     region = config.calls.region
@@ -150,6 +152,26 @@ def apply_orphans(call_sid: str) -> int:
     if changed is not None:
         delivery.update_call(changed, now=utcnow())
     return applied
+
+
+# Calls whose kept events one sweep applies, at most.
+SWEEP_BATCH = 100
+
+
+def apply_orphans_of_stored_calls() -> int:
+    """Apply the events kept for calls that have been stored since (one query when there are
+    none); returns how many were applied."""
+    stmt = (select(OrphanEvent.call_sid).join(Call, Call.call_sid == OrphanEvent.call_sid)
+            .distinct().limit(SWEEP_BATCH))
+    call_sids = list(db.session.scalars(stmt))
+    return sum(apply_orphans(call_sid) for call_sid in call_sids)
+
+
+def keep_sweeping(app) -> None:
+    """Start this process's sweep of kept events (once; `app.jobs`), every SPOOL_RETRY_SECONDS."""
+    from app import jobs
+
+    jobs.every(app, "kept-events", apply_orphans_of_stored_calls, interval=settings(app).calls.spool_retry_seconds)
 
 
 def spool_folder() -> str:
