@@ -5,13 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.models import COMPLAINT_STATUSES, SEVERITIES, TIERS
-from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, dump_time
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, dump_time, length
 from app.schemas.people import PersonSchema
 
 
 class PreferenceInSchema(Schema):
-    key = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "milk"})
-    value = Text(required=True, validate=validate.Length(min=1, max=500), metadata={"example": "high-calcium"})
+    key = Text(required=True, validate=length(min=1, max=100), metadata={"example": "milk"})
+    value = Text(required=True, validate=length(min=1, max=500), metadata={"example": "high-calcium"})
 
 
 class PreferenceSchema(Schema):
@@ -64,21 +64,21 @@ class ComplaintDetailSchema(ComplaintSchema):
 
 
 class PreferenceUpdateSchema(Schema):
-    key = Text(validate=validate.Length(min=1, max=100))
-    value = Text(validate=validate.Length(min=1, max=500))
+    key = Text(validate=length(min=1, max=100))
+    value = Text(validate=length(min=1, max=500))
 
 
 # Any format a person writes; the service reads it as E.164 (or names it in a 422).
-_phone = Text(validate=validate.Length(max=64), metadata={"example": "+1 415 555 0100"})
+_phone = Text(validate=length(max=64), metadata={"example": "+1 415 555 0100"})
 
 
 class CustomerCreateSchema(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Alice Wong"})
+    name = Text(required=True, validate=length(max=200), metadata={"example": "Alice Wong"})
     phones = fields.List(_phone, load_default=list)
-    email = Text(allow_none=True, validate=validate.Length(max=254), metadata={
+    email = Text(allow_none=True, validate=length(max=254), metadata={
         "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
-    external_id = Text(allow_none=True, validate=validate.Length(max=100))
+    external_id = Text(allow_none=True, validate=length(max=100))
     preferences = fields.List(fields.Nested(PreferenceInSchema), load_default=list)
 
 
@@ -89,12 +89,12 @@ class CustomerUpdateSchema(Schema):
     version = fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
         "description": "The customer's `version` this change was made from."})
 
-    name = Text(validate=validate.Length(min=1, max=200))
+    name = Text(validate=length(max=200))  # blank: "required", named by the service with the rest
     phones = fields.List(_phone)
-    email = Text(allow_none=True, validate=validate.Length(max=254), metadata={
+    email = Text(allow_none=True, validate=length(max=254), metadata={
         "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
-    external_id = Text(allow_none=True, validate=validate.Length(max=100))
+    external_id = Text(allow_none=True, validate=length(max=100))
 
 
 class MergeSchema(Schema):
@@ -121,9 +121,9 @@ class CustomerSchema(Schema):
 
 
 class CustomerQuerySchema(PagingSchema):
-    phone = Text(validate=validate.Length(max=64),
+    phone = Text(validate=length(max=64),
                  metadata={"description": "A number in any format; matched exactly on E.164."})
-    q = Text(validate=validate.Length(max=200), metadata={"description": "Part of the customer's name."})
+    q = Text(validate=length(max=200), metadata={"description": "Part of the customer's name."})
 
 
 # What a screen pop shows of a caller (SPEC §5): only open complaints, without their history.
@@ -146,12 +146,12 @@ _user_id = Id(allow_none=True, metadata={"description": "An active user; agents 
 
 
 class ComplaintCreateSchema(Schema):
-    subject = Text(required=True, validate=validate.Length(min=1, max=200))
+    subject = Text(required=True, validate=length(min=1, max=200))
     description = Text(allow_none=True)
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     due_at = fields.DateTime(allow_none=True, metadata={
         "description": "ISO 8601; without an offset it is UTC. Omitted: the severity's COMPLAINT_SLA_HOURS."})
-    call_sid = Text(allow_none=True, validate=validate.Length(min=1, max=64),
+    call_sid = Text(allow_none=True, validate=length(min=1, max=64),
                     metadata={"description": "The call the complaint was raised on."})
     assigned_to_id = _user_id
 
@@ -159,7 +159,7 @@ class ComplaintCreateSchema(Schema):
 class ComplaintUpdateSchema(Schema):
     status = fields.String(validate=validate.OneOf(COMPLAINT_STATUSES))
     resolution = Text(allow_none=True)
-    subject = Text(validate=validate.Length(min=1, max=200))
+    subject = Text(validate=length(min=1, max=200))
     description = Text(allow_none=True)
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     due_at = fields.DateTime(allow_none=True)

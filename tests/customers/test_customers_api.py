@@ -624,3 +624,14 @@ def test_adding_a_number_someone_else_holds_says_it_is_now_shared(api_as):
     alone = agent.patch(f"/api/v1/customers/{created.json['id']}", json={"phones": ["+14155550122"]}).json
     assert alone["shared_numbers"] == []
     assert "shared_numbers" not in agent.get("/api/v1/customers?q=huang").json["items"][0]  # only on one's own
+
+
+def test_a_blank_name_is_required_and_named_with_every_other_problem(api_as):
+    agent = api_as("agent")
+    error = assert_error(agent.post("/api/v1/customers", json={
+        "name": "  ", "phones": ["not a number"], "email": "bob@example"}), 422)
+    assert set(error["fields"]) == {"name", "phones", "email"}
+    assert error["fields"]["name"] == ["required"]
+    alice = make_customer("Alice Wong")
+    error = assert_error(agent.patch(f"/api/v1/customers/{alice.id}", json={"name": "", "email": "bob@example"}), 422)
+    assert error["fields"]["name"] == ["required"] and "email" in error["fields"]
