@@ -511,3 +511,10 @@ def test_a_deleted_customer_on_a_shared_number_leaves_the_other_holder_on_the_ca
     assert api_as("supervisor").delete(f"/api/v1/customers/{wei.id}").status_code == 204
     kept = ann.get(f"/api/v1/calls/{call_sid}").json
     assert (kept["match"], kept["customer_id"]) == ("single", mei.id)
+
+
+def test_a_withheld_call_linked_to_a_customer_still_reads_number_withheld(provider, ann):
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    call_sid, _ = provider.call(from_="anonymous")
+    linked = ann.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": alice.id}).json
+    assert (linked["pop"]["match"], linked["pop"]["from_display"]) == ("single", "Number withheld")

@@ -28,7 +28,9 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         "received_at": isoformat(call.started_at),
         "from": call.from_e164,
         "from_raw": call.from_raw,
-        "from_display": phone_numbers.display(call.from_e164, region),
+        # What an agent reads: never the provider's raw "anonymous" once a withheld call is linked.
+        "from_display": phone_numbers.display(call.from_e164, region)
+        or ("Number withheld" if phone_numbers.is_withheld(call.from_raw) else None),
         "to": call.to_e164 or call.to_raw,
         "match": call.match_kind,
         "customer": customer_card(customers[0], now) if single else None,
