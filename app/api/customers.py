@@ -151,8 +151,16 @@ class CustomerDetail(MethodView):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def merge_customer(data: dict, customer_id: int):
     """Merge a duplicate into this customer (supervisors, admins): its numbers, preferences,
-    complaints, follow-ups and calls (notes included) move here, and the duplicate is removed."""
-    return merge.merge_customers(customer_id, data["duplicate_id"], acting_user_id=api_user().id)
+    complaints, follow-ups and calls (notes included) move here, and the duplicate is removed.
+    A call with the duplicate still going on pops again on every desktop, now as this customer."""
+    moving = calls.live_call_sids_of(data["duplicate_id"])
+    kept = merge.merge_customers(customer_id, data["duplicate_id"], acting_user_id=api_user().id)
+    config, now = settings().calls, utcnow()
+    for call_sid in moving:
+        call = calls.get_call(call_sid)
+        if call is not None:
+            delivery.repop(call, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds, now=now)
+    return kept
 
 
 @bp.get(CUSTOMER_URL + "/timeline")

@@ -518,3 +518,17 @@ def test_a_withheld_call_linked_to_a_customer_still_reads_number_withheld(provid
     call_sid, _ = provider.call(from_="anonymous")
     linked = ann.patch(f"/api/v1/calls/{call_sid}", json={"customer_id": alice.id}).json
     assert (linked["pop"]["match"], linked["pop"]["from_display"]) == ("single", "Number withheld")
+
+
+def test_a_merge_pops_a_live_call_of_the_duplicate_again_as_the_kept_customer(live_server, socket_factory, api_as):
+    kept = make_customer("Alice Wong", phones=("+14155550100",))
+    duplicate = make_customer("A. Wong", phones=("+14155550199",))
+    ann = api_as("agent", username="ann", base_url=live_server.base_url)
+    supervisor = api_as("supervisor", base_url=live_server.base_url)
+    desk = socket_factory(token=ann.token)
+    call_sid, _ = live_server.provider.call(from_="+14155550199")
+    desk.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid and p["customer"]["name"] == "A. Wong")
+    merged = supervisor.post(f"/api/v1/customers/{kept.id}/merge", json={"duplicate_id": duplicate.id})
+    assert merged.status_code == 200, merged.text
+    pop = desk.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid and p["customer"]["name"] == "Alice Wong")
+    assert pop["customer"]["id"] == kept.id

@@ -359,6 +359,12 @@ def release_call(call_sid: str, user: User) -> Call:
     return call
 
 
+def live_call_sids_of(customer_id: int) -> list[str]:
+    """The CallSids of `customer_id`'s calls still going on."""
+    return list(db.session.scalars(
+        select(Call.call_sid).where(Call.customer_id == customer_id, Call.status.in_(LIVE_STATUSES))))
+
+
 def unlink_live_calls(customer_id: int) -> list[Call]:
     """Before a customer is deleted: their calls still going on keep the caller's number and are
     matched again without them (another holder of the number, several, or nobody), so the agent
