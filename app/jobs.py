@@ -98,10 +98,11 @@ def every(app: Flask, name: str, task: Callable[[], None], *, interval: float) -
     threading.Thread(target=loop, name=name, daemon=True).start()
 
 
-def stop(app: Flask) -> None:
-    """End `app`'s repeating jobs (an app being torn down, as tests do with theirs)."""
+def stop(app: Flask | None = None) -> None:
+    """End `app`'s repeating jobs (an app being torn down, as tests do with theirs); without one,
+    every app's in this process."""
     with _registry_lock:
-        for key in [key for key in _every if key[0] == id(app)]:
+        for key in [key for key in _every if app is None or key[0] == id(app)]:
             _every.pop(key).set()
 
 

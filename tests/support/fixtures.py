@@ -37,6 +37,14 @@ def pytest_configure(config):
         "markers", "app_config(**settings): create the test's `app` with these settings overrides")
 
 
+@pytest.fixture(autouse=True)
+def _no_jobs_outlive_their_test():
+    """Repeating jobs (ghost checks, kept-event sweeps, socket re-checks) of every app a test made,
+    by a fixture or by hand, stop when it ends: they would poll databases that are gone."""
+    yield
+    jobs.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_database():
     services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
