@@ -54,6 +54,13 @@ def _changed(customer_id: int, detail: str, action: str = "customer_changed") ->
     audit.record(api_user().id, action, customer_id=customer_id, detail=detail)
 
 
+def _pop_again(live_calls, notice: dict | None = None) -> None:
+    """The pops of these live calls again, on every desktop: their customer changed under them."""
+    config = settings().calls
+    delivery.repop_all(live_calls, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds,
+                       now=utcnow(), notice=notice)
+
+
 def _with_shared_numbers(customer) -> Annotated:
     return Annotated(customer, shared_numbers=customers.shared_numbers(customer))
 
@@ -136,10 +143,7 @@ class CustomerDetail(MethodView):
         live = calls.unlink_live_calls(customer_id)
         customers.delete_customer(customer_id)
         _changed(customer_id, "deleted", action="customer_deleted")
-        config, now = settings().calls, utcnow()
-        for call in live:
-            delivery.repop(call, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds, now=now,
-                           notice=removed)
+        _pop_again(live, notice=removed)
 
 
 @bp.post(CUSTOMER_URL + "/merge")
@@ -155,11 +159,7 @@ def merge_customer(data: dict, customer_id: int):
     A call with the duplicate still going on pops again on every desktop, now as this customer."""
     moving = calls.live_call_sids_of(data["duplicate_id"])
     kept = merge.merge_customers(customer_id, data["duplicate_id"], acting_user_id=api_user().id)
-    config, now = settings().calls, utcnow()
-    for call_sid in moving:
-        call = calls.get_call(call_sid)
-        if call is not None:
-            delivery.repop(call, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds, now=now)
+    _pop_again(call for call in map(calls.get_call, moving) if call is not None)
     return kept
 
 

@@ -84,10 +84,20 @@ def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: st
 def repop(call: Call, *, region: str, presence_ttl_seconds: int, now: datetime,
           notice: Mapping[str, object] | None = None) -> dict:
     """The call's pop again, for its audience as it is now: after an agent linked the call to a
-    customer, so every desktop shows who it is, or after its customer was deleted."""
+    customer, so every desktop shows who it is."""
+    return repop_all([call], region=region, presence_ttl_seconds=presence_ttl_seconds, now=now, notice=notice)[0]
+
+
+def repop_all(calls: Iterable[Call], *, region: str, presence_ttl_seconds: int, now: datetime,
+              notice: Mapping[str, object] | None = None) -> list[dict]:
+    """Each call's pop again, with who is connected read once: after the customer they show was
+    deleted or merged away."""
+    calls = list(calls)
+    if not calls:
+        return []
     connected = presence.connected_users(presence_ttl_seconds, now)
-    return pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now,
-                    notice=notice)
+    return [pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now,
+                     notice=notice) for call in calls]
 
 
 def pop_unavailable(params: Mapping[str, str], *, region: str, now: datetime) -> None:
