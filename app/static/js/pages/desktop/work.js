@@ -19,8 +19,10 @@ import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
 import { tierLabel } from "../../lib/format.js";
 import { complaintActions } from "../../components/complaints.js";
+import { followUpActions } from "../../components/follow_ups.js";
 import { closeForm, hasUnsavedForm, openForm, requestClose } from "../../components/inline_form.js";
 import { preferenceActions, resetUnconfirmedRemovals } from "../../components/preferences.js";
+import { promiseActions } from "../../components/promises.js";
 
 function sidOf(card) { return card.getAttribute("data-call-sid"); }
 function cardOf(node) { return node.closest ? node.closest("[data-call-sid]") : null; }
@@ -33,9 +35,9 @@ export const KEY_ACTIONS = { c: "claim", g: "release" };
 /** The actions that open a form, the only ones a stored draft may run again. */
 const FORM_ACTIONS = new Set([
   "new-customer", "find", "wrapup", "remember", "preference-edit", "complaint-new", "complaint-edit",
-  "complaint-resolve",
+  "complaint-resolve", "promise-new", "follow-up-done",
 ]);
-const DRAFT_OWNERS = new Set(["data-complaint-id", "data-preference-id"]);
+const DRAFT_OWNERS = new Set(["data-complaint-id", "data-preference-id", "data-follow-up-id"]);
 
 /** A message on the card (its message part survives re-renders). */
 function message(card, text, kind) {
@@ -56,9 +58,10 @@ function failed(card, prefix) {
 
 /**
  * The card actions on `root` (#desktop) for the board `desk`, keeping drafts in `drafts`
- * (lib/drafts.js); returns what keys.js and the page use.
+ * (lib/drafts.js); `onFollowUpChange()` hears of every follow-up closed on a card (the "My
+ * follow-ups" panel reads its list again). Returns what keys.js and the page use.
  */
-export function createWork(root, desk, drafts) {
+export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
   /** The draft a form on `card` keeps: one per call and form (`owner`: the item it is about). */
   function draftFor(card, action, owner) {
     const key = owner ? action + ":" + owner.id : action;
@@ -143,6 +146,15 @@ export function createWork(root, desk, drafts) {
     message,
     refresh,
     draft: draftFor,
+  };
+
+  /** The same, for follow-ups: a change here is a change to the panel's list too. */
+  const followUpRecords = {
+    ...records,
+    refresh(card, customerId) {
+      if (onFollowUpChange) onFollowUpChange();
+      return refresh(card, customerId);
+    },
   };
 
   // ---------------------------------------------------------------- take the call, give it back
@@ -345,6 +357,8 @@ export function createWork(root, desk, drafts) {
     "wrapup-dismiss": dismissWrapUp,
     ...preferenceActions(records),
     ...complaintActions(records),
+    ...promiseActions(records),
+    "follow-up-done": followUpActions(followUpRecords)["follow-up-done"],
   };
 
   /** Act on `card` as if its `action` button was pressed (clicks, and keys.js). */
