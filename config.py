@@ -129,6 +129,18 @@ class Config:
     WRAPUP_WINDOW_HOURS = _int("WRAPUP_WINDOW_HOURS", 24)
     # A follow-up (a voicemail to return, first) is due this long after it opens (SPEC §10).
     FOLLOW_UP_HOURS = _int("FOLLOW_UP_HOURS", 24)
+
+    # The service loop (SPEC §10): how callers are asked, how often, and how long a reply counts.
+    SURVEY_MODE = (os.environ.get("SURVEY_MODE") or "ivr").strip().lower()  # ivr | sms | off
+    SURVEY_MIN_DAYS = _int("SURVEY_MIN_DAYS", 7)
+    SURVEY_REPLY_HOURS = _int("SURVEY_REPLY_HOURS", 48)
+    # How long an SMS survey may wait for the provider's REST API before it is marked failed.
+    SURVEY_SEND_TIMEOUT_SECONDS = _int("SURVEY_SEND_TIMEOUT_SECONDS", 10)
+    # The customer's ladder: loyal after this many answered calls spread over this many days; a
+    # call within REPEAT_CALL_HOURS of an earlier one is a repeat.
+    LOYAL_MIN_CALLS = _int("LOYAL_MIN_CALLS", 3)
+    LOYAL_MIN_DAYS = _int("LOYAL_MIN_DAYS", 30)
+    REPEAT_CALL_HOURS = _int("REPEAT_CALL_HOURS", 24)
     API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
 
     # Working the call: the wrap-up dispositions agents choose from, and when a complaint is due.

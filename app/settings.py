@@ -65,6 +65,23 @@ class ProviderSettings:
         return ProviderAccount(self.account_sid, self.auth_token, self.api_base_url)
 
 
+SURVEY_MODES = ("ivr", "sms", "off")
+
+
+@dataclass(frozen=True)
+class CareSettings:
+    """The service loop (SPEC §10): surveys, follow-ups, and the customer's ladder."""
+
+    survey_mode: str  # SURVEY_MODE: ivr (ask on the line), sms (text them), off
+    survey_min_days: int
+    survey_reply_hours: int
+    survey_send_timeout_seconds: int
+    follow_up_hours: int
+    loyal_min_calls: int
+    loyal_min_days: int
+    repeat_call_hours: int
+
+
 @dataclass(frozen=True)
 class CustomerSettings:
     region: str
@@ -87,10 +104,14 @@ class Settings:
     provider: ProviderSettings
     customers: CustomerSettings
     people: PeopleSettings
+    care: CareSettings
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
         region = config["DEFAULT_REGION"]
+        survey_mode = config["SURVEY_MODE"]
+        if survey_mode not in SURVEY_MODES:
+            raise RuntimeError(f"SURVEY_MODE must be one of {', '.join(SURVEY_MODES)}, got {survey_mode!r}")
         return cls(
             calls=CallSettings(
                 region=region,
@@ -131,6 +152,16 @@ class Settings:
                 login_throttle=Throttle(
                     per_user=config["LOGIN_MAX_FAILURES_PER_USER"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
                     window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])),
+            ),
+            care=CareSettings(
+                survey_mode=survey_mode,
+                survey_min_days=config["SURVEY_MIN_DAYS"],
+                survey_reply_hours=config["SURVEY_REPLY_HOURS"],
+                survey_send_timeout_seconds=config["SURVEY_SEND_TIMEOUT_SECONDS"],
+                follow_up_hours=config["FOLLOW_UP_HOURS"],
+                loyal_min_calls=config["LOYAL_MIN_CALLS"],
+                loyal_min_days=config["LOYAL_MIN_DAYS"],
+                repeat_call_hours=config["REPEAT_CALL_HOURS"],
             ),
         )
 

@@ -10,7 +10,18 @@ from app.models.call import (
     Call,
     OrphanEvent,
 )
-from app.models.care import FOLLOW_UP_REASONS, FOLLOW_UP_STATUSES, FollowUp
+from app.models.care import (
+    DETRACTOR_SCORES,
+    FOLLOW_UP_REASONS,
+    FOLLOW_UP_STATUSES,
+    PROMISE_STATUSES,
+    PROMOTER_SCORES,
+    SURVEY_CHANNELS,
+    SURVEY_STATUSES,
+    FollowUp,
+    Promise,
+    Survey,
+)
 from app.models.customer import (
     COMPLAINT_STATUSES,
     SEVERITIES,
@@ -25,7 +36,8 @@ from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
     "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "FollowUp", "ImportJob", "LoginAttempt",
-    "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "User",
+    "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "Promise", "Survey", "User",
+    "DETRACTOR_SCORES", "PROMISE_STATUSES", "PROMOTER_SCORES", "SURVEY_CHANNELS", "SURVEY_STATUSES",
     "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "DIRECTIONS", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

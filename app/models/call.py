@@ -6,10 +6,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from typing import TYPE_CHECKING
+
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.customer import Customer
 from app.models.user import User
+
+if TYPE_CHECKING:
+    from app.models.care import Survey
 
 MATCH_KINDS = ("single", "multiple", "none", "withheld")
 DIRECTIONS = ("inbound", "outbound")
@@ -34,7 +39,9 @@ class Call(db.Model):
     __tablename__ = "calls"
     # Who holds a live call is read on every inbound call (routing skips busy agents): live
     # statuses are few, and within them the index skips the calls no agent holds yet.
-    __table_args__ = (Index("ix_calls_status_agent", "status", "agent_id"),)
+    __table_args__ = (Index("ix_calls_status_agent", "status", "agent_id"),
+                      # A customer's history on every pop (stage, repeat calls): their calls by time.
+                      Index("ix_calls_customer_started", "customer_id", "started_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -45,9 +52,7 @@ class Call(db.Model):
     to_raw: Mapped[str | None] = mapped_column(String(255))
     to_e164: Mapped[str | None] = mapped_column(String(20))
     match_kind: Mapped[str] = mapped_column(String(10))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="ringing", index=True)
     status_sequence: Mapped[int] = mapped_column(default=-1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -76,6 +81,7 @@ class Call(db.Model):
 
     customer: Mapped[Customer | None] = relationship()
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    survey: Mapped["Survey | None"] = relationship(back_populates="call", uselist=False)
 
     @property
     def ended(self) -> bool:

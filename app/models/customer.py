@@ -5,7 +5,7 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -13,6 +13,7 @@ from app.models.base import utcnow
 
 if TYPE_CHECKING:
     from app.models.call import Call
+    from app.models.care import FollowUp, Promise
     from app.models.user import User
 
 TIERS = ("standard", "silver", "gold", "vip")
@@ -58,6 +59,8 @@ class Customer(db.Model):
     name_search: Mapped[str | None] = mapped_column(Text, default=_name_search_default)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     tier: Mapped[str] = mapped_column(String(20), default="standard")
+    # Asked not to be surveyed (said so to an agent, or texted STOP): never asked again (SPEC §10).
+    do_not_survey: Mapped[bool] = mapped_column(default=False, server_default=false())
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -83,6 +86,14 @@ class Customer(db.Model):
     )
     complaints: Mapped[list["Complaint"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="Complaint.opened_at"
+    )
+
+    # What someone promised them, and what someone owes them (SPEC §10); the pop shows the open ones.
+    promises: Mapped[list["Promise"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Promise.due_at"
+    )
+    follow_ups: Mapped[list["FollowUp"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="FollowUp.due_at"
     )
 
     @validates("name")

@@ -1,7 +1,7 @@
 """Merging a duplicate customer into the one that is kept (SPEC §9a), for supervisors and admins.
 
 Deleting a duplicate would also erase every linked call's notes; a merge keeps everything: the
-duplicate's numbers, preferences, complaints, follow-ups and calls (with their notes) move to the
+duplicate's numbers, preferences, complaints, promises, follow-ups, surveys and calls (with their notes) move to the
 kept customer, then the duplicate's empty record goes, in one transaction.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import TIERS, Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, utcnow
+from app.models import TIERS, Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, Promise, Survey, utcnow
 from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput
 from app.services.people import audit
@@ -24,10 +24,11 @@ def merge_customers(kept_id: int, duplicate_id: int, *, acting_user_id: int | No
     kept, duplicate = get_customer(kept_id), get_customer(duplicate_id)
     held = set(db.session.scalars(select(PhoneNumber.e164).where(PhoneNumber.customer_id == kept.id)))
     db.session.execute(delete(PhoneNumber).where(PhoneNumber.customer_id == duplicate.id, PhoneNumber.e164.in_(held)))
-    for model in (PhoneNumber, Preference, Complaint, FollowUp, Call):
+    for model in (PhoneNumber, Preference, Complaint, Promise, FollowUp, Survey, Call):
         db.session.execute(update(model).where(model.customer_id == duplicate.id).values(customer_id=kept.id)
                            .execution_options(synchronize_session=False))
     email, external_id, tier = duplicate.email, duplicate.external_id, duplicate.tier
+    do_not_survey = duplicate.do_not_survey
     # What the session loaded of both is stale now (their rows moved): read the kept one afresh,
     # and remove the duplicate's row, empty by now, so its external id is free to take.
     db.session.expire_all()
@@ -36,6 +37,7 @@ def merge_customers(kept_id: int, duplicate_id: int, *, acting_user_id: int | No
     kept.email = kept.email or email
     kept.external_id = kept.external_id or external_id
     kept.tier = max(kept.tier, tier, key=TIERS.index)
+    kept.do_not_survey = kept.do_not_survey or do_not_survey  # a STOP is never forgotten
     kept.updated_at = utcnow()
     audit.record(acting_user_id, "customer_changed", customer_id=kept.id,
                  detail=f"merged customer {duplicate_id} into this one", commit=False)
