@@ -80,6 +80,7 @@ class CustomerCreateSchema(Schema):
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=length(max=100))
     preferences = fields.List(fields.Nested(PreferenceInSchema), load_default=list)
+    do_not_survey = fields.Boolean(metadata={"description": "Never survey this customer (SPEC §10)."})
 
 
 class CustomerUpdateSchema(Schema):
@@ -95,6 +96,7 @@ class CustomerUpdateSchema(Schema):
         "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=length(max=100))
+    do_not_survey = fields.Boolean(metadata={"description": "Never survey this customer (SPEC §10)."})
 
 
 class MergeSchema(Schema):
@@ -114,10 +116,42 @@ class CustomerSchema(Schema):
     preferences = fields.List(fields.Nested(PreferenceSchema), dump_only=True)
     open_complaints = fields.List(fields.Nested(ComplaintSchema), dump_only=True,
                                   metadata={"description": "Complaints not yet resolved."})
+    do_not_survey = fields.Boolean(dump_only=True)
+    stage = fields.Method("_stage", dump_only=True, metadata={
+        "enum": ["at_risk", "advocate", "loyal", "new", "customer"], "description": "Their step on the ladder (SPEC §10)."})
+    last_survey = fields.Method("_last_survey", dump_only=True, allow_none=True, metadata={
+        "description": "`{score, at}` of their latest answered survey, or null."})
+    promises = fields.Method("_promises", dump_only=True, metadata={"description": "Open promises, soonest due first."})
+    follow_ups = fields.Method("_follow_ups", dump_only=True, metadata={
+        "description": "Open follow-ups, soonest due first."})
+    flags = fields.Method("_flags", dump_only=True, metadata={
+        "description": "`{kind, text, level}`, most urgent first, as the screen pop shows them."})
     shared_numbers = fields.List(fields.Dict(), dump_only=True, metadata={
         "description": "On one customer's own answers (read, create, change): each of their numbers that "
                        "other customers hold too, `{e164, customers: [{id, name}]}`, so a page can say it is "
                        "shared."})
+
+
+    def _summary(self, customer) -> dict:
+        from app.services.care import summary
+        from app.settings import settings
+
+        return summary.of(customer, settings().care, dump_time())
+
+    def _stage(self, customer):
+        return self._summary(customer)["stage"]
+
+    def _last_survey(self, customer):
+        return self._summary(customer)["last_survey"]
+
+    def _promises(self, customer):
+        return self._summary(customer)["promises"]
+
+    def _follow_ups(self, customer):
+        return self._summary(customer)["follow_ups"]
+
+    def _flags(self, customer):
+        return self._summary(customer)["flags"]
 
 
 class CustomerQuerySchema(PagingSchema):
