@@ -210,14 +210,15 @@ class TimelineQuerySchema(Schema):
 class TimelineEntrySchema(Schema):
     """One touchpoint; which fields are present depends on `kind`."""
 
-    kind = fields.String(dump_only=True, validate=validate.OneOf(("call", "note", "complaint", "preference")))
+    kind = fields.String(dump_only=True, validate=validate.OneOf(
+        ("call", "note", "complaint", "preference", "survey", "follow_up", "promise")))
     at = fields.String(dump_only=True, metadata={"format": "date-time"})
-    call_sid = fields.String(dump_only=True, metadata={"description": "call, note"})
-    status = fields.String(dump_only=True, metadata={"description": "call, complaint (its status now)"})
+    call_sid = fields.String(dump_only=True, allow_none=True, metadata={"description": "call, note, survey, follow_up, promise"})
+    status = fields.String(dump_only=True, metadata={"description": "call, complaint, survey, follow_up, promise (its status now)"})
     duration = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "call"})
-    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "call, note"})
+    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "call, note, survey"})
     disposition = fields.String(dump_only=True, allow_none=True, metadata={"description": "call"})
-    text = fields.String(dump_only=True, metadata={"description": "note"})
+    text = fields.String(dump_only=True, metadata={"description": "note, promise"})
     complaint_id = fields.Integer(dump_only=True, metadata={"description": "complaint"})
     event = fields.String(dump_only=True, validate=validate.OneOf(("opened", "resolved")),
                           metadata={"description": "complaint"})
@@ -229,6 +230,20 @@ class TimelineEntrySchema(Schema):
     value = fields.String(dump_only=True, metadata={"description": "preference"})
     recorded_by = fields.Nested(PersonSchema, dump_only=True, allow_none=True,
                                 metadata={"description": "preference"})
+    survey_id = fields.Integer(dump_only=True, metadata={"description": "survey"})
+    channel = fields.String(dump_only=True, metadata={"description": "survey: ivr or sms"})
+    score = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "survey"})
+    comment = fields.String(dump_only=True, allow_none=True, metadata={"description": "survey"})
+    follow_up_id = fields.Integer(dump_only=True, metadata={"description": "follow_up"})
+    reason = fields.String(dump_only=True, metadata={"description": "follow_up"})
+    outcome = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    note = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    owner = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    due_at = fields.String(dump_only=True, metadata={"description": "follow_up, promise", "format": "date-time"})
+    done_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    promise_id = fields.Integer(dump_only=True, metadata={"description": "promise"})
+    made_by = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "promise"})
+    closed_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "promise"})
 
 
 class TimelineSchema(Schema):
