@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from app.services.calls.routing import FALLBACK, RoutingDecision
 
@@ -107,3 +108,40 @@ def goodbye(text: str | None = None) -> str:
 def empty() -> str:
     """An answer that tells the provider there is nothing more to do (status callbacks)."""
     return str(VoiceResponse())
+
+
+# --- the survey after the call (SPEC §10) ---------------------------------------------------------
+
+def survey_question(words, *, action_url: str, again: bool = False) -> str:
+    """Ask how likely the caller is to recommend us, 0 to 10, in `words` (a `Wording`).
+
+    The caller presses one or two digits (10 is two), then # or waits: `numDigits` 2 ends at once
+    on "10", `finishOnKey` on "7#", the timeout on a lone "7". Whatever they pressed, or nothing
+    (`actionOnEmptyResult`), goes to `action_url`; the <Redirect> is for a provider that ignores
+    that attribute, so silence is still answered there.
+    """
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", action=action_url, method="POST", num_digits=2, timeout=6, finish_on_key="#",
+                    action_on_empty_result=True)
+    if again:
+        gather.say(words.again, voice=words.voice, language=words.language)
+    gather.say(words.question, voice=words.voice, language=words.language)
+    response.append(gather)
+    response.redirect(action_url, method="POST")
+    return str(response)
+
+
+def say_goodbye(text: str, words) -> str:
+    """Say `text` in the survey's voice, then hang up."""
+    response = VoiceResponse()
+    response.say(text, voice=words.voice, language=words.language)
+    response.hangup()
+    return str(response)
+
+
+def sms_reply(text: str | None) -> str:
+    """The answer to an incoming SMS: one message back, or nothing (an empty <Response>)."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

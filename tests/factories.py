@@ -93,3 +93,41 @@ def make_call(call_sid: str, customer: Customer | None = None, agent: User | Non
     db.session.add(call)
     db.session.commit()
     return call
+
+
+def make_survey(call, *, score: int | None = None, channel: str = "ivr", status: str | None = None,
+                sent_at: datetime | None = None, answered_at: datetime | None = None, **fields):
+    """The survey asked after `call`: answered when it has a `score` (at `answered_at`, else when sent)."""
+    from app.models import Survey
+
+    sent_at = sent_at or call.ended_at or call.started_at
+    survey = Survey(call=call, customer_id=call.customer_id, agent_id=call.agent_id, channel=channel,
+                    to_e164=call.from_e164, status=status or ("answered" if score is not None else "sent"),
+                    score=score, created_at=sent_at, sent_at=sent_at,
+                    answered_at=answered_at or (sent_at if score is not None else None), **fields)
+    db.session.add(survey)
+    db.session.commit()
+    return survey
+
+
+def make_promise(customer: Customer, text: str = "Refund the delivery fee", *, due_at: datetime,
+                 made_by: User | None = None, made_at: datetime | None = None, status: str = "open", **fields):
+    from app.models import Promise
+
+    promise = Promise(customer_id=customer.id, text=text, due_at=due_at, made_by_id=made_by.id if made_by else None,
+                      made_at=made_at or utcnow(), status=status, **fields)
+    db.session.add(promise)
+    db.session.commit()
+    return promise
+
+
+def make_follow_up(customer: Customer | None, reason: str = "manual", *, due_at: datetime, owner: User | None = None,
+                   created_at: datetime | None = None, status: str = "open", **fields):
+    from app.models import FollowUp
+
+    follow_up = FollowUp(customer_id=customer.id if customer else None, reason=reason, due_at=due_at,
+                         owner_id=owner.id if owner else None, created_at=created_at or utcnow(), status=status,
+                         **fields)
+    db.session.add(follow_up)
+    db.session.commit()
+    return follow_up

@@ -28,6 +28,7 @@ from app.schemas.customers import (
     TimelineQuerySchema,
     TimelineSchema,
 )
+from app.services.care import summary
 from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
 from app.services.customers import complaints, merge, preferences, timeline
@@ -90,6 +91,7 @@ class CustomerList(MethodView):
             per_page=args["per_page"],
         )
         audit.record_reads(api_user().id, [(c.id, None) for c in found.items], "search", utcnow())
+        summary.attach(found.items, settings().care, utcnow())  # the page's stages in one statement
         return found
 
     @bp.arguments(CustomerCreateSchema)
@@ -233,6 +235,7 @@ def open_complaint(data: dict, customer_id: int):
 def update_complaint(changes: dict, complaint_id: int):
     """Edit or move a complaint along; resolving stamps `resolved_at`, reopening clears it.
     Only supervisors and admins assign it to someone other than themselves."""
-    complaint = complaints.update_complaint(complaint_id, changes, acting_user=api_user())
+    complaint = complaints.update_complaint(complaint_id, changes, acting_user=api_user(),
+                                            follow_up_hours=settings().care.follow_up_hours)
     _changed(complaint.customer_id, f"complaint {complaint.id}: " + ", ".join(sorted(changes)))
     return complaint

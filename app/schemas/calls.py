@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from app.schemas.care import SurveySchema  # noqa: F401 (named by CallSchema.survey)
 from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, length
 from app.schemas.people import PersonSchema
 from app.services.validation import MAX_LENGTHS
@@ -50,6 +51,8 @@ class CallSchema(Schema):
     unsettled = fields.Boolean(dump_only=True, metadata={
         "description": "Still ringing with no news, and the provider's REST API could not say what became of "
                        "it: a supervisor may close it."})
+    survey = fields.Nested("SurveySchema", dump_only=True, allow_none=True, metadata={
+        "description": "The survey asked after the call (SPEC §10), or null."})
     pop = fields.Dict(dump_only=True, metadata={"description": "The `screen_pop` payload (SPEC §5)."})
 
     def _to(self, call) -> str | None:

@@ -80,6 +80,7 @@ class CustomerCreateSchema(Schema):
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=length(max=100))
     preferences = fields.List(fields.Nested(PreferenceInSchema), load_default=list)
+    do_not_survey = fields.Boolean(metadata={"description": "Never survey this customer (SPEC §10)."})
 
 
 class CustomerUpdateSchema(Schema):
@@ -95,6 +96,7 @@ class CustomerUpdateSchema(Schema):
         "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))
     external_id = Text(allow_none=True, validate=length(max=100))
+    do_not_survey = fields.Boolean(metadata={"description": "Never survey this customer (SPEC §10)."})
 
 
 class MergeSchema(Schema):
@@ -114,10 +116,42 @@ class CustomerSchema(Schema):
     preferences = fields.List(fields.Nested(PreferenceSchema), dump_only=True)
     open_complaints = fields.List(fields.Nested(ComplaintSchema), dump_only=True,
                                   metadata={"description": "Complaints not yet resolved."})
+    do_not_survey = fields.Boolean(dump_only=True)
+    stage = fields.Method("_stage", dump_only=True, metadata={
+        "enum": ["at_risk", "advocate", "loyal", "new", "customer"], "description": "Their step on the ladder (SPEC §10)."})
+    last_survey = fields.Method("_last_survey", dump_only=True, allow_none=True, metadata={
+        "description": "`{score, at}` of their latest answered survey, or null."})
+    promises = fields.Method("_promises", dump_only=True, metadata={"description": "Open promises, soonest due first."})
+    follow_ups = fields.Method("_follow_ups", dump_only=True, metadata={
+        "description": "Open follow-ups, soonest due first."})
+    flags = fields.Method("_flags", dump_only=True, metadata={
+        "description": "`{kind, text, level}`, most urgent first, as the screen pop shows them."})
     shared_numbers = fields.List(fields.Dict(), dump_only=True, metadata={
         "description": "On one customer's own answers (read, create, change): each of their numbers that "
                        "other customers hold too, `{e164, customers: [{id, name}]}`, so a page can say it is "
                        "shared."})
+
+
+    def _summary(self, customer) -> dict:
+        from app.services.care import summary
+        from app.settings import settings
+
+        return summary.of(customer, settings().care, dump_time())
+
+    def _stage(self, customer):
+        return self._summary(customer)["stage"]
+
+    def _last_survey(self, customer):
+        return self._summary(customer)["last_survey"]
+
+    def _promises(self, customer):
+        return self._summary(customer)["promises"]
+
+    def _follow_ups(self, customer):
+        return self._summary(customer)["follow_ups"]
+
+    def _flags(self, customer):
+        return self._summary(customer)["flags"]
 
 
 class CustomerQuerySchema(PagingSchema):
@@ -176,14 +210,15 @@ class TimelineQuerySchema(Schema):
 class TimelineEntrySchema(Schema):
     """One touchpoint; which fields are present depends on `kind`."""
 
-    kind = fields.String(dump_only=True, validate=validate.OneOf(("call", "note", "complaint", "preference")))
+    kind = fields.String(dump_only=True, validate=validate.OneOf(
+        ("call", "note", "complaint", "preference", "survey", "follow_up", "promise")))
     at = fields.String(dump_only=True, metadata={"format": "date-time"})
-    call_sid = fields.String(dump_only=True, metadata={"description": "call, note"})
-    status = fields.String(dump_only=True, metadata={"description": "call, complaint (its status now)"})
+    call_sid = fields.String(dump_only=True, allow_none=True, metadata={"description": "call, note, survey, follow_up, promise"})
+    status = fields.String(dump_only=True, metadata={"description": "call, complaint, survey, follow_up, promise (its status now)"})
     duration = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "call"})
-    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "call, note"})
+    agent = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "call, note, survey"})
     disposition = fields.String(dump_only=True, allow_none=True, metadata={"description": "call"})
-    text = fields.String(dump_only=True, metadata={"description": "note"})
+    text = fields.String(dump_only=True, metadata={"description": "note, promise"})
     complaint_id = fields.Integer(dump_only=True, metadata={"description": "complaint"})
     event = fields.String(dump_only=True, validate=validate.OneOf(("opened", "resolved")),
                           metadata={"description": "complaint"})
@@ -195,6 +230,20 @@ class TimelineEntrySchema(Schema):
     value = fields.String(dump_only=True, metadata={"description": "preference"})
     recorded_by = fields.Nested(PersonSchema, dump_only=True, allow_none=True,
                                 metadata={"description": "preference"})
+    survey_id = fields.Integer(dump_only=True, metadata={"description": "survey"})
+    channel = fields.String(dump_only=True, metadata={"description": "survey: ivr or sms"})
+    score = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "survey"})
+    comment = fields.String(dump_only=True, allow_none=True, metadata={"description": "survey"})
+    follow_up_id = fields.Integer(dump_only=True, metadata={"description": "follow_up"})
+    reason = fields.String(dump_only=True, metadata={"description": "follow_up"})
+    outcome = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    note = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    owner = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    due_at = fields.String(dump_only=True, metadata={"description": "follow_up, promise", "format": "date-time"})
+    done_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "follow_up"})
+    promise_id = fields.Integer(dump_only=True, metadata={"description": "promise"})
+    made_by = fields.Nested(PersonSchema, dump_only=True, allow_none=True, metadata={"description": "promise"})
+    closed_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "promise"})
 
 
 class TimelineSchema(Schema):

@@ -79,6 +79,21 @@ def display(e164: str | None, region: str = "US") -> str | None:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
+# The kinds of number a text message reaches: a mobile, or (as in the US and Canada) a number whose
+# kind the numbering plan cannot tell from a landline.
+_SMS_KINDS = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def can_take_sms(e164: str | None) -> bool:
+    """True when `e164` may receive an SMS: phonenumbers says mobile, or fixed-line-or-mobile."""
+    if not e164:
+        return False
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, None)) in _SMS_KINDS
+    except NumberParseException:
+        return False
+
+
 def normalize_or_raise(raw: str | None, region: str, field: str = "phones") -> str:
     """For writes: the E.164 form, or an InvalidInput that names the number it could not read."""
     from app.services.errors import InvalidInput

@@ -14,6 +14,8 @@ from app import twiml
 from app.extensions import db
 from app.models import utcnow
 from app.services.calls import delivery, ghosts, provider_events, routing, spool
+from app.services.calls.lifecycle import CallNotStored
+from app.services.care import surveys, wording
 from app.services.errors import InvalidInput
 from app.settings import settings
 from app.webhooks import bp
@@ -108,10 +110,87 @@ def status():
 
 @bp.post("/dial-result")
 def dial_result():
-    """The agents' <Dial> finished: hang up after a conversation, else take the fallback."""
-    if request.form.get("DialCallStatus") in ("completed", "answered"):
-        return _twiml(twiml.goodbye())
-    return _twiml(_fallback_twiml())
+    """The agents' <Dial> finished. After a conversation: when the caller is still on the line
+    (the agent hung up first), ask the survey (SPEC §10), else hang up. Nobody answered: the fallback.
+
+    The survey is skipped, and the caller thanked, when the database cannot say whether they may
+    be asked: a call always gets a valid answer.
+    """
+    form = request.form
+    if form.get("DialCallStatus") not in ("completed", "answered"):
+        return _twiml(_fallback_twiml())
+    if form.get("CallStatus") == "in-progress":
+        try:
+            asked = surveys.start_on_the_line(form.get("CallSid", ""), settings().care, utcnow())
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("could not start the survey; the caller is thanked instead",
+                          extra={"call_sid": form.get("CallSid")})
+            asked = None
+        if asked is not None:
+            return _twiml(twiml.survey_question(asked.words, action_url=external_url("webhooks.survey", attempt=1)))
+    return _twiml(twiml.goodbye())
+
+
+def _attempt() -> int:
+    """Which time the survey question was asked (its action URL says), 1 when it does not say."""
+    raw = request.args.get("attempt", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 3 else 1
+
+
+def _survey_words(call_sid: str) -> wording.Wording:
+    try:
+        return surveys.words_for_call(call_sid)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return wording.wording(None)
+
+
+@bp.post("/survey")
+def survey():
+    """What the caller pressed after the survey question: a score 0-10 is stored and they are
+    thanked; anything else (nothing, #, *, 11) is asked once more, then the call ends politely.
+    With the database down, a score is spooled like any provider event, never lost."""
+    call_sid = request.form.get("CallSid", "")
+    digits = request.form.get("Digits")
+    if surveys.read_score(digits) is None:
+        words = _survey_words(call_sid)
+        attempt = _attempt()
+        if attempt < surveys.MAX_ASKS:
+            return _twiml(twiml.survey_question(words, action_url=external_url("webhooks.survey", attempt=attempt + 1),
+                                                again=True))
+        try:
+            surveys.give_up_on_the_line(call_sid)
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.warning("could not mark an unanswered survey", extra={"call_sid": call_sid})
+        return _twiml(twiml.say_goodbye(words.goodbye, words))
+    words = wording.wording(None)
+    try:
+        answered = provider_events.record_survey_answer(request.form)
+        words = wording.wording(answered.language)
+    except CallNotStored:
+        log.warning("survey answer for a call not stored; nothing to keep it on", extra={"call_sid": call_sid})
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("survey answer not stored; spooled for replay", extra={"call_sid": call_sid})
+        _spool("survey")
+    return _twiml(twiml.say_goodbye(words.thanks, words))
+
+
+@bp.post("/sms")
+def sms():
+    """A text from a caller (SPEC §10): a score or a comment for their newest open survey, or
+    STOP. Answers TwiML: a thank-you <Message>, or nothing. With the database down the text is
+    spooled and applied when it is back."""
+    try:
+        reply = provider_events.record_sms(request.form)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("SMS not stored; spooled for replay", extra={"message_sid": request.form.get("MessageSid")})
+        _spool("sms")
+        return _twiml(twiml.sms_reply(None))
+    return _twiml(twiml.sms_reply(reply.text))
 
 
 @bp.post("/voicemail")

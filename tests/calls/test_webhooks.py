@@ -215,6 +215,7 @@ def test_answered_agent_leg_assigns_the_call(app, provider):
     assert (call.agent_id, call.status) == (ann_id, "in-progress")
 
 
+@pytest.mark.app_config(SURVEY_MODE="off")
 def test_dial_result_hangs_up_after_a_conversation_else_voicemail(app, provider):
     call_sid, _ = provider.call()
     answered = twiml_of(provider.post("/twilio/dial-result", dict(status_params(call_sid, "in-progress"),

@@ -449,7 +449,7 @@ def test_call_by_sid_is_the_stored_call_plus_its_pop(api_as, provider):
         "to": call.to_e164, "match": "single", "customer_id": customer.id, "agent": None,
         "started_at": call.started_at.isoformat(timespec="seconds") + "Z", "answered_at": None,
         "ended_at": None, "duration": None, "notes": None, "disposition": None, "recording_url": None,
-        "direction": "inbound", "queue_seconds": None, "unsettled": False,
+        "direction": "inbound", "queue_seconds": None, "unsettled": False, "survey": None,
         "news_at": call.news_at.isoformat(timespec="seconds") + "Z",
     }
     assert set(response.json) == set(expected) | {"pop"}

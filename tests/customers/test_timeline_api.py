@@ -5,7 +5,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.factories import make_call, make_complaint, make_customer, make_preference
+from tests.factories import (
+    make_call,
+    make_complaint,
+    make_customer,
+    make_follow_up,
+    make_preference,
+    make_promise,
+    make_survey,
+)
 from tests.support.api import assert_error
 
 # The timeline orders by the stamps alone: fixed times, so no test depends on the clock.
@@ -111,3 +119,26 @@ def test_a_whole_call_handled_from_the_card_shows_on_the_timeline(provider, ann)
     assert next(i for i in items if i["kind"] == "preference")["recorded_by"]["name"] == "Ann Lee"
     # The call came first, the wrap-up note last of all.
     assert items[-1]["kind"] == "call" and items[0]["kind"] == "note"
+
+
+def test_surveys_follow_ups_and_promises_join_the_timeline(ann):
+    now = NOW
+    customer = make_customer("Alice Wong", phones=("+14155550100",), now=now - timedelta(days=30))
+    call = make_call("CAscored", customer, ann.user, status="completed", started_at=now - timedelta(days=2),
+                     ended_at=now - timedelta(days=2) + timedelta(minutes=3))
+    make_survey(call, score=4, sent_at=now - timedelta(days=2) + timedelta(minutes=4), comment="Too slow")
+    make_follow_up(customer, "detractor", due_at=now - timedelta(days=1), owner=ann.user, call=call,
+                   created_at=now - timedelta(days=1, hours=12), note="Scored us 4/10")
+    make_promise(customer, "Refund the delivery fee", due_at=now + timedelta(days=2), made_by=ann.user,
+                 made_at=now - timedelta(hours=2), call=call)
+
+    items = ann.get(f"/api/v1/customers/{customer.id}/timeline").json["items"]
+    assert [i["kind"] for i in items] == ["promise", "follow_up", "survey", "call"]
+    promise, follow_up, survey = items[0], items[1], items[2]
+    assert (promise["text"], promise["status"], promise["made_by"], promise["call_sid"]) == (
+        "Refund the delivery fee", "open", {"id": ann.user.id, "name": "Ann Lee"}, "CAscored")
+    assert promise["due_at"] == (now + timedelta(days=2)).isoformat() + "Z"
+    assert (follow_up["reason"], follow_up["status"], follow_up["owner"]["id"], follow_up["note"]) == (
+        "detractor", "open", ann.user.id, "Scored us 4/10")
+    assert (survey["score"], survey["comment"], survey["channel"], survey["status"], survey["call_sid"]) == (
+        4, "Too slow", "ivr", "answered", "CAscored")

@@ -46,6 +46,11 @@ MINIMUM_ROLE = {
     ("GET", "/api/v1/imports/<job_id>/refused.csv"): "admin",
     ("GET", "/api/v1/audit"): "supervisor",
     ("GET", "/api/v1/follow-ups"): "agent",
+    ("PATCH", "/api/v1/follow-ups/<follow_up_id>"): "agent",
+    ("POST", "/api/v1/customers/<customer_id>/follow-ups"): "agent",
+    ("POST", "/api/v1/customers/<customer_id>/promises"): "agent",
+    ("PATCH", "/api/v1/promises/<promise_id>"): "agent",
+    ("GET", "/api/v1/surveys"): "agent",
     ("POST", "/api/v1/customers/<customer_id>/merge"): "supervisor",
 }
 OPEN_RULES = {"/api/v1/auth/token", "/api/v1/openapi.json"}

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 
+from flask import current_app
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Call, OrphanEvent, utcnow
@@ -101,8 +103,47 @@ def _record(kind: str, params: Mapping[str, str], query: Mapping[str, str], rece
         _keep_orphan(kind, missing.call_sid, params, query, at)
         return None
     if call is not None:
-        delivery.update_call(call, now=utcnow())
+        _changed(call)
     return call
+
+
+def _changed(call: Call) -> None:
+    """Tell desktops what changed; a call that just ended is asked about, by SMS when not on the line."""
+    delivery.update_call(call, now=utcnow())
+    if call.ended:
+        survey_after_call(call)
+
+
+def survey_after_call(call: Call) -> None:
+    """The service loop's part in a call's end (SPEC §10). Whatever fails here is logged and
+    leaves the call's own update, already stored, as it is."""
+    from app.services.care import surveys
+
+    config = settings()
+    try:
+        queued = surveys.after_call_ended(call, config.care, caller_id=config.provider.caller_id, now=utcnow())
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not queue the survey after a call", extra={"call_sid": call.call_sid})
+        return
+    if queued is not None:
+        surveys.keep_sending(current_app._get_current_object())
+
+
+def record_survey_answer(params: Mapping[str, str], *, received_at: datetime | None = None):
+    """What the caller pressed after the survey question, stored as their score (SPEC §10)."""
+    from app.services.care import surveys
+
+    return surveys.answer_on_the_line(params.get("CallSid", ""), params.get("Digits"), settings().care,
+                                      received_at or utcnow())
+
+
+def record_sms(params: Mapping[str, str], *, received_at: datetime | None = None):
+    """A text from a caller: a survey's score or comment, or STOP (SPEC §10)."""
+    from app.services.care import surveys
+
+    return surveys.receive_sms(params.get("From"), params.get("Body"), settings().care,
+                               region=settings().calls.region, now=received_at or utcnow())
 
 
 def record_status(params: Mapping[str, str], query: Mapping[str, str], *,
@@ -150,7 +191,7 @@ def apply_orphans(call_sid: str) -> int:
         db.session.commit()  # an event that changed nothing is removed too
         applied += 1
     if changed is not None:
-        delivery.update_call(changed, now=utcnow())
+        _changed(changed)
     return applied
 
 
@@ -185,8 +226,15 @@ def replay_spool() -> tuple[int, int]:
         try:
             if kind == "voice":
                 receive_call(params, replayed_from=received_at)
+            elif kind == "survey":
+                record_survey_answer(params, received_at=received_at)
+            elif kind == "sms":
+                record_sms(params, received_at=received_at)
             else:
                 _record(kind, params, query, received_at)
+        except calls.CallNotStored:  # a survey answer for a call nobody holds: nothing to keep it on
+            log.warning("spooled %s event dropped: its call is not stored", kind,
+                        extra={"call_sid": params.get("CallSid")})
         except InvalidInput as exc:  # nothing to store; keeping it would block the rest
             log.warning("spooled %s event dropped: %s", kind, exc.message, extra={"call_sid": params.get("CallSid")})
         except Exception:

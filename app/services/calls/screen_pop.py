@@ -9,14 +9,22 @@ from app.schemas.common import as_of
 from app.schemas.customers import CustomerCardSchema
 from app.schemas.people import person
 from app.services import phone_numbers
+from app.services.care import summary
+from app.settings import settings
 
 _CARD = CustomerCardSchema()
 
 
-def customer_card(customer: Customer, now: datetime) -> dict:
-    """What the agent sees of a customer while the phone rings: only open complaints, overdue as of `now`."""
+def customer_card(customer: Customer, now: datetime, call: Call | None = None) -> dict:
+    """What the agent sees of a customer while the phone rings: only open complaints, overdue as of
+    `now`, and what the service loop knows (SPEC §10): open promises and follow-ups, the last
+    survey, the stage and the flags, with the history as `call` (when given) sees it: without it."""
+    summary.attach([customer], settings().care, now, call_id=call.id if call is not None else None,
+                   at=call.started_at if call is not None else None)
     with as_of(now):
-        return _CARD.dump(customer)
+        card = _CARD.dump(customer)
+    card.update(summary.of(customer, settings().care, now))
+    return card
 
 
 def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime) -> dict:
@@ -33,7 +41,7 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         or ("Number withheld" if phone_numbers.is_withheld(call.from_raw) else None),
         "to": call.to_e164 or call.to_raw,
         "match": call.match_kind,
-        "customer": customer_card(customers[0], now) if single else None,
+        "customer": customer_card(customers[0], now, call) if single else None,
         "candidates": (
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
 from app.services import validation
+from app.services.care import follow_ups
 from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, NotFound
 from app.services.people import roles
@@ -101,10 +102,13 @@ def get_complaint(complaint_id: int) -> Complaint:
     return complaint
 
 
-def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user: User | None = None) -> Complaint:
+def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user: User | None = None, *,
+                     follow_up_hours: int = 24) -> Complaint:
     """Move a complaint along (open → in-progress → resolved, or back) and edit it.
 
-    Resolving stamps resolved_at, reopening clears it. `acting_user`, when given, is held to the
+    Resolving stamps resolved_at, reopening clears it and opens a follow-up (SPEC §10: what we
+    said was fixed is not), owned by the complaint's assignee, else whoever reopened it, due
+    `follow_up_hours` later. `acting_user`, when given, is held to the
     assignment rule: only a supervisor or an admin assigns a complaint to someone else.
     """
     validation.refuse_unknown(changes, COMPLAINT_FIELDS)
@@ -122,8 +126,14 @@ def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user:
         _check_may_assign(acting_user, assignee.id if assignee else None, complaint.assigned_to_id)
 
     if status is not None and status != complaint.status:
+        reopened = complaint.status == "resolved"
         complaint.status = status
         complaint.resolved_at = utcnow() if status == "resolved" else None
+        if reopened:
+            owner_id = complaint.assigned_to_id or (acting_user.id if acting_user is not None else None)
+            if "assigned_to_id" in changes:
+                owner_id = (assignee.id if assignee else None) or owner_id
+            follow_ups.open_for_reopened_complaint(complaint, owner_id=owner_id, hours=follow_up_hours, now=utcnow())
     if severity is not None:
         complaint.severity = severity
     if subject is not None:

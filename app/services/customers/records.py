@@ -19,8 +19,10 @@ from app.models import (
     TIERS,
     Call,
     Customer,
+    FollowUp,
     PhoneNumber,
     Preference,
+    Promise,
     utcnow,
 )
 from app.services import phone_numbers, validation
@@ -28,7 +30,7 @@ from app.services.customers import search_box
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.validation import FieldErrors
 
-CUSTOMER_FIELDS = frozenset({"name", "phones", "email", "tier", "external_id"})
+CUSTOMER_FIELDS = frozenset({"name", "phones", "email", "tier", "external_id", "do_not_survey"})
 
 
 @dataclass
@@ -105,7 +107,11 @@ def _commit(external_id: str | None) -> None:
 def _loaded(stmt):
     """What a customer's JSON shows, loaded in a few round trips instead of one per customer."""
     return stmt.options(
-        selectinload(Customer.phones), selectinload(Customer.preferences), selectinload(Customer.complaints)
+        selectinload(Customer.phones), selectinload(Customer.preferences), selectinload(Customer.complaints),
+        selectinload(Customer.promises).joinedload(Promise.made_by),
+        selectinload(Customer.promises).joinedload(Promise.call),
+        selectinload(Customer.follow_ups).joinedload(FollowUp.owner),
+        selectinload(Customer.follow_ups).joinedload(FollowUp.call),
     )
 
 
@@ -132,6 +138,7 @@ def create_customer(
     external_id: str | None = None,
     preferences: Iterable[Any] = (),
     recorded_by_id: int | None = None,
+    do_not_survey: bool = False,
 ) -> Customer:
     """A new customer; phones may be in any format `region` can read, and may be none at all."""
     errors = FieldErrors()
@@ -144,7 +151,7 @@ def create_customer(
     errors.raise_if_any()
     _check_external_id_free(external_id)
 
-    customer = Customer(name=name, email=email, tier=tier, external_id=external_id)
+    customer = Customer(name=name, email=email, tier=tier, external_id=external_id, do_not_survey=bool(do_not_survey))
     customer.phones = [PhoneNumber(e164=e164) for e164 in e164s]
     customer.preferences = [Preference(key=k, value=v, recorded_by_id=recorded_by_id) for k, v in pairs]
     db.session.add(customer)
@@ -174,6 +181,11 @@ def update_customer(customer_id: int, changes: Mapping[str, Any], *, region: str
         values["tier"] = validation.choice(errors, "tier", changes["tier"], TIERS)
     if "external_id" in changes:
         values["external_id"] = validation.text(errors, "external_id", changes["external_id"], required=False)
+    if "do_not_survey" in changes:
+        if isinstance(changes["do_not_survey"], bool):
+            values["do_not_survey"] = changes["do_not_survey"]
+        else:
+            errors.add("do_not_survey", "must be true or false")
     e164s = normalize_phones(changes["phones"], region, errors) if "phones" in changes else None
     errors.raise_if_any()
     if "external_id" in values:

@@ -1,8 +1,8 @@
-"""A customer's timeline: every touchpoint on one list, newest first (SPEC §9).
+"""A customer's timeline: every touchpoint on one list, newest first (SPEC §9, §10).
 
 Called by `GET /api/v1/customers/<id>/timeline` for the customer page. Calls (with their notes),
-complaints opened and resolved, and preferences recorded are read from their own tables, each
-bounded by `limit`, then merged; nothing is stored twice.
+complaints opened and resolved, preferences recorded, surveys, follow-ups and promises are read
+from their own tables, each bounded by `limit`, then merged; nothing is stored twice.
 """
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Call, Complaint, Preference, User, isoformat
+from app.models import Call, Complaint, FollowUp, Preference, Promise, Survey, User, isoformat, utcnow
 from app.services.customers.records import get_customer
+from app.settings import settings
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
 
 # Entries at the same instant, newest first: a call's note after the call is listed above it.
-_KIND_ORDER = {"note": 0, "call": 1, "complaint": 2, "preference": 3}
+_KIND_ORDER = {"survey": 0, "note": 1, "call": 2, "complaint": 3, "preference": 4, "follow_up": 5, "promise": 6}
 
 
 @dataclass
@@ -93,6 +94,66 @@ def _preference_entries(customer_id: int, limit: int) -> list[tuple[datetime, di
     ]
 
 
+def _survey_entries(customer_id: int, limit: int) -> list[tuple[datetime, dict]]:
+    """A survey is on the timeline when it was asked (or, never sent, queued)."""
+    stmt = (
+        select(Survey)
+        .where(Survey.customer_id == customer_id)
+        .options(selectinload(Survey.call), selectinload(Survey.agent))
+        .order_by(Survey.created_at.desc(), Survey.id.desc())
+        .limit(limit)
+    )
+    entries = []
+    for survey in db.session.scalars(stmt):
+        at = survey.answered_at or survey.sent_at or survey.created_at
+        entries.append((at, {
+            "kind": "survey", "at": isoformat(at), "survey_id": survey.id, "call_sid": survey.call_sid,
+            "channel": survey.channel, "score": survey.score, "comment": survey.comment,
+            "status": survey.shown_status(utcnow(), settings().care.survey_reply_hours),
+            "agent": survey.agent,
+        }))
+    return entries
+
+
+def _follow_up_entries(customer_id: int, limit: int) -> list[tuple[datetime, dict]]:
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.customer_id == customer_id)
+        .options(selectinload(FollowUp.owner), selectinload(FollowUp.call))
+        .order_by(FollowUp.created_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    )
+    return [
+        (follow_up.created_at, {
+            "kind": "follow_up", "at": isoformat(follow_up.created_at), "follow_up_id": follow_up.id,
+            "call_sid": follow_up.call.call_sid if follow_up.call is not None else None,
+            "reason": follow_up.reason, "status": follow_up.status, "outcome": follow_up.outcome,
+            "note": follow_up.note, "owner": follow_up.owner, "due_at": isoformat(follow_up.due_at),
+            "done_at": isoformat(follow_up.done_at) if follow_up.done_at else None,
+        })
+        for follow_up in db.session.scalars(stmt)
+    ]
+
+
+def _promise_entries(customer_id: int, limit: int) -> list[tuple[datetime, dict]]:
+    stmt = (
+        select(Promise)
+        .where(Promise.customer_id == customer_id)
+        .options(selectinload(Promise.made_by), selectinload(Promise.call))
+        .order_by(Promise.made_at.desc(), Promise.id.desc())
+        .limit(limit)
+    )
+    return [
+        (promise.made_at, {
+            "kind": "promise", "at": isoformat(promise.made_at), "promise_id": promise.id,
+            "call_sid": promise.call_sid, "text": promise.text, "due_at": isoformat(promise.due_at),
+            "status": promise.status, "made_by": promise.made_by,
+            "closed_at": isoformat(promise.closed_at) if promise.closed_at else None,
+        })
+        for promise in db.session.scalars(stmt)
+    ]
+
+
 def customer_timeline(customer_id: int, limit: int = DEFAULT_LIMIT) -> Timeline:
     """The newest `limit` touchpoints of a customer; NotFound for a customer that does not exist."""
     customer = get_customer(customer_id)
@@ -102,6 +163,9 @@ def customer_timeline(customer_id: int, limit: int = DEFAULT_LIMIT) -> Timeline:
         _call_entries(customer.id, limit + 1)
         + _complaint_entries(customer.id, limit + 1)
         + _preference_entries(customer.id, limit + 1)
+        + _survey_entries(customer.id, limit + 1)
+        + _follow_up_entries(customer.id, limit + 1)
+        + _promise_entries(customer.id, limit + 1)
     )
     entries.sort(key=lambda entry: (entry[0], -_KIND_ORDER[entry[1]["kind"]]), reverse=True)
     return Timeline([entry for _, entry in entries[:limit]], limit, has_more=len(entries) > limit)
