@@ -15,7 +15,7 @@ test("every stage reads as people say it", () => {
 
 test("follow-up reasons, survey and promise states read as words", () => {
   assert.deepEqual(["detractor", "voicemail", "callback_requested", "complaint_reopened", "manual"].map(followUpReasonLabel),
-    ["Low survey score", "Voicemail", "Callback requested", "Complaint reopened", "Added by an agent"]);
+    ["Low survey score", "Voicemail", "Callback requested", "Complaint reopened", "Follow-up"]);
   assert.equal(followUpReasonLabel(undefined), "Follow-up");
   assert.equal(surveyStatusLabel("sent"), "Sent, no answer yet");
   assert.equal(surveyStatusLabel("expired"), "Expired unanswered");

@@ -21,6 +21,8 @@ test("a follow-up reads its reason, state, note, owner and outcome", () => {
   const open = describe({ kind: "follow_up", reason: "voicemail", status: "open", owner: null, due_at: null });
   assert.equal(open.title, "Follow-up: Voicemail · open");
   assert.equal(open.detail, "");
+  assert.equal(describe({ kind: "follow_up", reason: "manual", status: "open", note: "Ask about the charger" }).title,
+    "Follow-up · open");
 });
 
 test("a promise reads what was promised, its state and who made it", () => {

@@ -40,6 +40,8 @@ export function followUpItem(f, { editable = false, customerUrl = null, me = nul
   }
   top.appendChild(el("span", "follow-up-reason", followUpReasonLabel(f.reason)));
   item.appendChild(top);
+  // What it is about, in the words of whoever opened it, before when and whose.
+  if (f.note) item.appendChild(el("p", "follow-up-note", f.note));
   const meta = el("div", "follow-up-meta");
   if (open && f.due_at) {
     const due = el("span", "due", dueText(f.due_at));
@@ -61,8 +63,7 @@ export function followUpItem(f, { editable = false, customerUrl = null, me = nul
     meta.appendChild(tools);
   }
   item.appendChild(meta);
-  if (f.note) item.appendChild(el("p", "follow-up-note", f.note));
-  if ((past || !open) && f.outcome) item.appendChild(el("p", "follow-up-note", "Outcome: " + f.outcome));
+  if ((past || !open) && f.outcome) item.appendChild(el("p", "follow-up-note follow-up-outcome", "Outcome: " + f.outcome));
   return item;
 }
 

@@ -19,7 +19,7 @@ const REASON_LABELS = {
   voicemail: "Voicemail",
   callback_requested: "Callback requested",
   complaint_reopened: "Complaint reopened",
-  manual: "Added by an agent",
+  manual: "Follow-up",  // opened by hand: its note says what it is about
 };
 
 /** Why a follow-up is owed: "Low survey score", "Voicemail", … */

@@ -38,7 +38,8 @@ export function describe(item) {
     }
     case "follow_up":
       return {
-        title: "Follow-up: " + followUpReasonLabel(item.reason) + (item.status === "done" ? " · done" : " · open"),
+        title: (item.reason && item.reason !== "manual" ? "Follow-up: " + followUpReasonLabel(item.reason) : "Follow-up") +
+          (item.status === "done" ? " · done" : " · open"),
         detail: [item.note, person(item.owner) ? "owner " + person(item.owner) : null,
           item.status !== "done" && item.due_at ? dueText(item.due_at) : null,
           item.outcome ? "outcome: " + item.outcome : null].filter(Boolean).join(" · "),

@@ -26,6 +26,9 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
   let reading = null;
   let again = false;
   let timer = null;
+  // After a follow-up is closed here, the next read puts the keyboard back in the panel: the
+  // form it was in is gone (its button, disabled while saving, may have dropped it already).
+  let refocus = false;
 
   function say(text, kind) { setStatusLine(status, text, kind); }
 
@@ -45,7 +48,10 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
     }));
     const old = host.firstElementChild;
     const keep = focusedItem(old);
-    const hadFocus = !!old && old.contains(document.activeElement);
+    const lost = !document.activeElement || document.activeElement === document.body ||
+      (!!old && old.contains(document.activeElement));
+    const takeFocus = refocus && !again && lost;  // a stale read (another one follows) leaves it be
+    if (!again) refocus = false;
     if (old) {
       const settle = carryForms(old, fresh);
       old.replaceWith(fresh);
@@ -57,7 +63,7 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
       const item = fresh.querySelector('[data-follow-up-id="' + CSS.escape(keep.id) + '"]');
       const target = item && (keep.action ? item.querySelector('[data-action="' + CSS.escape(keep.action) + '"]') : item.querySelector("a"));
       (target || panel.querySelector("h2")).focus();
-    } else if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+    } else if (takeFocus && (!document.activeElement || document.activeElement === document.body)) {
       // The follow-up just closed is gone, and its form with it: on to the next one, or the heading.
       (fresh.querySelector('[data-action="follow-up-done"]') || panel.querySelector("h2")).focus();
     }
@@ -92,7 +98,7 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
     customerOf: () => null,  // many customers: each item says whose it is
     callSidOf: () => null,
     message: (scope, text, kind) => say(text, kind),
-    refresh: () => refresh(),
+    refresh: () => { refocus = true; return refresh(); },
   });
   onAction(panel, {
     "follow-up-done": (target) => Promise.resolve(actions["follow-up-done"](panel, target)).catch(() => { /* shown */ }),
