@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Customer, FollowUp, Promise
+from app.models import Customer, FollowUp, Promise, Survey
 from app.models.base import utcnow
 from tests.desktop.test_accessibility import AXE, assert_no_serious
-from tests.factories import make_customer, make_user
+from tests.factories import make_call, make_customer, make_user
 from tests.support.browser import TIMEOUT_MS
 from tests.support.login import login
 
@@ -97,6 +97,19 @@ def owe(live_server, customer_id: int, owner_id: int, *, promise: str | None = N
     return made
 
 
+def scored(live_server, customer_id: int, agent_id: int, score: int, *, hours_ago: float = 30, comment=None) -> int:
+    """A past call of `customer_id`, taken by `agent_id`, that the caller scored `score` by SMS."""
+    with live_server.app.app_context():
+        at = utcnow() - timedelta(hours=hours_ago)
+        call = make_call(f"CApast{score}{int(hours_ago)}", db.session.get(Customer, customer_id), status="completed",
+                         started_at=at, agent_id=agent_id)
+        survey = Survey(call_id=call.id, customer_id=customer_id, agent_id=agent_id, channel="sms", status="answered",
+                        score=score, comment=comment, sent_at=at, answered_at=at + timedelta(minutes=5))
+        db.session.add(survey)
+        db.session.commit()
+        return survey.id
+
+
 def stored(live_server, model, row_id: int):
     with live_server.app.app_context():
         row = db.session.get(model, row_id)
@@ -108,6 +121,7 @@ def test_what_is_owed_pops_is_settled_on_the_card_and_the_next_call_no_longer_ca
         live_server, open_page, people):
     from playwright.sync_api import expect
 
+    scored(live_server, people["alice"], people["dana"], 3)
     owed = owe(live_server, people["alice"], people["dana"], promise="refund", follow_up="Call back about the parcel")
     page = open_desktop(live_server, open_page)
     call_sid, _ = live_server.provider.call(from_=ALICE)
@@ -130,7 +144,9 @@ def test_what_is_owed_pops_is_settled_on_the_card_and_the_next_call_no_longer_ca
     follow_up = pop.locator(f'.follow-up[data-follow-up-id="{owed["follow_up"]}"]')
     expect(follow_up).to_contain_text("Call back about the parcel")
     expect(follow_up).to_have_class(re.compile(r"\bfollow-up-overdue\b"))
-    expect(pop.locator("[data-role=stage]")).to_be_visible()
+    expect(pop.locator('[data-part="flags"] [data-flag="awaiting_recovery"]')).to_contain_text("3/10")
+    expect(pop.locator("[data-role=stage]")).to_have_text("At risk")
+    expect(pop.locator("[data-role=last-survey]")).to_have_text("Survey 3/10")
 
     pop.get_by_role("button", name="I'm taking this").click()
     live_server.provider.status(call_sid, "in-progress", sequence=1)
@@ -164,7 +180,9 @@ def test_what_is_owed_pops_is_settled_on_the_card_and_the_next_call_no_longer_ca
     expect(next_pop.locator(".caller-name")).to_have_text("Alice Wong")
     expect(next_pop.locator(".promise")).to_have_count(0)
     expect(next_pop.locator(".follow-up")).to_have_count(0)
-    expect(next_pop.locator('[data-flag="overdue_promise"], [data-flag="overdue_follow_up"]')).to_have_count(0)
+    expect(next_pop.locator('[data-flag="overdue_promise"], [data-flag="overdue_follow_up"], '
+                            '[data-flag="awaiting_recovery"]')).to_have_count(0)
+    expect(next_pop.locator("[data-role=stage]")).not_to_have_text("At risk")
     assert page.errors == []
 
 
@@ -278,6 +296,7 @@ def test_the_customer_page_keeps_do_not_survey_and_settles_promises_and_follow_u
     promises.locator(f'[data-promise-id="{owed["promise"]}"]').get_by_role("button", name="Broken").click()
     expect(promises.locator(".promise")).to_have_count(0)
     assert stored(live_server, Promise, owed["promise"]).status == "broken"
+    expect(page.locator('#timeline [data-kind="promise"]')).to_contain_text("Send a new charger · broken")
 
     # A follow-up by hand, with a note and no date.
     page.get_by_role("button", name="New follow-up").click()
