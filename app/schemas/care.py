@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.models import FOLLOW_UP_REASONS, FOLLOW_UP_STATUSES, PROMISE_STATUSES, SURVEY_CHANNELS, SURVEY_STATUSES
+from app.models import (
+    FOLLOW_UP_REASONS,
+    FOLLOW_UP_STATUSES,
+    PROMISE_STATUSES,
+    SURVEY_CHANNELS,
+    SURVEY_STATUSES,
+)
 from app.schemas.common import Id, Text, Timestamp, dump_time, length
 from app.schemas.people import PersonSchema
 from app.services import validation
