@@ -27,7 +27,7 @@ from app.devtools.simulator import (
     parse_statuses,
 )
 from app.extensions import db
-from app.models import REACH_KINDS, ROLES, User
+from app.models import REACH_KINDS, ROLES, TERMINAL_STATUSES, User
 from app.services.errors import DomainError
 from app.services.people import users as users_service
 from app.settings import settings
@@ -115,12 +115,17 @@ def seed_demo(customers: int, if_empty: bool, replace: bool, random_seed: int) -
         raise click.ClickException(f"{exc.message}; pass --replace to seed them again") from None
     click.echo(
         f"Seeded {report.customers} demo customers ({report.phone_numbers} numbers, {report.shared_numbers} "
-        f"shared, {report.preferences} preferences, {report.complaints} complaints) "
+        f"shared, {report.preferences} preferences, {report.complaints} complaints; {report.calls} past calls, "
+        f"{report.surveys} surveys, {report.promises} promises, {report.follow_ups} follow-ups) "
         f"in {time.monotonic() - started:.1f} s."
     )
     if customers >= 6:
         click.echo(f"Try calls from {demo_data.ALICE_NUMBER} (Alice Wong), {demo_data.HOUSEHOLD_NUMBER} "
                    f"(a household) and {demo_data.SWITCHBOARD_NUMBER} (a switchboard).")
+    if customers >= len(demo_data.STORY_CUSTOMERS):
+        click.echo(f"The service loop: {demo_data.DETRACTOR_NUMBER} (Kenji Tanaka, at risk), "
+                   f"{demo_data.ADVOCATE_NUMBER} (Priya Natarajan, an advocate), {demo_data.LOYAL_NUMBER} "
+                   f"(Mei Huang, loyal, asked in Mandarin); Alice Wong has an overdue promise.")
 
 
 def _demo_password(filename: str) -> str:
@@ -149,12 +154,22 @@ def ensure_demo_agent() -> None:
             click.echo(f"User {username!r} exists with a password changed since; its login is not shown.")
             continue
         click.echo(f"Demo {role} login ({state}): username {username}  password {password}")
+    agent = db.session.scalar(select(User).where(User.username == DEMO_USERS[0][0]))
+    if agent is not None and agent.role == "agent":
+        demo_data.adopt_history(agent.id)
 
 
 def _report(exchange: Exchange) -> None:
     click.echo(f"POST {exchange.path:<14} CallStatus={exchange.call_status:<12} -> {exchange.status_code}")
-    if exchange.path == "/twilio/voice" and exchange.status_code == 200:
+    if exchange.path.startswith(("/twilio/voice", "/twilio/dial-result", "/twilio/survey")) and \
+            exchange.status_code == 200:
         click.echo("  TwiML: " + " ".join(exchange.body.split())[:400])
+
+
+def _checked(exchange: Exchange) -> Exchange:
+    if exchange.status_code != 200:
+        raise SimulationError(f"POST {exchange.path} answered {exchange.status_code}: {exchange.body.strip()[:200]}")
+    return exchange
 
 
 def _parse_then(_ctx, _param, value: str | None) -> list[str]:
@@ -174,17 +189,44 @@ def _parse_then(_ctx, _param, value: str | None) -> list[str]:
 @click.option("--delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Seconds between one webhook and the next.")
 @click.option("--call-sid", help="The CallSid to use (default: a new one); repeat it to replay a retry.")
+@click.option("--agent", "agent_name", metavar="USERNAME",
+              help="This agent's phone answers the call (as if the provider dialled them).")
+@click.option("--survey", "survey_digits", metavar="DIGITS",
+              help="Play the survey after the call: the agent hangs up, the caller presses DIGITS (0-10 is a "
+                   "score; anything else is asked again). Implies --then in-progress,completed.")
 @with_appcontext
-def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: float, call_sid: str | None) -> None:
+def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: float, call_sid: str | None,
+                  agent_name: str | None, survey_digits: str | None) -> None:
     """Play the provider: send a running server signed Twilio webhooks for an inbound call."""
     provider = settings().provider
+    agent = None
+    if agent_name is not None:
+        agent = db.session.scalar(select(User).where(User.username == agent_name))
+        if agent is None:
+            raise click.BadParameter(f"no user {agent_name!r}", param_hint="--agent")
     call = SimulatedCall(
         base_url=base_url, auth_token=provider.auth_token, from_=from_, to=to,
         account_sid=provider.account_sid or ACCOUNT_SID, call_sid=call_sid or new_call_sid(),
     )
     click.echo(f"CallSid {call.call_sid}: {from_} calling {to} at {call.base_url}")
+    if survey_digits is not None and not then:
+        then = ["in-progress", "completed"]
+    before_end = [s for s in then if s not in TERMINAL_STATUSES]
+    ending = [s for s in then if s in TERMINAL_STATUSES] if survey_digits is not None else []
     try:
-        call.play(then, delay=delay, on_exchange=_report)
+        call.play(before_end if survey_digits is not None else then, delay=delay, on_exchange=_report)
+        if agent is not None:
+            time.sleep(delay)
+            _report(_checked(call.answer_as(agent.id)))
+        if survey_digits is not None:
+            time.sleep(delay)
+            call.answer_survey(survey_digits, on_exchange=lambda exchange: _report(_checked(exchange)))
+            if not any(e.path.startswith("/twilio/survey") for e in call.exchanges):
+                click.echo("  No survey was asked: SURVEY_MODE is not ivr, or this caller asked not to be surveyed "
+                           "or was asked within SURVEY_MIN_DAYS (the server's log says which).")
+            for status in ending:
+                time.sleep(delay)
+                _report(_checked(call.status(status)))
     except SimulationError as exc:
         message = str(exc)
         if call.exchanges and call.exchanges[-1].status_code == 403:

@@ -28,9 +28,9 @@ from app.schemas.customers import (
     TimelineQuerySchema,
     TimelineSchema,
 )
-from app.services.care import summary
 from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
+from app.services.care import summary
 from app.services.customers import complaints, merge, preferences, timeline
 from app.services.customers import records as customers
 from app.services.people import audit

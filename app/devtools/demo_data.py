@@ -1,7 +1,8 @@
 """Demo customers for `flask seed-demo`: a believable book of business, the same on every run.
 
 A handful of hand-written customers tell the stories the README walks through (Alice Wong on
-+1 415 555 0100 with an overdue complaint, a household sharing a landline, a company switchboard);
++1 415 555 0100 with an overdue complaint and an overdue promise, a household sharing a landline,
+a company switchboard, a detractor nobody has called back, an advocate, a loyal regular);
 the rest are generated from a seeded `random.Random`, so `--customers 10000` is as reproducible as
 the default. Rows go in with bulk inserts: ten thousand customers take seconds.
 """
@@ -13,15 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterator
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from app.extensions import db
-from app.models import Complaint, Customer, PhoneNumber, Preference, utcnow
+from app.models import Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, Promise, Survey, utcnow
 from app.services.errors import Conflict
 from app.services.phone_numbers import normalize
 
 # Demo rows are marked by their external_id, so they can be found (and replaced) later.
 EXTERNAL_ID_PREFIX = "DEMO-"
+# Their past calls by their CallSid (real ones are "CA" and 32 hex digits).
+DEMO_CALL_PREFIX = "CAdemo"
 DEFAULT_CUSTOMERS = 40
 DEFAULT_SEED = 2026
 
@@ -29,6 +32,9 @@ DEFAULT_SEED = 2026
 ALICE_NUMBER = "+14155550100"
 HOUSEHOLD_NUMBER = "+14155550111"
 SWITCHBOARD_NUMBER = "+14155550130"
+DETRACTOR_NUMBER = "+14155550141"  # Kenji Tanaka: scored us 3/10, nobody called back
+ADVOCATE_NUMBER = "+14155550132"  # Priya Natarajan's mobile: scored us 10/10
+LOYAL_NUMBER = "+14155550112"  # Mei Huang's mobile: a regular, asked in Mandarin
 
 
 @dataclass
@@ -43,6 +49,26 @@ class DemoComplaint:
 
 
 @dataclass
+class DemoCall:
+    """A past call an agent took (`age_days` ago), and what the caller scored it, if asked."""
+
+    age_days: float
+    duration: int = 240
+    disposition: str | None = "information given"
+    notes: str | None = None
+    score: int | None = None  # the survey after it, answered
+    comment: str | None = None
+    channel: str = "ivr"
+
+
+@dataclass
+class DemoPromise:
+    text: str
+    age_days: float  # made this long ago
+    due_in_days: float  # negative: overdue
+
+
+@dataclass
 class DemoCustomer:
     name: str
     phones: list[tuple[str, str]]  # (number as a person writes it, label)
@@ -50,6 +76,8 @@ class DemoCustomer:
     email: str | None = None
     preferences: list[tuple[str, str]] = field(default_factory=list)
     complaints: list[DemoComplaint] = field(default_factory=list)
+    calls: list[DemoCall] = field(default_factory=list)
+    promises: list[DemoPromise] = field(default_factory=list)
 
 
 # The customers every demo starts with, in this order: the walkthrough depends on them.
@@ -63,6 +91,9 @@ STORY_CUSTOMERS: list[DemoCustomer] = [
             DemoComplaint("Late delivery", "low", "resolved", age_days=40,
                           resolution="Refunded the delivery fee."),
         ],
+        calls=[DemoCall(40, disposition="complaint opened", notes="Delivery a week late.", score=8),
+               DemoCall(6, disposition="complaint opened", notes="Parcel crushed, two bottles broken.")],
+        promises=[DemoPromise("Refund the two broken bottles", age_days=6, due_in_days=-1)],
     ),
     # A household: one landline, two people; Mei also has her own mobile.
     DemoCustomer(
@@ -74,6 +105,8 @@ STORY_CUSTOMERS: list[DemoCustomer] = [
     DemoCustomer(
         "Mei Huang", [("(415) 555-0111", "home"), ("415.555.0112", "mobile")], tier="gold",
         preferences=[("language", "Mandarin"), ("milk", "lactose-free")],
+        # A regular: four calls an agent took over three months, from her mobile.
+        calls=[DemoCall(95, score=8), DemoCall(60), DemoCall(31), DemoCall(9, disposition="resolved")],
     ),
     # A company switchboard: three customers reach us from the same number.
     DemoCustomer(
@@ -83,8 +116,11 @@ STORY_CUSTOMERS: list[DemoCustomer] = [
         complaints=[DemoComplaint("Missing items", "medium", "open", age_days=1, due_in_days=2)],
     ),
     DemoCustomer(
-        "Priya Natarajan", [("+1 415 555 0130", "work")], tier="silver",
+        "Priya Natarajan", [("+1 415 555 0130", "work"), ("+1 415 555 0132", "mobile")], tier="silver",
         email="priya.natarajan@harbor-logistics.example", preferences=[("callback", "after 2 pm")],
+        # An advocate: she told us 10/10 last time.
+        calls=[DemoCall(20, disposition="resolved", score=10, comment="Sorted in one call, thank you!",
+                        channel="sms")],
     ),
     DemoCustomer(
         "Tom Becker", [("+1 415 555 0130", "work")], email="tom.becker@harbor-logistics.example",
@@ -97,8 +133,11 @@ STORY_CUSTOMERS: list[DemoCustomer] = [
         complaints=[DemoComplaint("Late delivery", "medium", "open", age_days=2, due_in_days=1,
                                   description="Order promised for Monday, not arrived.")],
     ),
+    # At risk: he scored us 3/10 two days ago and nobody has called him back.
     DemoCustomer(
         "Kenji Tanaka", [("+1 415 555 0141", "mobile")], preferences=[("delivery", "weekday mornings")],
+        calls=[DemoCall(2, disposition="information given", notes="Asked why the courier skipped his street.",
+                        score=3, comment="Third time I've asked.")],
     ),
     DemoCustomer(
         "Fatima Al-Sayed", [("+1 415 555 0142", "mobile")], tier="vip", email="fatima.alsayed@example.com",
@@ -157,6 +196,10 @@ class SeedReport:
     shared_numbers: int = 0
     preferences: int = 0
     complaints: int = 0
+    calls: int = 0
+    surveys: int = 0
+    promises: int = 0
+    follow_ups: int = 0
 
 
 def customer_count() -> int:
@@ -169,10 +212,15 @@ def demo_customer_count() -> int:
 
 
 def remove_demo_customers() -> int:
-    """Delete every demo customer (their numbers, preferences and complaints go with them)."""
+    """Delete every demo customer (their numbers, preferences, complaints, promises, follow-ups,
+    and their made-up past calls with those calls' surveys go with them)."""
     demo = Customer.external_id.like(f"{EXTERNAL_ID_PREFIX}%")
     ids = select(Customer.id).where(demo)
-    for model in (PhoneNumber, Preference, Complaint):
+    demo_calls = select(Call.id).where(Call.call_sid.like(f"{DEMO_CALL_PREFIX}%"))
+    db.session.execute(delete(Survey).where(Survey.call_id.in_(demo_calls)))
+    db.session.execute(delete(FollowUp).where(FollowUp.call_id.in_(demo_calls)))
+    db.session.execute(delete(Call).where(Call.call_sid.like(f"{DEMO_CALL_PREFIX}%")))
+    for model in (PhoneNumber, Preference, Complaint, Promise, FollowUp):
         db.session.execute(delete(model).where(model.customer_id.in_(ids)))
     removed = db.session.execute(delete(Customer).where(demo)).rowcount
     db.session.commit()
@@ -225,7 +273,7 @@ def demo_customers(count: int, seed: int = DEFAULT_SEED, region: str = "US") -> 
     """The story customers first, then generated ones; numbers already in E.164."""
     story = [
         DemoCustomer(c.name, [(normalize(raw, region), label) for raw, label in c.phones], c.tier, c.email,
-                     list(c.preferences), list(c.complaints))
+                     list(c.preferences), list(c.complaints), list(c.calls), list(c.promises))
         for c in STORY_CUSTOMERS[:count]
     ]
     rnd = random.Random(seed)
@@ -283,9 +331,68 @@ def seed(count: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, region: str =
     for model, rows in ((PhoneNumber, phone_rows), (Preference, preference_rows), (Complaint, complaint_rows)):
         if rows:
             db.session.execute(insert(model), rows)
+    history = _seed_history(list(zip(ids, people)), now)
     db.session.commit()
     return SeedReport(
         customers=len(ids), phone_numbers=len(phone_rows),
         shared_numbers=sum(1 for n in owners.values() if n > 1),
-        preferences=len(preference_rows), complaints=len(complaint_rows),
+        preferences=len(preference_rows), complaints=len(complaint_rows), **history,
     )
+
+
+def _seed_history(customers: list[tuple[int, DemoCustomer]], now: datetime) -> dict[str, int]:
+    """The story customers' past: calls an agent took, the surveys after them (a detractor's with
+    the follow-up it opened, overdue by now), and promises. Returns how many of each."""
+    counts = {"calls": 0, "surveys": 0, "promises": 0, "follow_ups": 0}
+    for customer_id, person in customers:
+        for index, past in enumerate(person.calls):
+            started = now - timedelta(days=past.age_days)
+            answered = started + timedelta(seconds=20)
+            ended = answered + timedelta(seconds=past.duration)
+            # From their mobile when they have one (a shared landline pops as several customers).
+            from_e164 = next((e164 for e164, label in person.phones if label == "mobile"), person.phones[0][0])
+            call = Call(call_sid=f"{DEMO_CALL_PREFIX}{customer_id:06d}{index:03d}", from_raw=from_e164,
+                        from_e164=from_e164, to_raw="+18005550199", to_e164="+18005550199", match_kind="single",
+                        customer_id=customer_id, status="completed", started_at=started, answered_at=answered,
+                        connected_at=answered, ended_at=ended, duration=past.duration, news_at=ended,
+                        disposition=past.disposition, notes=past.notes)
+            db.session.add(call)
+            counts["calls"] += 1
+            if past.score is None:
+                continue
+            asked = ended + timedelta(minutes=1 if past.channel == "sms" else 0)
+            survey = Survey(call=call, customer_id=customer_id, channel=past.channel, to_e164=from_e164,
+                            status="answered", score=past.score, comment=past.comment, created_at=asked,
+                            sent_at=asked, answered_at=asked + timedelta(minutes=2))
+            db.session.add(survey)
+            counts["surveys"] += 1
+            if past.score <= 6:
+                db.session.add(FollowUp(customer_id=customer_id, call=call, reason="detractor",
+                                        due_at=survey.answered_at + timedelta(hours=24), status="open",
+                                        created_at=survey.answered_at, note=f"Scored us {past.score}/10"))
+                counts["follow_ups"] += 1
+        for promise in person.promises:
+            db.session.add(Promise(customer_id=customer_id, text=promise.text, status="open",
+                                   made_at=now - timedelta(days=promise.age_days),
+                                   due_at=now + timedelta(days=promise.due_in_days)))
+            counts["promises"] += 1
+    return counts
+
+
+def adopt_history(agent_id: int) -> int:
+    """Make the demo's past calls the demo agent's, and their follow-ups theirs to do, so the desktop
+    shows "My follow-ups" on the first run (`flask ensure-demo-agent`). Returns the calls adopted."""
+    demo_calls = Call.call_sid.like(f"{DEMO_CALL_PREFIX}%")
+    adopted = db.session.execute(update(Call).where(demo_calls, Call.agent_id.is_(None)).values(agent_id=agent_id)
+                                 .execution_options(synchronize_session=False)).rowcount
+    call_ids = select(Call.id).where(demo_calls)
+    for model in (Survey,):
+        db.session.execute(update(model).where(model.call_id.in_(call_ids), model.agent_id.is_(None))
+                           .values(agent_id=agent_id).execution_options(synchronize_session=False))
+    db.session.execute(update(FollowUp).where(FollowUp.call_id.in_(call_ids), FollowUp.owner_id.is_(None))
+                       .values(owner_id=agent_id).execution_options(synchronize_session=False))
+    db.session.execute(update(Promise).where(Promise.made_by_id.is_(None), Promise.customer_id.in_(
+        select(Customer.id).where(Customer.external_id.like(f"{EXTERNAL_ID_PREFIX}%"))))
+        .values(made_by_id=agent_id).execution_options(synchronize_session=False))
+    db.session.commit()
+    return adopted

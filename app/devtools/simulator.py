@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Callable
+from urllib.parse import urlsplit
 
 import phonenumbers
 import requests
@@ -98,6 +100,15 @@ def status_params(call_sid: str, status: str, sequence: int | None = None, durat
     return params
 
 
+def gather_action(twiml: str) -> str | None:
+    """The action URL of the first <Gather> in a TwiML answer, or None when it asks nothing."""
+    try:
+        gather = ET.fromstring(twiml).find("Gather")
+    except ET.ParseError:
+        return None
+    return gather.get("action") if gather is not None else None
+
+
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
     """The X-Twilio-Signature for a POST of `params` to exactly `url`."""
     return RequestValidator(auth_token).compute_signature(url, params)
@@ -155,6 +166,42 @@ class SimulatedCall:
         exchange = Exchange(path, params["CallStatus"], response.status_code, response.text)
         self.exchanges.append(exchange)
         return exchange
+
+    def _leg_params(self, call_status: str) -> dict[str, str]:
+        return status_params(self._leg_sid, call_status, AccountSid=self.account_sid, ParentCallSid=self.call_sid,
+                             Direction="outbound-dial", From=self.from_, To=self.to)
+
+    def answer_as(self, agent_id: int) -> Exchange:
+        """The agent leg we were told to dial answered: that agent's phone picked up (SPEC §9a)."""
+        self._leg_sid = new_call_sid()
+        return self._post(f"/twilio/status?agent={agent_id}", self._leg_params("in-progress"))
+
+    def agent_hangs_up(self) -> Exchange:
+        """The agent's <Dial> ended after a conversation with the caller still on the line: the
+        provider asks the dial's action what next (the survey, SPEC §10)."""
+        params = status_params(self.call_sid, "in-progress", AccountSid=self.account_sid, From=self.from_,
+                               To=self.to, DialCallStatus="completed", DialCallDuration="60")
+        return self._post("/twilio/dial-result", params)
+
+    def press(self, action_url: str, digits: str) -> Exchange:
+        """The caller presses `digits` at a <Gather>: posted to its action, as the provider would."""
+        parts = urlsplit(action_url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        params = status_params(self.call_sid, "in-progress", AccountSid=self.account_sid, From=self.from_,
+                               To=self.to, Digits=digits, FinishedOnKey="")
+        return self._post(path, params)
+
+    def answer_survey(self, digits: str, on_exchange: Callable[[Exchange], None] = lambda exchange: None) -> None:
+        """Hang up the agent, then press `digits` at each survey question the server asks (it asks
+        at most twice)."""
+        exchange = self.agent_hangs_up()
+        on_exchange(exchange)
+        for _ in range(3):
+            action = gather_action(exchange.body)
+            if exchange.status_code != 200 or action is None:
+                return
+            exchange = self.press(action, digits)
+            on_exchange(exchange)
 
     def ring(self) -> Exchange:
         """The inbound-call webhook: the server records the call, pops it and answers TwiML."""

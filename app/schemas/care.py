@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.models import FOLLOW_UP_REASONS, FOLLOW_UP_STATUSES, PROMISE_STATUSES, SURVEY_CHANNELS, SURVEY_STATUSES
+from app.models import (
+    FOLLOW_UP_REASONS,
+    FOLLOW_UP_STATUSES,
+    PROMISE_STATUSES,
+    SURVEY_CHANNELS,
+    SURVEY_STATUSES,
+)
 from app.schemas.common import Id, Text, Timestamp, dump_time, length
 from app.schemas.people import PersonSchema
 from app.services import validation
@@ -52,7 +58,7 @@ def _owner(value: str) -> None:
 class FollowUpQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(FOLLOW_UP_STATUSES))
     owner = fields.String(validate=_owner, metadata={"description": "`me`, or a user id."})
-    customer_id = Id()
+    customer_id = Id(strict=False)  # a query string: "5" is the id 5
 
 
 class FollowUpCreateSchema(Schema):
@@ -126,7 +132,8 @@ class SurveyListSchema(Schema):
 
 
 class SurveyQuerySchema(Schema):
-    customer_id = Id()
-    agent_id = Id()
+    # A query string: "5" is the id 5 (as AuditQuerySchema reads them).
+    customer_id = Id(strict=False)
+    agent_id = Id(strict=False)
     since = fields.DateTime(metadata={"description": "Sent at or after (ISO 8601, UTC without an offset)."})
     until = fields.DateTime(metadata={"description": "Sent before."})

@@ -13,13 +13,16 @@ from app.supervisor import bp
 
 @bp.get("/dashboard")
 def dashboard():
-    return render_template("supervisor/dashboard.html", counts=figures.complaint_counts(utcnow()))
+    now = utcnow()
+    return render_template("supervisor/dashboard.html", counts=figures.complaint_counts(now),
+                           owed=figures.overdue_owed(now))
 
 
 @bp.get("/dashboard/counts")
 def dashboard_counts():
-    """The dashboard refreshes its complaint numbers from here while it stays open."""
-    return figures.complaint_counts(utcnow())
+    """The dashboard refreshes its complaint numbers, and what we owe customers and is late, from here."""
+    now = utcnow()
+    return {**figures.complaint_counts(now), **figures.overdue_owed(now)}
 
 
 ACTION_LABELS = {

@@ -114,7 +114,7 @@ def dial_result():
     (the agent hung up first), ask the survey (SPEC §10), else hang up. Nobody answered: the fallback.
 
     The survey is skipped, and the caller thanked, when the database cannot say whether they may
-    be asked: a call always gets a valid answer.
+    be asked, or the call is not ours: a call always gets a valid answer, and a polite one.
     """
     form = request.form
     if form.get("DialCallStatus") not in ("completed", "answered"):
@@ -122,11 +122,16 @@ def dial_result():
     if form.get("CallStatus") == "in-progress":
         try:
             asked = surveys.start_on_the_line(form.get("CallSid", ""), settings().care, utcnow())
-        except SQLAlchemyError:
+        except (CallNotStored, SQLAlchemyError) as exc:
             db.session.rollback()
-            log.exception("could not start the survey; the caller is thanked instead",
-                          extra={"call_sid": form.get("CallSid")})
-            asked = None
+            if isinstance(exc, CallNotStored):
+                log.warning("dial result for a call not stored; the caller is thanked",
+                            extra={"call_sid": form.get("CallSid")})
+            else:
+                log.exception("could not start the survey; the caller is thanked instead",
+                              extra={"call_sid": form.get("CallSid")})
+            words = wording.wording(None)
+            return _twiml(twiml.say_goodbye(words.goodbye, words))
         if asked is not None:
             return _twiml(twiml.survey_question(asked.words, action_url=external_url("webhooks.survey", attempt=1)))
     return _twiml(twiml.goodbye())

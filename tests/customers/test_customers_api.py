@@ -571,7 +571,7 @@ def test_a_save_from_a_stale_copy_is_refused_and_a_colleagues_number_survives(ap
 
 
 def test_merging_a_duplicate_moves_everything_to_the_kept_customer(api_as, provider):
-    from app.models import AuditEvent, FollowUp
+    from app.models import AuditEvent, FollowUp, Promise, Survey
 
     supervisor = api_as("supervisor")
     kept = make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "oat"})
@@ -582,6 +582,10 @@ def test_merging_a_duplicate_moves_everything_to_the_kept_customer(api_as, provi
     call = db.session.query(Call).filter_by(call_sid=call_sid).one()
     call.notes = "Asked about the refund"
     db.session.add(FollowUp(customer_id=duplicate.id, call_id=call.id, reason="manual", due_at=call.started_at))
+    duplicate.do_not_survey = True  # they texted STOP: the kept customer is not surveyed either
+    db.session.add(Promise(customer_id=duplicate.id, text="Refund the fee", due_at=call.started_at + timedelta(days=2)))
+    db.session.add(Survey(call_id=call.id, customer_id=duplicate.id, channel="sms", status="answered", score=4,
+                          sent_at=call.started_at, answered_at=call.started_at))
     db.session.commit()
     kept_id, duplicate_id = kept.id, duplicate.id
 
@@ -597,6 +601,11 @@ def test_merging_a_duplicate_moves_everything_to_the_kept_customer(api_as, provi
     call = db.session.query(Call).filter_by(call_sid=call_sid).one()
     assert (call.customer_id, call.notes) == (kept_id, "Asked about the refund")
     assert db.session.query(FollowUp).one().customer_id == kept_id
+    assert (db.session.query(Promise).one().customer_id, db.session.query(Survey).one().customer_id) == (kept_id,
+                                                                                                         kept_id)
+    assert body["do_not_survey"] is True
+    assert [p["text"] for p in body["promises"]] == ["Refund the fee"]
+    assert body["last_survey"]["score"] == 4
     assert supervisor.get(f"/api/v1/customers/{duplicate_id}").status_code == 404
     actions = {(e.action, e.customer_id) for e in db.session.query(AuditEvent).filter(AuditEvent.detail.like("merged%"))}
     assert actions == {("customer_changed", kept_id), ("customer_deleted", duplicate_id)}

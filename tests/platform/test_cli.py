@@ -10,10 +10,12 @@ from twilio.request_validator import RequestValidator
 from app.devtools import demo_data
 from app.devtools.simulator import parse_statuses, sign, voice_params
 from app.extensions import db
-from app.models import Call, Complaint, PhoneNumber, User
+from app.models import Call, Complaint, FollowUp, PhoneNumber, Survey, User, utcnow
 from app.services.calls.recognition import recognize
+from app.services.care import summary
 from app.services.people import accounts
 from app.services.phone_numbers import normalize
+from app.settings import settings
 from tests.factories import make_customer, make_user
 from tests.support.services import free_port
 
@@ -103,6 +105,31 @@ def test_seed_demo_shares_numbers_between_a_household_and_a_switchboard(runner, 
         switchboard = recognize(demo_data.SWITCHBOARD_NUMBER, "US")
         assert switchboard.match_kind == "multiple"
         assert len(switchboard.customers) == 3
+
+
+def test_seed_demo_tells_the_service_loop_stories(runner, app):
+    invoke(runner, "seed-demo")
+    invoke(runner, "ensure-demo-agent")
+    with app.app_context():
+        agent = db.session.scalar(select(User).where(User.username == "agent"))
+        cards = {}
+        for number in (demo_data.ALICE_NUMBER, demo_data.DETRACTOR_NUMBER, demo_data.ADVOCATE_NUMBER,
+                       demo_data.LOYAL_NUMBER):
+            customer = recognize(number, "US").customer
+            cards[customer.name] = summary.of(customer, settings().care, utcnow())
+        assert {name: card["stage"] for name, card in cards.items()} == {
+            "Alice Wong": "at_risk", "Kenji Tanaka": "at_risk", "Priya Natarajan": "advocate", "Mei Huang": "loyal"}
+        assert [f["kind"] for f in cards["Alice Wong"]["flags"]] == ["overdue_promise", "overdue_complaint"]
+        assert [f["kind"] for f in cards["Kenji Tanaka"]["flags"]] == ["awaiting_recovery", "overdue_follow_up"]
+        # ensure-demo-agent gives the demo's follow-ups to the demo agent: "My follow-ups" is not empty.
+        assert [(f["reason"], f["owner"]["id"]) for f in cards["Kenji Tanaka"]["follow_ups"]] == [
+            ("detractor", agent.id)]
+        assert cards["Priya Natarajan"]["last_survey"]["score"] == 10
+    replaced = invoke(runner, "seed-demo", "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Call).where(
+            Call.call_sid.like(f"{demo_data.DEMO_CALL_PREFIX}%"))) == 8
 
 
 def test_seed_demo_stores_only_valid_e164_numbers(runner, app):
@@ -228,6 +255,53 @@ def test_simulated_call_without_a_server_tells_how_to_start_one(runner):
                     "--base-url", f"http://127.0.0.1:{free_port()}")
     assert result.exit_code == 1
     assert "is the server running? start it with make run" in result.output
+
+
+def test_simulated_call_with_a_survey_plays_the_whole_call_and_stores_the_score(runner, live_server):
+    with live_server.app.app_context():
+        alice_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        ann_id = make_user("ann", display_name="Ann Lee").id
+    result = invoke(runner, "simulate-call", "--from", "+14155550100", "--base-url", live_server.base_url,
+                    "--agent", "ann", "--survey", "3", "--delay", "0")
+    assert result.exit_code == 0, result.output
+    assert "/twilio/dial-result" in result.output and "<Gather" in result.output
+    assert "/twilio/survey?attempt=1" in result.output and "Thank you for your answer" in result.output
+    with live_server.app.app_context():
+        call = db.session.scalar(select(Call))
+        survey = db.session.scalar(select(Survey))
+        follow_up = db.session.scalar(select(FollowUp))
+        assert (call.status, call.agent_id, call.customer_id) == ("completed", ann_id, alice_id)
+        assert (survey.call_id, survey.score, survey.status, survey.agent_id) == (call.id, 3, "answered", ann_id)
+        assert (follow_up.reason, follow_up.owner_id, follow_up.customer_id) == ("detractor", ann_id, alice_id)
+
+
+def test_simulated_survey_with_nonsense_is_asked_twice_then_ends_politely(runner, live_server):
+    with live_server.app.app_context():
+        make_customer("Alice Wong", phones=("+14155550100",))
+    result = invoke(runner, "simulate-call", "--from", "+14155550100", "--base-url", live_server.base_url,
+                    "--survey", "#", "--delay", "0")
+    assert result.exit_code == 0, result.output
+    assert "/twilio/survey?attempt=1" in result.output and "/twilio/survey?attempt=2" in result.output
+    assert "Thank you for calling. Goodbye." in result.output
+    with live_server.app.app_context():
+        survey = db.session.scalar(select(Survey))
+        assert (survey.score, survey.status) == (None, "expired")
+
+
+@pytest.mark.app_config(SURVEY_MODE="off")
+def test_simulated_survey_says_when_nobody_asked(runner, live_server):
+    result = invoke(runner, "simulate-call", "--from", "+14155550100", "--base-url", live_server.base_url,
+                    "--survey", "9", "--delay", "0")
+    assert result.exit_code == 0, result.output
+    assert "No survey was asked" in result.output
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Survey)) == 0
+
+
+def test_simulate_call_refuses_an_unknown_agent(runner):
+    result = invoke(runner, "simulate-call", "--from", "+14155550100", "--agent", "nobody", "--survey", "9")
+    assert result.exit_code == 2
+    assert "no user 'nobody'" in result.output
 
 
 def test_simulate_call_refuses_an_unknown_status(runner):

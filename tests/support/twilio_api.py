@@ -5,6 +5,10 @@ patching the twilio library (the app's client is pointed here by TWILIO_API_BASE
 Covered: fetch a call (`GET …/Calls/<sid>.json`), update one (`POST …/Calls/<sid>.json`, e.g. a
 queued call moved with `Url`/`Twiml`), create one (`POST …/Calls.json`), and send an SMS
 (`POST …/Messages.json`). Anything else is Twilio's 404; a wrong account or password its 401.
+
+A test can make sending an SMS go wrong the ways Twilio's does: `refuse_messages(400, 21211, "…")`
+answers Twilio's error JSON, `delay_messages(seconds)` answers only after a while (a slow or stuck
+provider). Each request is recorded as it arrives, with when it arrived and when it was answered.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +31,10 @@ class RecordedRequest:
     path: str
     form: dict[str, list[str]]
     username: str | None
+    received_at: float = 0.0  # time.monotonic()
+    answered_at: float | None = None  # time.monotonic() once the answer was written
+    status: int | None = None  # what it was answered
+    answer: dict | None = None
 
     def value(self, name: str) -> str | None:
         values = self.form.get(name)
@@ -39,6 +48,23 @@ class TwilioApiStandIn:
     requests: list[RecordedRequest] = field(default_factory=list)
     calls: dict[str, dict] = field(default_factory=dict)  # what GET …/Calls/<sid>.json answers
     base_url: str = ""
+    message_refusal: dict | None = None  # Twilio's error JSON Messages.json answers instead, and its status
+    message_delay: float = 0.0  # seconds Messages.json waits before answering
+
+    def refuse_messages(self, status: int = 400, code: int = 21211,
+                        message: str = "The 'To' number is not a valid phone number.") -> None:
+        """Every SMS from now on is refused as Twilio refuses one (e.g. 21211 invalid 'To', 21610
+        the recipient replied STOP)."""
+        self.message_refusal = _error(status, code, message)
+
+    def delay_messages(self, seconds: float) -> None:
+        """Every SMS from now on is answered only after `seconds`."""
+        self.message_delay = seconds
+
+    @property
+    def messages(self) -> list[RecordedRequest]:
+        """The SMS the app asked to send, oldest first."""
+        return [r for r in list(self.requests) if r.method == "POST" and r.path.endswith("/Messages.json")]
 
     def call_resource(self, sid: str, **fields) -> dict:
         resource = {
@@ -62,11 +88,17 @@ def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
 
         def _answer(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.recorded.status, self.recorded.answer = status, body
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up waiting (its timeout): nobody to answer
+                pass
+            finally:
+                self.recorded.answered_at = time.monotonic()
 
         def _username(self) -> tuple[str | None, str | None]:
             header = self.headers.get("Authorization", "")
@@ -80,8 +112,9 @@ def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
             form = parse_qs(self.rfile.read(length).decode()) if length else {}
             username, password = self._username()
             path = self.path.split("?", 1)[0]
+            self.recorded = RecordedRequest(method, path, form, username, received_at=time.monotonic())
             with lock:
-                stand_in.requests.append(RecordedRequest(method, path, form, username))
+                stand_in.requests.append(self.recorded)
             match = ACCOUNT_PATH.match(path)
             if username != stand_in.account_sid or password != stand_in.auth_token:
                 return self._answer(401, _error(401, 20003, "Authenticate"))
@@ -105,6 +138,10 @@ def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
                     sid, to=form.get("To", [None])[0], **{"from": form.get("From", [None])[0]})
                 return self._answer(201, resource)
             if rest == "Messages.json" and method == "POST":
+                if stand_in.message_delay:
+                    time.sleep(stand_in.message_delay)
+                if stand_in.message_refusal is not None:
+                    return self._answer(stand_in.message_refusal["status"], stand_in.message_refusal)
                 return self._answer(201, {
                     "sid": "SM" + uuid.uuid4().hex, "account_sid": stand_in.account_sid, "status": "queued",
                     "to": form.get("To", [None])[0], "from": form.get("From", [None])[0],

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Complaint, Customer, FollowUp, PhoneNumber, Promise
+from app.models import Complaint, Customer, PhoneNumber
 from app.services import phone_numbers
 
 
@@ -30,22 +30,17 @@ _HOLDERS_OF_NUMBER = (
     .options(
         joinedload(Customer.preferences),
         joinedload(Customer.complaints.and_(Complaint.status != "resolved")),
-        # Open promises and follow-ups, with who made or owns them and their call, one statement
-        # each (joined, they would multiply the rows above).
-        selectinload(Customer.promises.and_(Promise.status == "open")).joinedload(Promise.made_by),
-        selectinload(Customer.promises.and_(Promise.status == "open")).joinedload(Promise.call),
-        selectinload(Customer.follow_ups.and_(FollowUp.status == "open")).joinedload(FollowUp.owner),
-        selectinload(Customer.follow_ups.and_(FollowUp.status == "open")).joinedload(FollowUp.call),
     )
     .order_by(Customer.id)
 )
 
 
 def customers_with_number(e164: str) -> list[Customer]:
-    """Every customer holding this E.164 number, with what a pop shows loaded in three round trips.
+    """Every customer holding this E.164 number, with what a pop shows loaded in one round trip
+    (the service loop's part of the card is read by `care.summary`).
 
-    One statement for the customers, their preferences and open complaints joined in, and one
-    each for their open promises and open follow-ups, rather than one per relationship and row: this runs while the phone rings, and on a busy server every round trip
+    One statement (the customers, their preferences and open complaints joined in) rather than
+    one per relationship: this runs while the phone rings, and on a busy server every round trip
     is paid again in waiting for the interpreter lock. Only open complaints are loaded (a pop
     shows no others), so `customer.complaints` holds just those here, and a long history of
     resolved ones neither multiplies the joined rows nor slows the pop.

@@ -23,8 +23,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import DETRACTOR_SCORES, Call, Customer, PhoneNumber, Survey, utcnow
 from app.services import phone_numbers
-from app.services.care import follow_ups, wording
 from app.services.calls.lifecycle import CallNotStored, get_call
+from app.services.care import follow_ups, wording
 from app.settings import CareSettings
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,11 @@ def _new_survey(call: Call, channel: str, status: str, now: datetime) -> Survey:
 
 def start_on_the_line(call_sid: str, config: CareSettings, now: datetime) -> Asked | None:
     """The agent hung up and the caller is still on the line: the survey to ask now, or None when
-    this caller is not to be asked (or the call is not ours). A repeated dial-result asks the
-    same survey again rather than opening a second."""
+    this caller is not to be asked. A repeated dial-result asks the same survey again rather
+    than opening a second. Raises CallNotStored for a call we do not hold."""
     call = get_call(call_sid)
     if call is None:
-        return None
+        raise CallNotStored(call_sid)
     if call.survey is not None:
         existing = call.survey
         if existing.channel == "ivr" and existing.status == "sent":

@@ -9,7 +9,18 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import TIERS, Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, Promise, Survey, utcnow
+from app.models import (
+    TIERS,
+    Call,
+    Complaint,
+    Customer,
+    FollowUp,
+    PhoneNumber,
+    Preference,
+    Promise,
+    Survey,
+    utcnow,
+)
 from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput
 from app.services.people import audit

@@ -19,10 +19,8 @@ from app.models import (
     TIERS,
     Call,
     Customer,
-    FollowUp,
     PhoneNumber,
     Preference,
-    Promise,
     utcnow,
 )
 from app.services import phone_numbers, validation
@@ -107,11 +105,7 @@ def _commit(external_id: str | None) -> None:
 def _loaded(stmt):
     """What a customer's JSON shows, loaded in a few round trips instead of one per customer."""
     return stmt.options(
-        selectinload(Customer.phones), selectinload(Customer.preferences), selectinload(Customer.complaints),
-        selectinload(Customer.promises).joinedload(Promise.made_by),
-        selectinload(Customer.promises).joinedload(Promise.call),
-        selectinload(Customer.follow_ups).joinedload(FollowUp.owner),
-        selectinload(Customer.follow_ups).joinedload(FollowUp.call),
+        selectinload(Customer.phones), selectinload(Customer.preferences), selectinload(Customer.complaints)
     )
 
 

@@ -1,5 +1,5 @@
 /* KnownCaller: /dashboard (supervisors, admins) — live calls and who took them, complaint counts,
- * recent calls. Polled every few seconds over HTTP: a supervisor watching is not an agent online,
+ * what we owe customers and is late (follow-ups, promises), recent calls. Polled every few seconds over HTTP: a supervisor watching is not an agent online,
  * so this page does not open the desktop's socket (presence drives routing).
  *
  * A ghost call (no news, and the provider cannot say what became of it: SPEC §3) reads "No news
@@ -79,6 +79,23 @@ function start() {
     return { text: call.agent.name };
   }
 
+  const REASONS = { detractor: "Call back: low score", voicemail: "Call back: voicemail",
+    callback_requested: "Call back: requested", complaint_reopened: "Complaint reopened", manual: "Follow-up" };
+
+  /** One thing we owe a customer and is late: a follow-up (why, and its note) or a promise (what). */
+  function owedRow(item) {
+    let who = { text: "—" };
+    if (item.customer) {
+      const a = el("a", null, item.customer.name);
+      a.href = "/customers/" + encodeURIComponent(item.customer.id);
+      who = { node: a };
+    }
+    const what = item.kind === "promise" ? "Promise: " + item.text
+      : (REASONS[item.reason] || "Follow-up") + (item.text && item.text !== item.reason ? " — " + item.text : "");
+    return [who, what, item.owner ? item.owner.name : "Nobody yet",
+      { node: el("span", "badge badge-overdue", "Overdue since " + dateTime(item.due_at)) }];
+  }
+
   function refresh() {
     const live = api.activeCalls().then(function (data) {
       const items = data.items || [];
@@ -99,6 +116,11 @@ function start() {
         document.getElementById("stat-open").textContent = String(c.open);
         document.getElementById("stat-overdue").textContent = String(c.overdue);
         document.getElementById("stat-overdue-box").classList.toggle("stat-danger", c.overdue > 0);
+        document.getElementById("stat-follow-ups").textContent = String(c.follow_ups_overdue);
+        document.getElementById("stat-follow-ups-box").classList.toggle("stat-danger", c.follow_ups_overdue > 0);
+        document.getElementById("stat-promises").textContent = String(c.promises_overdue);
+        document.getElementById("stat-promises-box").classList.toggle("stat-danger", c.promises_overdue > 0);
+        fill("owed-table", "owed-empty", (c.overdue_items || []).map(owedRow));
       });
     const updated = document.getElementById("dashboard-updated");
     return Promise.all([live, recent, counts]).then(function () {
