@@ -8,6 +8,7 @@
  */
 import * as api from "../../lib/api.js";
 import { el, onAction, setStatusLine } from "../../lib/dom.js";
+import { dueText } from "../../lib/format.js";
 import { followUpActions, followUpsBlock } from "../../components/follow_ups.js";
 import { carryForms } from "../../components/inline_form.js";
 
@@ -29,6 +30,7 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
   // After a follow-up is closed here, the next read puts the keyboard back in the panel: the
   // form it was in is gone (its button, disabled while saving, may have dropped it already).
   let refocus = false;
+  let shown = null;  // what the list shows now: a read that brings nothing new leaves it be
 
   function say(text, kind) { setStatusLine(status, text, kind); }
 
@@ -42,6 +44,10 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
   }
 
   function render(items) {
+    // The relative due times too: "due in 1 hour" has to become "due just now" some time.
+    const shape = JSON.stringify(items.map((f) => [f, dueText(f.due_at)]));
+    if (shape === shown && host.firstElementChild) return;
+    shown = shape;
     const fresh = el("div", "follow-ups-body");
     fresh.appendChild(followUpsBlock(items, {
       editable: true, customerUrl, me, empty: "Nothing owed: you have no open follow-ups.",

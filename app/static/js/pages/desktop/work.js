@@ -29,6 +29,13 @@ function cardOf(node) { return node.closest ? node.closest("[data-call-sid]") : 
 function slotIn(card, name) { return card.querySelector(".form-slot-" + name); }
 function focusLost() { return !document.activeElement || document.activeElement === document.body; }
 
+/** Keep the keyboard on `card` after the button pressed in it went away: the page does not jump
+ *  while the card is on screen (the agent was just looking at it), and scrolls to it when not. */
+function keepFocusOn(card) {
+  const box = card.getBoundingClientRect();
+  card.focus({ preventScroll: box.bottom > 0 && box.top < window.innerHeight });
+}
+
 /** The card action each key with a hint on the cards runs (keys.js binds them). */
 export const KEY_ACTIONS = { c: "claim", g: "release" };
 
@@ -132,7 +139,7 @@ export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
     return Promise.all(sids.map((s) => desk.refreshCall(s))).then(() => {
       // The form that had focus went with the old card body: keep the keyboard on this card.
       const call = desk.calls.get(sid);
-      if (call && call.el && focusLost()) call.el.focus();
+      if (call && call.el && focusLost()) keepFocusOn(call.el);
     });
   }
 
@@ -171,7 +178,7 @@ export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
     const current = callOf(card);
     // The button pressed is gone: keep the keyboard on this card, unless the agent already moved
     // on (the call_update may have arrived first, and they are typing in a form).
-    if (current && current.el && current.el.isConnected && focusLost()) current.el.focus();
+    if (current && current.el && current.el.isConnected && focusLost()) keepFocusOn(current.el);
   }
 
   function claim(card) {
