@@ -33,7 +33,7 @@ ZONE = "America/New_York"
 @pytest.fixture
 def open_page(browser):
     """Pages in fresh contexts, in New York time (a promise's date is that day where the agent is);
-    page errors are recorded. `axe=True` lets axe-core in (the app's CSP forbids inline scripts)."""
+    page errors and dialogs are recorded (a beforeunload one is accepted). `axe=True` lets axe-core in (the app's CSP forbids inline scripts)."""
     contexts = []
 
     def factory(axe: bool = False):
@@ -42,7 +42,14 @@ def open_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.errors = []
+        page.dialogs = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+
+        def on_dialog(dialog):  # leaving with typing asks first (beforeunload): go ahead
+            page.dialogs.append(dialog.type)
+            dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         return page
 
     yield factory
@@ -186,7 +193,7 @@ def test_what_is_owed_pops_is_settled_on_the_card_and_the_next_call_no_longer_ca
     assert page.errors == []
 
 
-def test_a_promise_made_on_the_card_shows_on_it_due_the_end_of_that_day_where_the_agent_is(
+def test_a_promise_made_on_the_card_shows_on_it_due_the_end_of_that_day_where_the_agent_is_and_keeps_its_draft(
         live_server, open_page, people):
     from playwright.sync_api import expect
 
@@ -223,6 +230,12 @@ def test_a_promise_made_on_the_card_shows_on_it_due_the_end_of_that_day_where_th
     page.keyboard.press("p")
     expect(pop.get_by_role("form", name="New promise")).to_be_visible()
     expect(pop.get_by_label("What we promised")).to_be_focused()
+    # What is typed in it outlives a reload, like every form on a card.
+    page.keyboard.type("Call back on Friday")
+    page.reload()
+    assert page.dialogs == ["beforeunload"]
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(card(page, call_sid).get_by_label("What we promised")).to_have_value("Call back on Friday")
     assert page.errors == []
 
 
@@ -269,16 +282,24 @@ def test_my_follow_ups_lists_mine_soonest_first_and_closes_one_with_its_outcome(
     assert page.errors == []
 
 
-def test_the_customer_page_keeps_do_not_survey_and_settles_promises_and_follow_ups(live_server, open_page, people):
+def test_the_customer_page_shows_surveys_keeps_do_not_survey_and_settles_promises_and_follow_ups(live_server, open_page, people):
     from playwright.sync_api import expect
 
     owed = owe(live_server, people["alice"], people["dana"], promise="Send a new charger", due_in_hours=30)
+    scored(live_server, people["alice"], people["dana"], 9, comment="Quick <i>and</i> kind")
     page = open_page()
     login(page, "dana", base_url=live_server.base_url)
     page.goto(f"{live_server.base_url}/customers/{people['alice']}")
     switch = page.get_by_label("Don't survey")
     expect(switch).not_to_be_checked()
-    expect(page.locator("#customer-stage [data-role=stage]")).to_be_visible()
+    expect(page.locator("#customer-stage [data-role=stage]")).to_have_text("Advocate")
+    # Their surveys, and the timeline's survey line, comment as text.
+    survey = page.locator("#surveys .survey")
+    expect(survey).to_have_count(1)
+    expect(survey.locator(".survey-score")).to_have_text("9/10")
+    expect(survey).to_contain_text("by SMS")
+    expect(survey.locator(".survey-comment")).to_have_text("“Quick <i>and</i> kind”")
+    expect(page.locator('#timeline [data-kind="survey"] .timeline-title')).to_have_text("Survey: scored 9/10 by SMS")
 
     switch.check()
     expect(page.locator("#customer-status")).to_contain_text("will not be surveyed")
