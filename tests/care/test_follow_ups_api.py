@@ -110,10 +110,10 @@ def test_a_follow_up_may_say_when_it_is_due_and_from_which_call(api_as, alice):
     assert (made["due_at"], made["call_sid"]) == ("2030-01-02T09:00:00Z", call.call_sid)
 
 
-@pytest.mark.parametrize("body", [{}, {"note": ""}, {"note": "   "}, {"note": None}])
-def test_a_follow_up_needs_a_note(api_as, alice, body):
+def test_a_follow_up_needs_a_note(api_as, alice):
     ann = api_as("agent")
-    assert_error(ann.post(f"/api/v1/customers/{alice.id}/follow-ups", json=body), 422, field="note")
+    for body in ({}, {"note": ""}, {"note": "   "}, {"note": None}):
+        assert_error(ann.post(f"/api/v1/customers/{alice.id}/follow-ups", json=body), 422, field="note")
     assert db.session.scalar(select(FollowUp.id)) is None
 
 
