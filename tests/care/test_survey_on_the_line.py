@@ -207,6 +207,19 @@ def test_an_answered_survey_stays_answered_when_the_call_ends(provider, ann, ali
     assert (survey.status, survey.score) == ("answered", 9)
 
 
+def test_a_score_for_a_call_whose_survey_row_is_missing_is_kept_with_its_own_follow_up(provider, ann, alice):
+    # A detractor's follow-up whose call has since gone (calls.id is SET NULL on delete).
+    db.session.add(FollowUp(customer_id=alice.id, call_id=None, reason="detractor", owner_id=ann.id,
+                            due_at=utcnow() - timedelta(days=30), status="open", created_at=utcnow()))
+    db.session.commit()
+    call_sid = answered_call(provider, ann.id)  # asked, but the survey's row is not there
+    twiml_of(press(provider, call_sid, "4"))
+    survey = survey_of(call_sid)
+    assert (survey.channel, survey.status, survey.score, survey.agent_id) == ("ivr", "answered", 4, ann.id)
+    (follow_up,) = follow_ups_of(call_sid, "detractor")
+    assert (follow_up.owner_id, follow_up.customer_id, follow_up.status) == (ann.id, alice.id, "open")
+
+
 def test_a_score_for_a_call_not_stored_is_thanked_and_nothing_kept(app_ctx, provider):
     root = twiml_of(press(provider, new_call_sid(), "9"))
     assert tags(root) == ["Say", "Hangup"]
