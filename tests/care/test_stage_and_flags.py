@@ -308,3 +308,18 @@ def test_a_pop_takes_as_many_statements_for_1000_earlier_calls_as_for_one(app, p
     assert card["stage"] == "loyal"
     # This call, the one before it and the two of the day before: the 4th within 24 h.
     assert [f["text"] for f in card["flags"] if f["kind"] == "repeat_caller"] == ["4th call in 24 h"]
+
+
+def test_the_call_popping_is_not_counted_in_its_own_history_once_answered(provider, ann, alice):
+    for days_ago in (45, 5):
+        earlier_call(alice, ago=timedelta(days=days_ago))
+    call_sid, _ = provider.call(from_=NUMBER)
+    assert ann.get(f"/api/v1/calls/{call_sid}").json["pop"]["customer"]["stage"] == "customer"
+    answered = provider.post(f"/twilio/status?agent={ann.user.id}",
+                             {"CallSid": new_call_sid(), "ParentCallSid": call_sid, "CallStatus": "in-progress",
+                              "AccountSid": "AC" + "0" * 32})
+    assert answered.status_code == 200
+    # The same call's pop, once an agent took it: still two answered calls before it, not three.
+    assert ann.get(f"/api/v1/calls/{call_sid}").json["pop"]["customer"]["stage"] == "customer"
+    # A later call sees three, spread over 45 days.
+    assert pop_card(provider, ann)["stage"] == "loyal"
