@@ -326,3 +326,12 @@ def test_a_keypad_answer_does_not_take_an_sms_reply(provider, ann, alice):
     root = reply(provider, "+14155550100", "2")
     assert root.find("Message").text == ENGLISH.sms_no_survey
     assert survey_of(call_sid).score == 9
+
+
+def test_a_text_from_another_account_is_refused_and_changes_nothing(provider, ann, alice):
+    survey = sms_survey(alice, ann)
+    foreign = dict(sms_params("+14155550100", "STOP"), AccountSid="AC" + "9" * 32)
+    assert provider.post("/twilio/sms", foreign).status_code == 403
+    db.session.rollback()
+    assert db.session.get(Customer, alice.id).do_not_survey is False
+    assert reload(survey).status == "sent"
