@@ -110,10 +110,10 @@ def test_a_follow_up_may_say_when_it_is_due_and_from_which_call(api_as, alice):
     assert (made["due_at"], made["call_sid"]) == ("2030-01-02T09:00:00Z", call.call_sid)
 
 
-@pytest.mark.parametrize("body", [{}, {"note": ""}, {"note": "   "}, {"note": None}])
-def test_a_follow_up_needs_a_note(api_as, alice, body):
+def test_a_follow_up_needs_a_note(api_as, alice):
     ann = api_as("agent")
-    assert_error(ann.post(f"/api/v1/customers/{alice.id}/follow-ups", json=body), 422, field="note")
+    for body in ({}, {"note": ""}, {"note": "   "}, {"note": None}):
+        assert_error(ann.post(f"/api/v1/customers/{alice.id}/follow-ups", json=body), 422, field="note")
     assert db.session.scalar(select(FollowUp.id)) is None
 
 
@@ -246,3 +246,16 @@ def test_follow_ups_are_listed_by_customer(api_as, alice):
     open_follow_up(ann, bo.id)
     assert [i["id"] for i in ann.get(f"/api/v1/follow-ups?customer_id={alice.id}").json["items"]] == [alices["id"]]
     assert_error(ann.get("/api/v1/follow-ups?customer_id=abc"), 422, field="customer_id")
+
+
+def test_any_agent_closes_a_follow_up_nobody_owns_and_then_it_is_theirs(api_as, alice):
+    ann = api_as("agent", display_name="Ann Lee")
+    voicemail = make_call(new_call_sid(), alice, None, status="completed")
+    follow_up = FollowUp(customer_id=alice.id, call_id=voicemail.id, reason="voicemail", owner_id=None,
+                         due_at=utcnow() + timedelta(hours=24), status="open", created_at=utcnow())
+    db.session.add(follow_up)
+    db.session.commit()
+    done = ann.patch(f"/api/v1/follow-ups/{follow_up.id}", json={"status": "done", "outcome": "Called back"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert (done.json["owner"], done.json["call_sid"], done.json["reason"]) == (
+        {"id": ann.user.id, "name": "Ann Lee"}, voicemail.call_sid, "voicemail")

@@ -54,7 +54,8 @@ def _history_statement():
     calls = aliased(Call)
     mine = calls.customer_id == Customer.id
     earlier = and_(mine, calls.started_at <= bindparam("at"), calls.id != bindparam("call_id"))
-    answered = and_(mine, calls.connected_at.is_not(None))
+    # Answered calls are earlier ones too: the call popping is left out even once an agent took it.
+    answered = and_(earlier, calls.connected_at.is_not(None))
 
     def scalar(stmt):
         return stmt.correlate(Customer).scalar_subquery()

@@ -91,6 +91,8 @@ def _new_survey(call: Call, channel: str, status: str, now: datetime) -> Survey:
                     language=_language(call), to_e164=call.from_e164, status=status, created_at=now,
                     sent_at=now if status == "sent" else None)
     db.session.add(survey)
+    # Flushed, so its call_id is set: the detractor's follow-up is found and opened by call_id.
+    db.session.flush()
     return survey
 
 
