@@ -388,6 +388,16 @@ export function renderCard(call, urls, me) {
   return card;
 }
 
+/** Whether two renders of a part show the same thing (which card's key hints show is set on the
+ *  page afterwards, so it does not count). */
+function sameContent(old, fresh) {
+  if (old.querySelector("form")) return false;  // forms move over through carryForms
+  const a = old.cloneNode(true);
+  const b = fresh.cloneNode(true);
+  [a, b].forEach((node) => node.querySelectorAll("[data-key-hint]").forEach((hint) => hint.removeAttribute("hidden")));
+  return a.isEqualNode(b);
+}
+
 /**
  * Bring `card` up to date with `fresh` (a new render of the same call) without losing what the
  * agent is doing in it: the message and wrap-up parts stay, the body only changes with the pop,
@@ -408,7 +418,9 @@ export function patchCard(card, fresh, popChanged) {
   let previous = null;
   parts.forEach((node, i) => {
     const old = card.querySelector(':scope > [data-part="' + names[i] + '"]');
-    if (old && keep[names[i]]) {
+    // A part that would come out the same stays as it is: the button under the agent's pointer or
+    // keyboard is not swapped for a copy by an update that changed nothing it shows.
+    if (old && (keep[names[i]] || sameContent(old, node))) {
       previous = old;
       return;
     }
