@@ -214,6 +214,7 @@ def test_a_promise_made_on_the_card_shows_on_it_due_the_end_of_that_day_where_th
     form.get_by_label("What we promised").press("Enter")
     made = pop.locator(".promise", has_text="Refund the delivery fee")
     expect(made).to_be_visible()
+    expect(pop.get_by_role("form", name="New promise")).to_have_count(0)  # saved, it closes
     expect(made.get_by_role("button", name="Kept")).to_be_visible()
     expect(made.locator(".badge-overdue")).to_have_count(0)
 
