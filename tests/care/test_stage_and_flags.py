@@ -337,3 +337,24 @@ def test_the_call_popping_is_not_counted_in_its_own_history_once_answered(provid
     assert ann.get(f"/api/v1/calls/{call_sid}").json["pop"]["customer"]["stage"] == "customer"
     # A later call sees three, spread over 45 days.
     assert pop_card(provider, ann)["stage"] == "loyal"
+
+
+def test_the_customer_shape_counts_their_latest_call_as_this_one(app, client, provider):
+    # Fresh sessions per request, as in production (no app context held by the test).
+    with app.app_context():
+        token = make_token(make_user("ann"))
+        once = make_customer("Una Once", phones=("+14155550111",)).id
+        thrice = make_customer("Tre Thrice", phones=("+14155550122",))
+        for hours in (5, 3):
+            earlier_call(thrice, ago=timedelta(hours=hours), answered=False)
+        thrice = thrice.id
+    provider.call(from_="+14155550111")
+    provider.call(from_="+14155550122")
+
+    def flags(customer_id):
+        shown = client.get(f"/api/v1/customers/{customer_id}", headers=bearer(token))
+        assert shown.status_code == 200, shown.get_data(as_text=True)
+        return [f["text"] for f in shown.json["flags"] if f["kind"] == "repeat_caller"]
+
+    assert flags(once) == []  # one call: not a repeat, whatever the page
+    assert flags(thrice) == ["3rd call in 24 h"]  # as their pop said
