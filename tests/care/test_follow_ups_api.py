@@ -259,3 +259,14 @@ def test_any_agent_closes_a_follow_up_nobody_owns_and_then_it_is_theirs(api_as, 
     assert done.status_code == 200, done.get_data(as_text=True)
     assert (done.json["owner"], done.json["call_sid"], done.json["reason"]) == (
         {"id": ann.user.id, "name": "Ann Lee"}, voicemail.call_sid, "voicemail")
+
+
+def test_a_survey_shows_only_the_statuses_the_api_promises(api_as, alice):
+    from app.models import SURVEY_STATUSES
+
+    sam = api_as("supervisor")
+    survey = surveyed_call(alice, None, score=None, channel="sms")
+    survey.status = "sending"  # the job has taken it and is handing it to the provider
+    db.session.commit()
+    (shown,) = sam.get("/api/v1/surveys").json["items"]
+    assert shown["status"] == "pending" and shown["status"] in SURVEY_STATUSES

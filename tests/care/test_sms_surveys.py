@@ -335,3 +335,15 @@ def test_a_text_from_another_account_is_refused_and_changes_nothing(provider, an
     db.session.rollback()
     assert db.session.get(Customer, alice.id).do_not_survey is False
     assert reload(survey).status == "sent"
+
+
+def test_without_an_account_sid_a_queued_sms_fails_saying_why(app_with, rest_api):
+    app = sms_app(app_with, rest_api, TWILIO_ACCOUNT_SID=None)
+    provider = Provider.of(app)
+    with app.app_context():
+        ann = make_user("ann")
+        make_customer("Alice Wong", phones=("+14155550100",))
+        call_sid = hung_up_after_talking(provider, ann.id)
+        survey = settled(call_sid)
+        assert survey.status == "failed" and "TWILIO_ACCOUNT_SID" in survey.error
+    assert rest_api.messages == []
