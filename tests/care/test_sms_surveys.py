@@ -190,7 +190,7 @@ def test_a_slow_provider_neither_holds_the_webhook_nor_the_survey_for_long(provi
     survey = settled(call_sid)
     failed_at = time.monotonic()
     (message,) = rest_api.messages
-    assert message.received_at >= returned - 0.05  # texted after the webhook had answered
+    assert message.answered_at is None or message.answered_at > returned  # the webhook did not wait for it
     assert survey.status == "failed" and "timed out" in survey.error.lower(), survey.error
     # Given up after SURVEY_SEND_TIMEOUT_SECONDS, not after the provider's three seconds.
     assert failed_at - message.received_at < 2.8
