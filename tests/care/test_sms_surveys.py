@@ -347,3 +347,26 @@ def test_without_an_account_sid_a_queued_sms_fails_saying_why(app_with, rest_api
         survey = settled(call_sid)
         assert survey.status == "failed" and "TWILIO_ACCOUNT_SID" in survey.error
     assert rest_api.messages == []
+
+
+def test_stop_from_a_number_no_customer_holds_keeps_it_from_being_texted_until_start(provider, rest_api, ann):
+    stranger = "+14155550177"
+    assert list(reply(provider, stranger, "STOP")) == []
+    call_sid = hung_up_after_talking(provider, ann.id, from_=stranger)
+    assert survey_of(call_sid) is None and rest_api.messages == []
+
+    assert list(reply(provider, stranger, "START")) == []
+    again = hung_up_after_talking(provider, ann.id, from_=stranger)
+    assert settled(again).status == "sent"
+    assert [m.value("To") for m in rest_api.messages] == [stranger]
+
+
+def test_a_refusal_quoting_the_number_logs_the_words_without_it(provider, rest_api, ann, alice, caplog):
+    rest_api.refuse_messages(400, 21211, "The 'To' number +14155550100 is not a valid phone number.")
+    caplog.set_level(logging.WARNING, logger="app.services.care.surveys")
+    call_sid = hung_up_after_talking(provider, ann.id)
+    survey = settled(call_sid)
+    assert "+14155550100" in survey.error  # kept on the survey, for whoever may see the number
+    logged = [r.getMessage() for r in caplog.records if getattr(r, "call_sid", None) == call_sid]
+    assert logged and all("4155550100" not in message for message in logged)
+    assert "is not a valid phone number" in logged[0]

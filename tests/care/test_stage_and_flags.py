@@ -358,3 +358,16 @@ def test_the_customer_shape_counts_their_latest_call_as_this_one(app, client, pr
 
     assert flags(once) == []  # one call: not a repeat, whatever the page
     assert flags(thrice) == ["3rd call in 24 h"]  # as their pop said
+
+
+def test_a_merge_answers_the_kept_customer_as_their_page_sees_them_not_as_a_live_call_does(api_as, provider):
+    supervisor = api_as("supervisor")
+    kept = make_customer("Alice Wong", phones=(NUMBER,))
+    earlier_call(kept, ago=timedelta(days=3))
+    duplicate = make_customer("A. Wong", phones=("+14155550199",))
+    provider.call(from_="+14155550199")  # live: its pop is built again, as the kept customer, by the merge
+    merged = supervisor.post(f"/api/v1/customers/{kept.id}/merge", json={"duplicate_id": duplicate.id})
+    assert merged.status_code == 200, merged.get_data(as_text=True)
+    page = supervisor.get(f"/api/v1/customers/{kept.id}").json
+    assert (merged.json["stage"], merged.json["flags"]) == (page["stage"], page["flags"])
+    assert "First call" not in [f["text"] for f in merged.json["flags"]]
