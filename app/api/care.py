@@ -24,7 +24,6 @@ from app.schemas.care import (
     SurveyQuerySchema,
 )
 from app.services.calls import delivery
-from app.services.calls import lifecycle as calls
 from app.services.care import follow_ups, promises, surveys
 from app.services.people import audit, roles
 from app.settings import settings
@@ -38,13 +37,9 @@ CUSTOMER_URL = "/customers/<id:customer_id>"
 
 def _pop_customer_again(customer_id: int | None) -> None:
     """The customer's live calls pop again: their cards show the change at once."""
-    if customer_id is None:
-        return
-    live = [call for call in map(calls.get_call, calls.live_call_sids_of(customer_id)) if call is not None]
-    if live:
-        config = settings().calls
-        delivery.repop_all(live, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds,
-                           now=utcnow())
+    config = settings().calls
+    delivery.repop_customer(customer_id, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds,
+                            now=utcnow())
 
 
 def _changed(customer_id: int | None, detail: str) -> None:

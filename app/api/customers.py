@@ -62,6 +62,13 @@ def _pop_again(live_calls, notice: dict | None = None) -> None:
                        now=utcnow(), notice=notice)
 
 
+def _pop_customer_again(customer_id: int) -> None:
+    """The customer's live calls pop again: their cards show the change at once."""
+    config = settings().calls
+    delivery.repop_customer(customer_id, region=config.region, presence_ttl_seconds=config.presence_ttl_seconds,
+                            now=utcnow())
+
+
 def _with_shared_numbers(customer) -> Annotated:
     return Annotated(customer, shared_numbers=customers.shared_numbers(customer))
 
@@ -223,6 +230,7 @@ def open_complaint(data: dict, customer_id: int):
     complaint = complaints.open_complaint(customer_id, subject, opened_by_id=user.id, acting_user=user,
                                          sla_hours=settings().customers.complaint_sla_hours, now=utcnow(), **data)
     _changed(customer_id, f"complaint {complaint.id} opened")
+    _pop_customer_again(customer_id)
     return complaint
 
 
@@ -238,4 +246,6 @@ def update_complaint(changes: dict, complaint_id: int):
     complaint = complaints.update_complaint(complaint_id, changes, acting_user=api_user(),
                                             follow_up_hours=settings().care.follow_up_hours)
     _changed(complaint.customer_id, f"complaint {complaint.id}: " + ", ".join(sorted(changes)))
+    # The customer's live cards show it at once: a reopened complaint, and the follow-up it opened.
+    _pop_customer_again(complaint.customer_id)
     return complaint

@@ -21,6 +21,7 @@ from app.models.care import (
     FollowUp,
     Promise,
     Survey,
+    SurveyOptOut,
 )
 from app.models.customer import (
     COMPLAINT_STATUSES,
@@ -36,7 +37,7 @@ from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
     "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "FollowUp", "ImportJob", "LoginAttempt",
-    "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "Promise", "Survey", "User",
+    "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "Promise", "Survey", "SurveyOptOut", "User",
     "DETRACTOR_SCORES", "PROMISE_STATUSES", "PROMOTER_SCORES", "SURVEY_CHANNELS", "SURVEY_STATUSES",
     "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "DIRECTIONS", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 FOLLOW_UP_REASONS = ("detractor", "voicemail", "callback_requested", "complaint_reopened", "manual")
 FOLLOW_UP_STATUSES = ("open", "done")
 SURVEY_CHANNELS = ("ivr", "sms")
-# pending: an SMS waiting to be handed to the provider; failed: the provider refused it or could not
-# be reached in time; expired: asked, never answered (SPEC §10's three, plus the two SMS needs).
-SURVEY_STATUSES = ("pending", "sent", "answered", "expired", "failed")
+# pending: an SMS waiting to be handed to the provider (sending: a process has taken it to hand it
+# over, shown as pending); failed: the provider refused it or could not be reached in time;
+# expired: asked, never answered (SPEC §10's three, plus what SMS needs).
+SURVEY_STATUSES = ("pending", "sending", "sent", "answered", "expired", "failed")
 PROMISE_STATUSES = ("open", "kept", "broken")
 DETRACTOR_SCORES = range(0, 7)  # 0-6: NPS's detractors
 PROMOTER_SCORES = range(9, 11)  # 9-10
@@ -81,6 +82,7 @@ class Survey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]  # asked: the question played, or the SMS accepted by the provider
     answered_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # when a process took the SMS to send (status sending)
     message_sid: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(500))  # why an SMS survey failed
 
@@ -128,3 +130,13 @@ class Promise(db.Model):
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status == "open" and self.due_at < now
+
+
+class SurveyOptOut(db.Model):
+    """A number that texted STOP: never surveyed again, whoever holds it (SPEC §10), until it texts
+    START. Kept by number, so a caller no customer record holds is not texted again either."""
+
+    __tablename__ = "survey_opt_outs"
+
+    e164: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -124,7 +124,10 @@ class SurveySchema(Schema):
     def _status(self, survey) -> str:
         from app.settings import settings
 
-        return survey.shown_status(dump_time(), settings().care.survey_reply_hours)
+        shown = survey.shown_status(dump_time(), settings().care.survey_reply_hours)
+        # "sending" is the job's claim on a pending SMS (surveys._claim), not one of the statuses
+        # the API promises: to a reader it is still pending.
+        return "pending" if shown == "sending" else shown
 
 
 class SurveyListSchema(Schema):

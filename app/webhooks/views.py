@@ -78,7 +78,8 @@ def voice():
     call_sid = request.form.get("CallSid")
     app = current_app._get_current_object()
     ghosts.keep_checking(app)
-    provider_events.keep_sweeping(app)  # events kept for this call, if any, are applied by the sweep
+    provider_events.keep_sweeping(app)
+    surveys.keep_sweeping(app)  # SMS surveys a stopped process left waiting  # events kept for this call, if any, are applied by the sweep
     try:
         routed = provider_events.receive_call(request.form, kept_events_later=True)
         return _twiml(_routing_twiml(routed.decision))
@@ -111,7 +112,8 @@ def status():
 @bp.post("/dial-result")
 def dial_result():
     """The agents' <Dial> finished. After a conversation: when the caller is still on the line
-    (the agent hung up first), ask the survey (SPEC §10), else hang up. Nobody answered: the fallback.
+    (the agent hung up first), ask the survey (SPEC §10), or thank them when they are not to be
+    asked; else hang up. Nobody answered: the fallback.
 
     The survey is skipped, and the caller thanked, when the database cannot say whether they may
     be asked, or the call is not ours: a call always gets a valid answer, and a polite one.
@@ -134,7 +136,9 @@ def dial_result():
             return _twiml(twiml.say_goodbye(words.goodbye, words))
         if asked is not None:
             return _twiml(twiml.survey_question(asked.words, action_url=external_url("webhooks.survey", attempt=1)))
-    return _twiml(twiml.goodbye())
+        words = _survey_words(form.get("CallSid", ""))  # not asked: thanked, in their language
+        return _twiml(twiml.say_goodbye(words.goodbye, words))
+    return _twiml(twiml.goodbye())  # the caller hung up first: there is nobody to speak to
 
 
 def _attempt() -> int:

@@ -1,4 +1,4 @@
-"""surveys, promises, customers.do_not_survey, follow_ups.complaint_id/done_by_id, and calls by
+"""surveys, survey_opt_outs, promises, customers.do_not_survey, follow_ups.complaint_id/done_by_id, and calls by
 customer and time: the service loop (SPEC §10)
 
 Revision ID: 0012
@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("answered_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(), nullable=True),
         sa.Column("message_sid", sa.String(64), nullable=True),
         sa.Column("error", sa.String(500), nullable=True),
         sa.UniqueConstraint("call_id"),
@@ -38,6 +39,12 @@ def upgrade():
     op.create_index("ix_surveys_customer_sent", "surveys", ["customer_id", "sent_at"])
     op.create_index("ix_surveys_status", "surveys", ["status"])
     op.create_index("ix_surveys_agent_id", "surveys", ["agent_id"])
+
+    op.create_table(
+        "survey_opt_outs",
+        sa.Column("e164", sa.String(20), primary_key=True),
+        sa.Column("opted_out_at", sa.DateTime(), nullable=False),
+    )
 
     op.create_table(
         "promises",
@@ -82,4 +89,5 @@ def downgrade():
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("do_not_survey")
     op.drop_table("promises")
+    op.drop_table("survey_opt_outs")
     op.drop_table("surveys")

@@ -78,3 +78,46 @@ def test_choose_agents_skips_busy_agents_unless_everyone_is_busy():
     online = [(1, "client", "a"), (2, "client", "b"), (3, "client", "c")]
     assert [a[0] for a in choose_agents(online, {2}, 10, "CA1")] == [1, 3]
     assert [a[0] for a in choose_agents(online, {1, 2, 3}, 10, "CA1")] == [1, 2, 3]
+
+
+def test_the_survey_question_gathers_up_to_two_digits_and_asks_again_on_silence():
+    from app.services.care import wording
+
+    words = wording.wording("es")
+    root = parse(twiml.survey_question(words, action_url="https://cc.example.com/twilio/survey?attempt=1"))
+    gather, redirect = root
+    assert (gather.tag, redirect.tag) == ("Gather", "Redirect")
+    assert (gather.get("input"), gather.get("numDigits"), gather.get("finishOnKey"), gather.get("method")) == (
+        "dtmf", "2", "#", "POST")
+    assert gather.get("action") == redirect.text == "https://cc.example.com/twilio/survey?attempt=1"
+    assert gather.get("actionOnEmptyResult") == "true"
+    (say,) = gather
+    assert (say.text, say.get("language"), say.get("voice")) == (words.question, "es-MX", "alice")
+    again = parse(twiml.survey_question(words, action_url="https://x/twilio/survey?attempt=2", again=True))
+    assert [s.text for s in again.find("Gather")] == [words.again, words.question]
+
+
+def test_survey_goodbye_and_sms_replies():
+    from app.services.care import wording
+
+    words = wording.wording("zh")
+    root = parse(twiml.say_goodbye(words.thanks, words))
+    assert [(el.tag, el.text, el.get("language")) for el in root] == [("Say", words.thanks, "zh-CN"),
+                                                                       ("Hangup", None, None)]
+    assert [(el.tag, el.text) for el in parse(twiml.sms_reply("Thank you <3"))] == [("Message", "Thank you <3")]
+    assert list(parse(twiml.sms_reply(None))) == []
+
+
+def test_a_language_is_read_as_people_write_it():
+    from types import SimpleNamespace
+
+    from app.services.care import wording
+
+    def pref(key, value):
+        return SimpleNamespace(key=key, value=value)
+
+    cases = {("language", "Mandarin"): "zh", ("Language", "中文"): "zh", ("lang", "zh-CN"): "zh",
+             ("language", "Español"): "es", ("idioma", "es_MX"): "es", ("language", "Arabic"): "en",
+             ("milk", "Spanish"): "en"}
+    for (key, value), expected in cases.items():
+        assert wording.language_for([pref(key, value)]) == expected, (key, value)

@@ -216,11 +216,15 @@ def test_answered_agent_leg_assigns_the_call(app, provider):
 
 
 @pytest.mark.app_config(SURVEY_MODE="off")
-def test_dial_result_hangs_up_after_a_conversation_else_voicemail(app, provider):
+def test_dial_result_thanks_and_hangs_up_after_a_conversation_else_voicemail(app, provider):
     call_sid, _ = provider.call()
     answered = twiml_of(provider.post("/twilio/dial-result", dict(status_params(call_sid, "in-progress"),
                                                                    DialCallStatus="completed")))
-    assert [el.tag for el in answered] == ["Hangup"]
+    assert [el.tag for el in answered] == ["Say", "Hangup"]
+    assert answered.find("Say").text == "Thank you for calling. Goodbye."
+    gone = twiml_of(provider.post("/twilio/dial-result", dict(status_params(call_sid, "completed"),
+                                                               DialCallStatus="completed")))
+    assert [el.tag for el in gone] == ["Hangup"]  # the caller hung up first: nobody to speak to
     missed = twiml_of(provider.post("/twilio/dial-result", dict(status_params(call_sid, "in-progress"),
                                                                  DialCallStatus="no-answer")))
     assert [el.tag for el in missed] == ["Say", "Record"]

@@ -212,7 +212,7 @@ def test_reopening_a_resolved_complaint_opens_a_follow_up(app, api_as, alice):
     assert "Late delivery" in follow_up.note
     assert follow_up.due_at - follow_up.created_at == timedelta(hours=app.config["FOLLOW_UP_HOURS"])
     # Moving an open complaint along opens none.
-    ann.patch(f"/api/v1/complaints/{complaint.id}", json={"status": "in_progress"})
+    assert ann.patch(f"/api/v1/complaints/{complaint.id}", json={"status": "in-progress"}).status_code == 200
     assert len(list(db.session.scalars(select(FollowUp.id)))) == 1
 
 
@@ -239,6 +239,22 @@ def test_opening_and_closing_a_follow_up_pops_the_customers_live_call_again(live
     assert pops()[-1]["customer"]["follow_ups"] == []
 
 
+def test_reopening_a_complaint_pops_the_customers_live_call_with_it_and_its_follow_up(live_server, socket_factory,
+                                                                                     api_as):
+    ann = api_as("agent", display_name="Ann Lee", base_url=live_server.base_url)
+    alice = make_customer("Alice Wong", phones=("+14155550100",))
+    complaint = make_complaint(alice, "Late delivery", status="resolved")
+    desktop = socket_factory(token=ann.token)
+    call_sid, _ = live_server.provider.call(from_="+14155550100")
+    first = desktop.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
+    assert (first["customer"]["open_complaints"], first["customer"]["follow_ups"]) == ([], [])
+
+    assert ann.patch(f"/api/v1/complaints/{complaint.id}", json={"status": "open"}).status_code == 200
+    repop = desktop.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid and p["customer"]["follow_ups"])
+    assert [c["subject"] for c in repop["customer"]["open_complaints"]] == ["Late delivery"]
+    assert [f["reason"] for f in repop["customer"]["follow_ups"]] == ["complaint_reopened"]
+
+
 def test_follow_ups_are_listed_by_customer(api_as, alice):
     ann = api_as("agent")
     bo = make_customer("Bo Chan", phones=("+14155550111",))
@@ -259,3 +275,14 @@ def test_any_agent_closes_a_follow_up_nobody_owns_and_then_it_is_theirs(api_as, 
     assert done.status_code == 200, done.get_data(as_text=True)
     assert (done.json["owner"], done.json["call_sid"], done.json["reason"]) == (
         {"id": ann.user.id, "name": "Ann Lee"}, voicemail.call_sid, "voicemail")
+
+
+def test_a_survey_shows_only_the_statuses_the_api_promises(api_as, alice):
+    from app.models import SURVEY_STATUSES
+
+    sam = api_as("supervisor")
+    survey = surveyed_call(alice, None, score=None, channel="sms")
+    survey.status = "sending"  # the job has taken it and is handing it to the provider
+    db.session.commit()
+    (shown,) = sam.get("/api/v1/surveys").json["items"]
+    assert shown["status"] == "pending" and shown["status"] in SURVEY_STATUSES

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Call, Customer
+from app.models import LIVE_STATUSES, Call, Customer
 from app.realtime import push
 from app.services.calls.lifecycle import customers_for
 from app.services.calls.routing import RoutingDecision
@@ -98,6 +99,15 @@ def repop_all(calls: Iterable[Call], *, region: str, presence_ttl_seconds: int, 
     connected = presence.connected_users(presence_ttl_seconds, now)
     return [pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now,
                      notice=notice) for call in calls]
+
+
+def repop_customer(customer_id: int | None, *, region: str, presence_ttl_seconds: int, now: datetime) -> list[dict]:
+    """The pops of a customer's live calls again: what their card shows changed (a promise, a
+    follow-up, a complaint). One query when they are on no call."""
+    if customer_id is None:
+        return []
+    live = db.session.scalars(select(Call).where(Call.customer_id == customer_id, Call.status.in_(LIVE_STATUSES)))
+    return repop_all(live, region=region, presence_ttl_seconds=presence_ttl_seconds, now=now)
 
 
 def pop_unavailable(params: Mapping[str, str], *, region: str, now: datetime) -> None:

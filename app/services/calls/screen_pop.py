@@ -19,11 +19,12 @@ def customer_card(customer: Customer, now: datetime, call: Call | None = None) -
     """What the agent sees of a customer while the phone rings: only open complaints, overdue as of
     `now`, and what the service loop knows (SPEC §10): open promises and follow-ups, the last
     survey, the stage and the flags, with the history as `call` (when given) sees it: without it."""
-    summary.attach([customer], settings().care, now, call_id=call.id if call is not None else None,
-                   at=call.started_at if call is not None else None)
+    # Not kept on the customer: as this call sees them is not as their own page does.
+    care = summary.summaries([customer], settings().care, now, call_id=call.id if call is not None else None,
+                             at=call.started_at if call is not None else None)[customer.id]
     with as_of(now):
         card = _CARD.dump(customer)
-    card.update(summary.of(customer, settings().care, now))
+    card.update(care)
     return card
 
 

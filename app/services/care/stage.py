@@ -8,7 +8,7 @@ the pop already loaded (open promises, follow-ups and complaints).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
@@ -91,7 +91,12 @@ def histories(customer_ids: Iterable[int], config: CareSettings, *, at: datetime
         return {}
     rows = db.session.execute(_HISTORY, {"ids": ids, "at": at, "call_id": -1 if call_id is None else call_id,
                                          "repeat_since": at - timedelta(hours=config.repeat_call_hours)})
-    return {row[0]: History(*row[1:]) for row in rows}
+    found = {row[0]: History(*row[1:]) for row in rows}
+    if call_id is None:
+        # No call in view (the customer's own page): their latest call is "this one", so a single
+        # call within REPEAT_CALL_HOURS is no repeat, and three are the "3rd call", as their pop said.
+        found = {i: replace(h, recent_calls=max(h.recent_calls - 1, 0)) for i, h in found.items()}
+    return found
 
 
 def _awaiting_recovery(history: History, now: datetime) -> bool:

@@ -64,19 +64,28 @@ def summarize(customer: Customer, history: stage.History, config: CareSettings, 
     }
 
 
-def attach(customers: Iterable[Customer], config: CareSettings, now: datetime, *, call_id: int | None = None,
-           at: datetime | None = None) -> None:
-    """Summarize each customer (one statement for all their histories) and keep it on them, for
-    `of` and the schemas to read. `call_id`/`at`: as the pop of that call sees them."""
+def summaries(customers: Iterable[Customer], config: CareSettings, now: datetime, *, call_id: int | None = None,
+              at: datetime | None = None) -> dict[int, dict]:
+    """Each customer's summary by id (one statement for all their histories). `call_id`/`at`: as
+    the pop of that call sees them (the call itself left out of their history)."""
     customers = list(customers)
     found = stage.histories((c.id for c in customers), config, at=at or now, call_id=call_id)
     # Most customers owe and are owed nothing: their card costs no statement for promises or follow-ups.
     promises = _open(_OPEN_PROMISES, [i for i, h in found.items() if h.open_promises])
     follow_ups = _open(_OPEN_FOLLOW_UPS, [i for i, h in found.items() if h.open_follow_ups])
+    return {customer.id: summarize(customer, found.get(customer.id, stage.History()), config, now,
+                                   open_promises=promises.get(customer.id, []),
+                                   open_follow_ups=follow_ups.get(customer.id, []))
+            for customer in customers}
+
+
+def attach(customers: Iterable[Customer], config: CareSettings, now: datetime) -> None:
+    """Summarize each customer as their own page sees them (no call in view), and keep it on them
+    for `of` and the schemas to read: a list page's in one statement."""
+    customers = list(customers)
+    found = summaries(customers, config, now)
     for customer in customers:
-        setattr(customer, ATTRIBUTE, summarize(customer, found.get(customer.id, stage.History()), config, now,
-                                               open_promises=promises.get(customer.id, []),
-                                               open_follow_ups=follow_ups.get(customer.id, [])))
+        setattr(customer, ATTRIBUTE, found[customer.id])
 
 
 def of(customer: Customer, config: CareSettings, now: datetime) -> dict:

@@ -14,14 +14,16 @@ Every function takes values and commits once; the webhook views translate their 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import DETRACTOR_SCORES, Call, Customer, PhoneNumber, Survey, utcnow
+from app.models import DETRACTOR_SCORES, Call, Customer, PhoneNumber, Survey, SurveyOptOut, utcnow
 from app.services import phone_numbers
 from app.services.calls.lifecycle import CallNotStored, get_call
 from app.services.care import follow_ups, wording
@@ -29,12 +31,15 @@ from app.settings import CareSettings
 
 log = logging.getLogger(__name__)
 
-# A reply that opts out of texts, as carriers and Twilio's Advanced Opt-Out read it.
+# A reply that opts out of texts, as carriers and Twilio's Advanced Opt-Out read it, and one that opts
+# back in.
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
+START_WORDS = frozenset({"start", "unstop", "yes"})
 # An SMS handed to the provider but with no word back for this many timeouts is given up as failed
 # (the process sending it died mid-request).
 SENDING_GRACE_TIMEOUTS = 3
 SEND_BATCH = 20
+_LONG_NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 MAX_ASKS = 2  # the question is asked at most twice on the line
 
 
@@ -73,6 +78,8 @@ def why_not_surveyed(call: Call, config: CareSettings, now: datetime) -> str | N
             select(Customer.id).join(PhoneNumber, PhoneNumber.customer_id == Customer.id)
             .where(PhoneNumber.e164 == call.from_e164, Customer.do_not_survey.is_(True)).limit(1)):
         return "a customer with this number asked not to be surveyed"
+    if call.from_e164 and db.session.get(SurveyOptOut, call.from_e164) is not None:
+        return "this number texted STOP"
     since = now - timedelta(days=config.survey_min_days)
     recent = select(Survey.id).where(Survey.created_at >= since, Survey.status != "failed")
     if customer is not None:
@@ -108,7 +115,7 @@ def start_on_the_line(call_sid: str, config: CareSettings, now: datetime) -> Ask
         if existing.channel == "ivr" and existing.status == "sent":
             return Asked(existing, wording.wording(existing.language))
         return None
-    if config.survey_mode != "ivr":
+    if config.survey_mode != "ivr" or call.direction != "inbound":
         return None
     reason = why_not_surveyed(call, config, now)
     if reason is not None:
@@ -120,9 +127,12 @@ def start_on_the_line(call_sid: str, config: CareSettings, now: datetime) -> Ask
 
 
 def words_for_call(call_sid: str) -> wording.Wording:
-    """The language this call's survey is asked in (English when there is none)."""
+    """The language this call's caller is spoken to in: their survey's, else their preferences'."""
     survey = db.session.scalar(select(Survey).join(Call).where(Call.call_sid == call_sid))
-    return wording.wording(survey.language if survey is not None else None)
+    if survey is not None:
+        return wording.wording(survey.language)
+    call = get_call(call_sid)
+    return wording.wording(_language(call) if call is not None else None)
 
 
 def _answered(survey: Survey, score: int, config: CareSettings, now: datetime) -> None:
@@ -189,11 +199,11 @@ def after_call_ended(call: Call, config: CareSettings, *, caller_id: str | None,
 
 # --- sending SMS surveys (a background job, never a webhook's thread) -----------------------------
 
-def _claim(survey_id: int) -> bool:
+def _claim(survey_id: int, now: datetime) -> bool:
     """Take one pending survey to send; of two processes trying at once exactly one gets it."""
     taken = db.session.execute(
         update(Survey).where(Survey.id == survey_id, Survey.status == "pending")
-        .values(status="sending").execution_options(synchronize_session=False)).rowcount
+        .values(status="sending", claimed_at=now).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return bool(taken)
 
@@ -201,7 +211,7 @@ def _claim(survey_id: int) -> bool:
 def _give_up_on_stuck(config: CareSettings, now: datetime) -> None:
     """Surveys a process took to send and never reported on (it died mid-request) are failed."""
     grace = timedelta(seconds=config.survey_send_timeout_seconds * SENDING_GRACE_TIMEOUTS)
-    stuck = list(db.session.scalars(select(Survey).where(Survey.status == "sending", Survey.created_at < now - grace)
+    stuck = list(db.session.scalars(select(Survey).where(Survey.status == "sending", Survey.claimed_at < now - grace)
                                     .options(selectinload(Survey.call))))
     for survey in stuck:
         survey.status, survey.error = "failed", "no word from the provider's REST API"
@@ -219,7 +229,7 @@ def send_pending(send, config: CareSettings, *, caller_id: str | None, now: date
     pending = list(db.session.scalars(select(Survey.id).where(Survey.status == "pending")
                                       .order_by(Survey.id).limit(SEND_BATCH)))
     for survey_id in pending:
-        if not _claim(survey_id):
+        if not _claim(survey_id, utcnow()):
             continue
         survey = db.session.get(Survey, survey_id)
         words = wording.wording(survey.language)
@@ -229,7 +239,9 @@ def send_pending(send, config: CareSettings, *, caller_id: str | None, now: date
             sid = send(survey.to_e164, caller_id, words.sms_question)
         except Exception as exc:  # the provider refused, timed out, or could not be reached
             survey.status, survey.error = "failed", _reason(exc)[:500]
-            log.warning("SMS survey failed: %s", survey.error, extra={"call_sid": survey.call_sid})
+            # The provider's message may quote the number ("The 'To' number +1… is not valid"): not in logs.
+            log.warning("SMS survey failed: %s", _LONG_NUMBER.sub("<number>", survey.error),
+                        extra={"call_sid": survey.call_sid})
         else:
             survey.status, survey.sent_at, survey.message_sid = "sent", utcnow(), sid
         db.session.commit()
@@ -261,12 +273,23 @@ def receive_sms(raw_from: str | None, body: str | None, config: CareSettings, *,
     text = (body or "").strip()
     if number is None:
         return SmsReply(wording.wording(None).sms_no_survey)
+    if text.casefold() in START_WORDS and db.session.get(SurveyOptOut, number) is not None:
+        # Texts may reach them again; a customer marked "Don't survey" stays so until an agent says.
+        db.session.delete(db.session.get(SurveyOptOut, number))
+        db.session.commit()
+        return SmsReply(None)
     if text.casefold() in STOP_WORDS:
         holders = list(db.session.scalars(
             select(Customer).join(PhoneNumber, PhoneNumber.customer_id == Customer.id).where(PhoneNumber.e164 == number)))
         for customer in holders:
             customer.do_not_survey = True
-        db.session.commit()
+        # Kept by number too: a caller no customer record holds is not texted again either.
+        if db.session.get(SurveyOptOut, number) is None:
+            db.session.add(SurveyOptOut(e164=number, opted_out_at=now))
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same STOP delivered twice at once: it is recorded
+            db.session.rollback()
         if holders:
             log.info("a caller texted STOP: %d customer(s) not to be surveyed again", len(holders))
         return SmsReply(None)  # the carrier (or Twilio) confirms an opt-out itself
@@ -347,9 +370,26 @@ def send_now(app) -> int:
     return send_pending(provider_sender(app), config.care, caller_id=config.provider.caller_id)
 
 
-def keep_sending(app) -> None:
-    """Texts queued surveys off the webhook's thread: at once, and until none is left (`app.jobs`)."""
-    from app import jobs
-    from app.settings import settings
+# How often each process looks for SMS surveys still waiting (queued by a process that stopped
+# before sending them); new ones are sent at once.
+SWEEP_SECONDS = 60
 
-    jobs.keep_retrying(app, "sms-surveys", lambda: send_now(app), interval=settings(app).calls.spool_retry_seconds)
+
+def keep_sending(app) -> None:
+    """Text a survey just queued, off the webhook's thread, now (`app.jobs`); and keep this
+    process's sweep of any left waiting running."""
+    from app import jobs
+
+    jobs.run(app, "sms-survey", send_now, app)
+    keep_sweeping(app)
+
+
+def keep_sweeping(app) -> None:
+    """Start this process's sweep for SMS surveys left waiting (once), every SWEEP_SECONDS."""
+    from app import jobs
+
+    def sweep() -> None:
+        if db.session.scalar(select(Survey.id).where(Survey.status.in_(("pending", "sending"))).limit(1)):
+            send_now(app)
+
+    jobs.every(app, "sms-survey-sweep", sweep, interval=SWEEP_SECONDS)
