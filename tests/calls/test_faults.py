@@ -28,19 +28,8 @@ AUTH_TOKEN = "fault-test-token-" + uuid.uuid4().hex
 @pytest.fixture
 def postgres_behind_proxy(tmp_path):
     """A fresh PostgreSQL database reached through a relay the test can cut."""
-    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
-    direct_url = services.create_postgres_database()
-    proxy = TcpProxy("127.0.0.1", 5432).start()
-    proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=proxied_url, SPOOL_DIR=str(tmp_path / "spool"),
-                     SPOOL_RETRY_SECONDS=1)
-    with app.app_context():
-        db.create_all()
-    yield app, proxy
-    proxy.cut()
-    with app.app_context():
-        db.engine.dispose()
-    services.drop_postgres_database(direct_url)
+    with services.postgres_behind_proxy(tmp_path / "spool", SPOOL_RETRY_SECONDS=1) as (app, proxy):
+        yield app, proxy
 
 
 @pytest.mark.postgres

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import FollowUp, Survey, utcnow
 from app.services.care import wording
@@ -16,25 +15,13 @@ from tests.factories import make_call, make_customer, make_user
 from tests.support import services
 from tests.support.provider import Provider, new_call_sid
 from tests.support.sockets import wait_until
-from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
 def postgres_behind_proxy(tmp_path):
     """An app on a fresh PostgreSQL database reached through a relay the test can cut."""
-    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
-    direct_url = services.create_postgres_database()
-    proxy = TcpProxy("127.0.0.1", 5432).start()
-    proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=proxied_url, SPOOL_DIR=str(tmp_path / "spool"),
-                     SPOOL_RETRY_SECONDS=0.5)
-    with app.app_context():
-        db.create_all()
-    yield app, proxy, tmp_path / "spool"
-    proxy.cut()
-    with app.app_context():
-        db.engine.dispose()
-    services.drop_postgres_database(direct_url)
+    with services.postgres_behind_proxy(tmp_path / "spool", SPOOL_RETRY_SECONDS=0.5) as (app, proxy):
+        yield app, proxy, tmp_path / "spool"
 
 
 @pytest.mark.postgres

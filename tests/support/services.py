@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -74,3 +75,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def postgres_behind_proxy(spool_dir, **config):
+    """A test app on a fresh PostgreSQL database reached through a relay the test can cut (the
+    database "goes down" with `proxy.cut()`): yields (app, proxy). Dropped afterwards."""
+    from app import create_app
+    from app.extensions import db
+    from tests.support.tcp_proxy import TcpProxy
+
+    require(postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
+    direct_url = create_postgres_database()
+    proxy = TcpProxy("127.0.0.1", 5432).start()
+    proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=proxied_url, SPOOL_DIR=str(spool_dir), **config)
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app, proxy
+    finally:
+        proxy.cut()
+        with app.app_context():
+            db.engine.dispose()
+        drop_postgres_database(direct_url)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import FOLLOW_UP_STATUSES, Call, Complaint, FollowUp, Survey, User
 from app.services import validation
+from app.services.calls.named import call_named
 from app.services.errors import Forbidden, NotFound
 from app.services.people import roles
 from app.services.validation import FieldErrors
@@ -91,12 +92,7 @@ def add_follow_up(customer_id: int, changes: Mapping[str, Any], *, acting: User,
     note = validation.text(errors, "note", changes.get("note"), required=True)
     due_at = validation.naive_utc(errors, "due_at", changes.get("due_at"))
     owner = _owner(errors, changes["owner_id"]) if "owner_id" in changes else acting
-    call = None
-    call_sid = changes.get("call_sid")
-    if call_sid is not None:
-        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if isinstance(call_sid, str) else None
-        if call is None:
-            errors.add("call_sid", f"call {call_sid!r} does not exist")
+    call = call_named(errors, changes.get("call_sid"))
     errors.raise_if_any()
     _check_may_own(acting, owner.id if owner else None, None)
     follow_up = _open("manual", customer_id=customer.id, call_id=call.id if call else None,

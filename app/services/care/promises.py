@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
 from app.extensions import db
-from app.models import PROMISE_STATUSES, Call, Promise, User
+from app.models import PROMISE_STATUSES, Promise, User
 from app.services import validation
+from app.services.calls.named import call_named
 from app.services.errors import Forbidden, NotFound
 from app.services.people import roles
 from app.services.validation import FieldErrors
@@ -45,12 +44,7 @@ def make_promise(customer_id: int, changes: Mapping[str, Any], *, acting: User, 
     if text is not None and len(text) > 500:
         errors.add("text", "at most 500 characters")
     due_at = _due(errors, changes.get("due_at"), now)
-    call = None
-    call_sid = changes.get("call_sid")
-    if call_sid is not None:
-        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if isinstance(call_sid, str) else None
-        if call is None:
-            errors.add("call_sid", f"call {call_sid!r} does not exist")
+    call = call_named(errors, changes.get("call_sid"))
     errors.raise_if_any()
     promise = Promise(customer_id=customer.id, call_id=call.id if call else None, text=text, due_at=due_at,
                       status="open", made_by_id=acting.id, made_at=now)

@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
 from app.extensions import db
-from app.models import COMPLAINT_STATUSES, SEVERITIES, Call, Complaint, User, utcnow
+from app.models import COMPLAINT_STATUSES, SEVERITIES, Complaint, User, utcnow
 from app.services import validation
+from app.services.calls.named import call_named
 from app.services.care import follow_ups
 from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, NotFound
@@ -74,11 +73,7 @@ def open_complaint(
     severity = validation.choice(errors, "severity", severity, SEVERITIES) if severity is not None else "medium"
     due_at = validation.naive_utc(errors, "due_at", due_at)
     assignee = _assignee(errors, assigned_to_id)
-    call = None
-    if call_sid is not None:
-        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if isinstance(call_sid, str) else None
-        if call is None:
-            errors.add("call_sid", f"call {call_sid!r} does not exist")
+    call = call_named(errors, call_sid)
     errors.raise_if_any()
     _check_may_assign(acting_user, assignee.id if assignee else None, None)
     opened_at = now
