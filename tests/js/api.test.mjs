@@ -34,6 +34,29 @@ test("every path sits under /api/v1, ids are escaped, blank query values are lef
   assert.equal(api.paths.calls({ active: "true" }), "/api/v1/calls?active=true");
 });
 
+test("the service loop's paths (SPEC §10)", () => {
+  assert.equal(api.paths.promises(7), "/api/v1/customers/7/promises");
+  assert.equal(api.paths.promise(3), "/api/v1/promises/3");
+  assert.equal(api.paths.customerFollowUps(7), "/api/v1/customers/7/follow-ups");
+  assert.equal(api.paths.followUp(4), "/api/v1/follow-ups/4");
+  assert.equal(api.paths.followUps({ status: "open", owner: "me" }), "/api/v1/follow-ups?status=open&owner=me");
+  assert.equal(api.paths.surveys({ customer_id: 7 }), "/api/v1/surveys?customer_id=7");
+});
+
+test("closing a follow-up and keeping a promise are PATCHes with the CSRF token", async () => {
+  const seen = answer(200, { id: 1 });
+  await api.updateFollowUp(4, { status: "done", outcome: "Refunded" });
+  await api.updatePromise(3, { status: "kept" });
+  await api.addPromise(7, { text: "Refund", due_at: "2026-12-03T23:59:59-05:00", call_sid: "CA1" });
+  await api.myFollowUps();
+  assert.deepEqual(seen.map((s) => [s.options.method, s.url]), [
+    ["PATCH", "/api/v1/follow-ups/4"], ["PATCH", "/api/v1/promises/3"], ["POST", "/api/v1/customers/7/promises"],
+    ["GET", "/api/v1/follow-ups?status=open&owner=me"],
+  ]);
+  assert.equal(seen[0].options.headers["X-CSRFToken"], "tok-123");
+  assert.equal(seen[0].options.body, '{"status":"done","outcome":"Refunded"}');
+});
+
 test("a change carries the CSRF token and a JSON body; a read carries neither", async () => {
   const seen = answer(200, { id: 1 });
   assert.deepEqual(await api.updatePreference(5, { value: "oat" }), { id: 1 });

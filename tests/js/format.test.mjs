@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  dateToDueAt, duration, dueText, isoToDate, optionLabel, tierLabel,
+  dateToDueAt, duration, dueText, endOfDay, isoToDate, localIso, optionLabel, shortDate, tierLabel,
 } from "../../app/static/js/lib/format.js";
 
 test("duration reads minutes and seconds, hours only when there are some", () => {
@@ -49,3 +49,39 @@ test("labels: VIP is spelled out, other values are capitalised", () => {
   assert.equal(optionLabel("in-progress"), "In-progress");
 });
 
+
+/** Run `fn` with the process in time zone `tz` (Node reads TZ again whenever it is set). */
+function inZone(tz, fn) {
+  const before = process.env.TZ;
+  process.env.TZ = tz;
+  try { return fn(); } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+}
+
+test("a promise's date is the last second of that day where the agent is, with the local offset", () => {
+  assert.equal(inZone("America/New_York", () => endOfDay("2026-12-03")), "2026-12-03T23:59:59-05:00");
+  assert.equal(inZone("America/New_York", () => endOfDay("2026-07-03")), "2026-07-03T23:59:59-04:00");
+  assert.equal(inZone("Asia/Kolkata", () => endOfDay("2026-12-03")), "2026-12-03T23:59:59+05:30");
+  assert.equal(inZone("UTC", () => endOfDay("2026-12-03")), "2026-12-03T23:59:59+00:00");
+  // The same instant as the local end of day, whatever the zone.
+  inZone("Australia/Adelaide", () => {
+    const end = new Date(endOfDay("2026-12-03"));
+    assert.deepEqual([end.getDate(), end.getHours(), end.getMinutes(), end.getSeconds()], [3, 23, 59, 59]);
+  });
+});
+
+test("a date input that is blank, malformed or impossible gives no due date", () => {
+  assert.equal(endOfDay(""), null);
+  assert.equal(endOfDay(null), null);
+  assert.equal(endOfDay("03/12/2026"), null);
+  assert.equal(endOfDay("2026-02-31"), null);
+});
+
+test("localIso writes the local wall time and offset; shortDate the day alone", () => {
+  assert.equal(inZone("America/St_Johns", () => localIso(new Date(Date.UTC(2026, 0, 5, 12, 0, 7)))),
+    "2026-01-05T08:30:07-03:30");
+  assert.equal(shortDate("not a date"), "");
+  assert.match(inZone("UTC", () => shortDate("2026-12-03T10:00:00Z")), /3/);
+});

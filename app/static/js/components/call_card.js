@@ -4,7 +4,8 @@
  * through textContent and attributes set one by one, never through innerHTML, so a customer named
  * "<img onerror=…>" is shown as those characters and nothing runs.
  *
- * A card is made of parts (data-part): head, claim, message, body, wrapup, foot. The desktop
+ * A card is made of parts (data-part): flags (what to know before saying hello, when there is
+ * any), head, claim, message, body, wrapup, foot. The desktop
  * replaces the parts that depend on the call's state on every update, the body only when the pop
  * itself changed (and then the forms open in it move to the new body, typing, focus and cursor
  * included), and never the message and wrap-up parts, so whatever an agent is typing survives a
@@ -13,10 +14,13 @@
  */
 import { callerNumber, isEnded, isRinging, overdueCount, ringingState, titleFor } from "../lib/calls.js";
 import { button, el, link } from "../lib/dom.js";
-import { duration, timeOfDay, tierLabel } from "../lib/format.js";
+import { flagLead, flagLevel, scoreKind, shownFlags, stageLabel } from "../lib/care.js";
+import { duration, shortDate, timeOfDay, tierLabel } from "../lib/format.js";
 import { openComplaintsBlock } from "./complaints.js";
+import { followUpsBlock } from "./follow_ups.js";
 import { carryForms } from "./inline_form.js";
 import { preferencesBlock } from "./preferences.js";
+import { promisesBlock } from "./promises.js";
 
 const ENDED_LABELS = {
   completed: "Ended", busy: "Busy", "no-answer": "Missed", canceled: "Caller hung up",
@@ -40,6 +44,18 @@ function header(call, me) {
   if (pop.match === "single" && pop.customer && pop.customer.tier) {
     const tier = pop.customer.tier;
     titleRow.appendChild(badge(tierLabel(tier), "tier badge-tier-" + tier));
+  }
+  if (pop.match === "single" && pop.customer && pop.customer.stage) {
+    const stage = badge(stageLabel(pop.customer.stage), "stage badge-stage-" + pop.customer.stage);
+    stage.setAttribute("data-role", "stage");
+    titleRow.appendChild(stage);
+  }
+  const survey = pop.match === "single" && pop.customer ? pop.customer.last_survey : null;
+  if (survey && survey.score !== null && survey.score !== undefined) {
+    const scored = badge("Survey " + survey.score + "/10", "survey badge-score-" + scoreKind(survey.score));
+    scored.setAttribute("data-role", "last-survey");
+    if (survey.at) scored.title = "Last survey, " + shortDate(survey.at);
+    titleRow.appendChild(scored);
   }
   const overdue = overdueCount(pop);
   if (overdue) titleRow.appendChild(badge(overdue + " overdue", "overdue"));
@@ -98,6 +114,29 @@ function keyHint(key) {
 }
 
 const OVERSEERS = ["supervisor", "admin"];
+
+/**
+ * What the agent must know before saying hello (SPEC §10 flags): one line each, in the server's
+ * order (most urgent first), at the very top of the card. An urgent one says so in words, not
+ * only in red. Null when there is nothing to say.
+ */
+function flagsPart(pop) {
+  const flags = pop.match === "single" && pop.customer ? shownFlags(pop.customer.flags) : [];
+  if (!flags.length) return null;
+  const list = part("ul", "card-flags", "flags");
+  list.setAttribute("aria-label", "Before you answer");
+  flags.forEach((flag) => {
+    const level = flagLevel(flag);
+    const line = el("li", "flag flag-" + level);
+    line.setAttribute("data-flag", flag.kind || "");
+    line.setAttribute("data-level", level);
+    const lead = flagLead(flag);
+    if (lead) line.appendChild(el("strong", "flag-lead", lead));
+    line.appendChild(el("span", "flag-text", flag.text));
+    list.appendChild(line);
+  });
+  return list;
+}
 
 /** Who has the call (and the button to give it back), or the button to take it. */
 function claimBar(call, me) {
@@ -165,7 +204,29 @@ function preferencesSection(customer, live) {
   return section;
 }
 
-function body(call, urls, live) {
+/** Open promises first on the card: what we said we would do, with Kept and Broken; and, on a
+ *  live call, the "Promise" form (text and date) to record a new one. */
+function promisesSection(customer, live) {
+  const promises = customer.promises || [];
+  if (!promises.length && !live) return null;
+  const section = el("section", "promises");
+  section.appendChild(sectionHead(promises.length ? "Promises (" + promises.length + ")" : "Promises",
+    "Promise", live ? "promise-new" : null, "p"));
+  section.appendChild(promisesBlock(promises, { editable: live }));
+  return section;
+}
+
+/** Follow-ups still owed this customer (a low score, a voicemail…), each closed with its outcome. */
+function followUpsSection(customer, live, me) {
+  const followUps = customer.follow_ups || [];
+  if (!followUps.length) return null;
+  const section = el("section", "follow-ups");
+  section.appendChild(sectionHead("Follow-ups owed (" + followUps.length + ")"));
+  section.appendChild(followUpsBlock(followUps, { editable: live, me }));
+  return section;
+}
+
+function body(call, urls, live, me) {
   const pop = call.pop;
   const main = part("div", "card-body", "body");
   if (call.removedCustomer) {
@@ -182,6 +243,10 @@ function body(call, urls, live) {
     main.appendChild(el("p", "lookup-failed", "Customer lookup is unavailable right now: ask who is calling."));
   }
   if (pop.match === "single" && pop.customer) {
+    const promises = promisesSection(pop.customer, live);
+    if (promises) main.appendChild(promises);
+    const followUps = followUpsSection(pop.customer, live, me);
+    if (followUps) main.appendChild(followUps);
     main.appendChild(complaintsSection(pop.customer, live));
     main.appendChild(preferencesSection(pop.customer, live));
   } else if (pop.match === "multiple") {
@@ -309,16 +374,28 @@ export function renderCard(call, urls, me) {
   card.setAttribute("data-status", call.status);
   card.setAttribute("aria-label", titleFor(pop));
   card.tabIndex = -1;
+  const flags = flagsPart(pop);
+  if (flags) card.appendChild(flags);
   card.appendChild(header(call, me));
   card.appendChild(claimBar(call, me));
   const message = part("p", "card-message", "message");
   message.setAttribute("role", "status");
   message.hidden = true;
   card.appendChild(message);
-  card.appendChild(body(call, urls, live));
+  card.appendChild(body(call, urls, live, me));
   if (live) card.appendChild(wrapUp());
   card.appendChild(footer(call, urls));
   return card;
+}
+
+/** Whether two renders of a part show the same thing (which card's key hints show is set on the
+ *  page afterwards, so it does not count). */
+function sameContent(old, fresh) {
+  if (old.querySelector("form")) return false;  // forms move over through carryForms
+  const a = old.cloneNode(true);
+  const b = fresh.cloneNode(true);
+  [a, b].forEach((node) => node.querySelectorAll("[data-key-hint]").forEach((hint) => hint.removeAttribute("hidden")));
+  return a.isEqualNode(b);
 }
 
 /**
@@ -341,7 +418,9 @@ export function patchCard(card, fresh, popChanged) {
   let previous = null;
   parts.forEach((node, i) => {
     const old = card.querySelector(':scope > [data-part="' + names[i] + '"]');
-    if (old && keep[names[i]]) {
+    // A part that would come out the same stays as it is: the button under the agent's pointer or
+    // keyboard is not swapped for a copy by an update that changed nothing it shows.
+    if (old && (keep[names[i]] || sameContent(old, node))) {
       previous = old;
       return;
     }

@@ -20,7 +20,18 @@ const questions = new WeakMap();  // form -> what Esc asks before throwing its t
 const drafts = new WeakMap();  // form -> its draft options
 const closed = new WeakSet();
 
-const ITEM_OWNERS = ["data-complaint-id", "data-preference-id"];
+/** The attributes that name the item a form in a list is about (its slot follows the item). */
+export const ITEM_OWNERS = ["data-complaint-id", "data-preference-id", "data-promise-id", "data-follow-up-id"];
+
+/** The form slot inside a list item (made on first use): a form about that item opens there. */
+export function itemSlot(item) {
+  let slot = item.querySelector(":scope > .form-slot");
+  if (!slot) {
+    slot = el("div", "form-slot");
+    item.appendChild(slot);
+  }
+  return slot;
+}
 
 /** What the form holds now, untrimmed (a draft keeps the space typed before the next word). */
 function rawValues(form) {

@@ -47,6 +47,12 @@ export const paths = {
   preference: (id) => apiUrl("/preferences/" + segment(id)),
   complaints: (customerId) => apiUrl("/customers/" + segment(customerId) + "/complaints"),
   complaint: (id) => apiUrl("/complaints/" + segment(id)),
+  promises: (customerId) => apiUrl("/customers/" + segment(customerId) + "/promises"),
+  promise: (id) => apiUrl("/promises/" + segment(id)),
+  customerFollowUps: (customerId) => apiUrl("/customers/" + segment(customerId) + "/follow-ups"),
+  followUps: (params) => apiUrl("/follow-ups", params),
+  followUp: (id) => apiUrl("/follow-ups/" + segment(id)),
+  surveys: (params) => apiUrl("/surveys", params),
   imports: () => apiUrl("/imports"),
   importJob: (id) => apiUrl("/imports/" + segment(id)),
   refusedRows: (id) => apiUrl("/imports/" + segment(id) + "/refused.csv"),
@@ -114,6 +120,23 @@ export const updatePreference = (id, changes) => request("PATCH", paths.preferen
 export const deletePreference = (id) => request("DELETE", paths.preference(id));
 export const openComplaint = (customerId, body) => request("POST", paths.complaints(customerId), body);
 export const updateComplaint = (id, changes) => request("PATCH", paths.complaint(id), changes);
+
+// ---------------------------------------------------------------- the service loop (SPEC §10)
+
+/** A commitment to the customer: {text, due_at, call_sid?} → the open promise. */
+export const addPromise = (customerId, body) => request("POST", paths.promises(customerId), body);
+/** {status: "kept" | "broken"}, or a new {text} / {due_at}. */
+export const updatePromise = (id, changes) => request("PATCH", paths.promise(id), changes);
+/** {status?: "open" | "done", owner?: "me" | id} → {items}, soonest due first. */
+export const listFollowUps = (params) => request("GET", paths.followUps(params));
+/** The follow-ups I still owe, soonest due first (each with its customer_name). */
+export const myFollowUps = () => listFollowUps({ status: "open", owner: "me" });
+/** {note, due_at?, owner_id?, call_sid?} → the open follow-up. */
+export const addFollowUp = (customerId, body) => request("POST", paths.customerFollowUps(customerId), body);
+/** {status: "done", outcome} closes it (the outcome is required), or {owner_id} hands it on. */
+export const updateFollowUp = (id, changes) => request("PATCH", paths.followUp(id), changes);
+/** {customer_id?, agent_id?, since?, until?} → {items}. */
+export const listSurveys = (params) => request("GET", paths.surveys(params));
 
 // ---------------------------------------------------------------- admin
 

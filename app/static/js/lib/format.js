@@ -28,6 +28,32 @@ export function dateTime(iso) {
   return date.toLocaleString([], { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/** "3 Dec" in the browser's locale (a date without its time), or "". */
+export function shortDate(iso) {
+  const date = parse(iso);
+  return date ? date.toLocaleDateString([], { day: "numeric", month: "short" }) : "";
+}
+
+/** `date` as ISO 8601 in the browser's local time, with its offset: "2026-12-03T23:59:59-05:00". */
+export function localIso(date) {
+  const pad = (n) => String(Math.abs(Math.trunc(n))).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();  // minutes east of UTC
+  const sign = offset < 0 ? "-" : "+";
+  return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+    "T" + pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) +
+    sign + pad(offset / 60) + ":" + pad(offset % 60);
+}
+
+/** "2026-12-03" (a date input) → the last second of that day in the browser's local time, as ISO
+ *  8601 with the local offset ("2026-12-03T23:59:59-05:00"), or null: "by 3 Dec" means all of it. */
+export function endOfDay(value) {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const [year, month, day] = value.split("-").map(Number);
+  const date = new Date(year, month - 1, day, 23, 59, 59);
+  if (date.getMonth() !== month - 1 || date.getDate() !== day) return null;  // 2026-02-31
+  return localIso(date);
+}
+
 /** "2026-11-30" (a date input) → the end of that local day as ISO 8601 UTC, or null. */
 export function dateToDueAt(value) {
   if (!value) return null;

@@ -1,14 +1,19 @@
 /* KnownCaller: /customers/<id> — everything known about one customer, and where to change it.
  *
- * Details and numbers (components/customer_form.js), preferences and open complaints (the same
- * components as the desktop's call card), past complaints, and the timeline of every touchpoint
- * (newest first). Every change goes through the API and then the page reads the customer again,
+ * Details and numbers (components/customer_form.js), open promises and follow-ups, preferences and
+ * open complaints (the same components as the desktop's call card), past complaints, surveys
+ * (and whether to survey them at all), and the timeline of every touchpoint (newest first). Every change goes through the API and then the page reads the customer again,
  * so it shows what is stored.
  */
 import * as api from "../lib/api.js";
-import { button, el, link, onAction, setStatusLine } from "../lib/dom.js";
-import { dateTime, duration, tierLabel } from "../lib/format.js";
+import { scoreKind, stageLabel, surveyChannelLabel, surveyStatusLabel } from "../lib/care.js";
+import { button, el, link, onAction, setStatusLine, showErrors } from "../lib/dom.js";
+import { dateTime, tierLabel } from "../lib/format.js";
+import { describe } from "../lib/timeline.js";
 import { complaintActions, complaintItem, openComplaintsBlock } from "../components/complaints.js";
+import { followUpActions, followUpsBlock } from "../components/follow_ups.js";
+import { carryForms } from "../components/inline_form.js";
+import { promiseActions, promisesBlock } from "../components/promises.js";
 import { buildCustomerForm, warnBeforeLeaving } from "../components/customer_form.js";
 import { changedFields, describeChanges } from "../lib/changes.js";
 import { preferenceActions, preferencesBlock, resetUnconfirmedRemovals } from "../components/preferences.js";
@@ -26,9 +31,11 @@ function load() {
   return Promise.all([
     api.getCustomer(id),
     api.getTimeline(id).catch((error) => ({ items: [], error })),
-  ]).then(([found, timeline]) => {
+    api.listSurveys({ customer_id: id }).catch((error) => ({ items: [], error })),
+  ]).then(([found, timeline, surveys]) => {
     customer = found;
     render(customer, timeline);
+    renderSurveys(surveys);
   }, (error) => {
     setStatus(error.status === 404 ? "This customer does not exist, or was deleted." : "Could not load the customer: " + error.message, "error");
     document.getElementById("customer-body").hidden = true;
@@ -41,11 +48,23 @@ function render(c, timeline) {
   const tier = document.getElementById("customer-tier");
   tier.textContent = "";
   if (c.tier) tier.appendChild(el("span", "badge badge-tier-" + c.tier, tierLabel(c.tier)));
+  const stage = document.getElementById("customer-stage");
+  stage.textContent = "";
+  if (c.stage) {
+    const badge = el("span", "badge badge-stage-" + c.stage, stageLabel(c.stage));
+    badge.setAttribute("data-role", "stage");
+    stage.appendChild(badge);
+  }
   const form = document.getElementById("customer-edit-form");
   // Rebuild the details only when not mid-edit: a save re-renders with what was stored.
   if (!form.hasAttribute("data-built") || form.getAttribute("data-saved") === "true") {
     buildEditForm(form, c);
   }
+  replaceKeepingForms(document.getElementById("promises"),
+    promisesBlock(c.promises || [], { editable: true, detail: true, empty: "None open." }));
+  replaceKeepingForms(document.getElementById("follow-ups"),
+    followUpsBlock(c.follow_ups || [], { editable: true, detail: true, empty: "None open." }));
+  renderSurveySwitch(c);
   document.getElementById("preferences").replaceChildren(preferencesBlock(c.preferences || [], { editable: true }));
   document.getElementById("open-complaints").replaceChildren(
     openComplaintsBlock(c.open_complaints || [], { editable: true, detail: true }));
@@ -54,6 +73,80 @@ function render(c, timeline) {
   renderTimeline(timeline);
   document.getElementById("customer-body").hidden = false;
   setStatus(linkProblem());
+}
+
+/** Put `block` in `container`, moving the forms open there (with their typing) into it. */
+function replaceKeepingForms(container, block) {
+  const fresh = el("div");
+  fresh.appendChild(block);
+  const settle = carryForms(container, fresh);
+  container.replaceChildren(...fresh.childNodes);
+  settle();
+}
+
+// ---------------------------------------------------------------- surveys
+
+function renderSurveySwitch(c) {
+  const box = document.getElementById("do-not-survey");
+  if (!box || box.hasAttribute("aria-busy")) return;
+  box.checked = !!c.do_not_survey;
+}
+
+/** "Don't survey": saved as soon as it is ticked, on the version this page shows (SPEC §9a). */
+function watchSurveySwitch() {
+  const box = document.getElementById("do-not-survey");
+  if (!box) return;
+  const wrap = box.closest("[data-field]");
+  box.addEventListener("change", () => {
+    if (!customer) return;
+    const wanted = box.checked;
+    const error = wrap.querySelector(".field-error");
+    error.textContent = "";
+    box.removeAttribute("aria-invalid");
+    box.disabled = true;
+    box.setAttribute("aria-busy", "true");
+    const done = () => { box.disabled = false; box.removeAttribute("aria-busy"); };
+    api.updateCustomer(id, { do_not_survey: wanted, version: customer.version }).then(() => {
+      done();
+      return load().then(() => setStatus(wanted ? "They will not be surveyed." : "They may be surveyed again.", "ok"));
+    }, (failure) => {
+      done();
+      box.checked = !wanted;
+      if (failure.status === 409) {
+        // Someone changed the customer meanwhile: show what is stored now, and ask to tick again.
+        return load().then(() => {
+          error.textContent = "Someone else changed this customer meanwhile: nothing was saved. Check and tick again.";
+        });
+      }
+      showErrors(wrap, failure.fields && failure.fields.do_not_survey ? failure : { fields: { do_not_survey: [failure.message] } });
+      return null;
+    }).catch(() => { /* shown already */ });
+  });
+}
+
+function surveyItem(s) {
+  const item = el("li", "survey" + (s.score !== null && s.score !== undefined ? " survey-" + scoreKind(s.score) : ""));
+  item.setAttribute("data-survey-id", String(s.id));
+  const answered = s.score !== null && s.score !== undefined;
+  item.appendChild(el("span", "survey-score badge badge-score-" + (scoreKind(s.score) || "passive"),
+    answered ? s.score + "/10" : "No score"));
+  const meta = [surveyChannelLabel(s.channel), surveyStatusLabel(s.status),
+    dateTime(s.answered_at || s.sent_at), s.agent && s.agent.name ? "call taken by " + s.agent.name : null];
+  item.appendChild(el("span", "survey-meta", meta.filter(Boolean).join(" · ")));
+  if (s.comment) item.appendChild(el("p", "survey-comment", "“" + s.comment + "”"));
+  return item;
+}
+
+function renderSurveys(surveys) {
+  const list = document.getElementById("surveys");
+  list.textContent = "";
+  if (surveys.error) {
+    list.appendChild(el("li", "status-line status-line-error", "Surveys unavailable: " + surveys.error.message));
+    return;
+  }
+  const items = surveys.items || [];
+  if (!items.length) list.appendChild(el("li", "muted", "Never surveyed."));
+  items.forEach((s) => list.appendChild(surveyItem(s)));
 }
 
 /** "(415) 555-0111 is also Wei Huang's number", each name a link (new tab: this page keeps its edits). */
@@ -138,35 +231,6 @@ function renderPast(items) {
 }
 
 // ---------------------------------------------------------------- timeline
-
-function person(p) { return p && p.name ? p.name : null; }
-
-function describe(item) {
-  switch (item.kind) {
-    case "call":
-      return {
-        title: "Call" + (item.status ? " · " + item.status : "") +
-          (item.duration !== null && item.duration !== undefined ? " · " + duration(item.duration) : ""),
-        detail: [person(item.agent) ? "taken by " + person(item.agent) : "not taken",
-          item.disposition ? "disposition: " + item.disposition : null].filter(Boolean).join(" · "),
-      };
-    case "note":
-      return { title: "Note" + (person(item.agent) ? " by " + person(item.agent) : ""), detail: item.text };
-    case "complaint":
-      return {
-        title: "Complaint " + (item.event || "opened") + ": " + item.subject,
-        detail: [item.severity, item.event === "resolved" && item.resolution ? "resolution: " + item.resolution : null]
-          .filter(Boolean).join(" · "),
-      };
-    case "preference":
-      return {
-        title: "Preference recorded: " + item.key,
-        detail: item.value + (person(item.recorded_by) ? " (by " + person(item.recorded_by) + ")" : ""),
-      };
-    default:
-      return { title: item.kind, detail: "" };
-  }
-}
 
 function renderTimeline(timeline) {
   const list = document.getElementById("timeline");
@@ -272,7 +336,9 @@ if (page) {
     "merge-confirm": confirmMerge,
     "merge-cancel": cancelMerge,
   };
-  const recordActions = { ...preferenceActions(records), ...complaintActions(records) };
+  const recordActions = {
+    ...preferenceActions(records), ...complaintActions(records), ...promiseActions(records), ...followUpActions(records),
+  };
   Object.entries(recordActions).forEach(([name, handler]) => {
     handlers[name] = (target) => Promise.resolve(handler(page, target)).catch(() => { /* shown already */ });
   });
@@ -281,5 +347,6 @@ if (page) {
   const mergeForm = document.getElementById("merge-form");
   if (mergeForm) startMerge(mergeForm);
   warnBeforeLeaving(document.getElementById("customer-edit-form"));
+  watchSurveySwitch();
   load();
 }

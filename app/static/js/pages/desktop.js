@@ -9,6 +9,7 @@ import { createDrafts } from "../lib/drafts.js";
 import { duration } from "../lib/format.js";
 import { createAlerts } from "./desktop/alerts.js";
 import { createBoard } from "./desktop/board.js";
+import { createFollowUpsPanel } from "./desktop/follow_ups.js";
 import { installKeys } from "./desktop/keys.js";
 import { createWork } from "./desktop/work.js";
 
@@ -21,7 +22,11 @@ function start(root) {
   const drafts = createDrafts(null, { user: root.getAttribute("data-user-id") || "" });
   const desk = createBoard(root, { onRinging: (call) => alerts.announce(call), drafts });
   alerts = createAlerts(document.getElementById("enable-alerts"), desk.log);
-  const work = createWork(root, desk, drafts);
+  const followUpsPanel = document.getElementById("follow-ups-panel");
+  const followUps = followUpsPanel ? createFollowUpsPanel(followUpsPanel, {
+    customerUrl: root.getAttribute("data-customer-url"), me: desk.me,
+  }) : { refresh() {}, soon() {} };
+  const work = createWork(root, desk, drafts, { onFollowUpChange: () => followUps.refresh() });
   installKeys(work);
   let draftsRestored = false;
 
@@ -101,7 +106,11 @@ function start(root) {
     if (socket.active) setConnection("reconnecting", "Reconnecting…");
     else checkLogin();  // refused: the login may have ended
   });
-  socket.on("screen_pop", (pop) => desk.receivePop(pop, "socket"));
+  socket.on("screen_pop", (pop) => {
+    desk.receivePop(pop, "socket");
+    // A follow-up may have opened, closed or changed hands: the panel reads its list again.
+    followUps.soon();
+  });
   socket.on("call_update", desk.receiveUpdate);
   // The server may have lost pops on the way (message queue down): read the active calls again.
   socket.on("resync", () => desk.resync());

@@ -3,6 +3,7 @@
  *   c  take the call ("I'm taking this")   g  give the call back
  *   n  notes and wrap-up                    r  remember a preference
  *   o  open a complaint                     x  resolve the first open complaint
+ *   p  record a promise
  *   j / k  next / previous call             Esc  close the open form (asks first if typed in)
  *   ?  this list
  *
@@ -21,6 +22,7 @@ const NOT_HERE = {
   remember: "There is no customer record to remember this on yet.",
   "complaint-new": "There is no customer record to open a complaint on yet.",
   "complaint-resolve": "No open complaint here.",
+  "promise-new": "There is no customer record to promise anything on yet.",
 };
 
 /** Listen for the shortcuts; `work` is the desktop's card actions (work.js). */
@@ -79,6 +81,7 @@ export function installKeys(work) {
     r: () => press("remember"),
     o: () => press("complaint-new"),
     x: () => press("complaint-resolve"),
+    p: () => press("promise-new"),
     j: () => move(1),
     k: () => move(-1),
     "?": toggleHelp,

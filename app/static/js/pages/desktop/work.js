@@ -19,13 +19,22 @@ import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
 import { tierLabel } from "../../lib/format.js";
 import { complaintActions } from "../../components/complaints.js";
+import { followUpActions } from "../../components/follow_ups.js";
 import { closeForm, hasUnsavedForm, openForm, requestClose } from "../../components/inline_form.js";
 import { preferenceActions, resetUnconfirmedRemovals } from "../../components/preferences.js";
+import { promiseActions } from "../../components/promises.js";
 
 function sidOf(card) { return card.getAttribute("data-call-sid"); }
 function cardOf(node) { return node.closest ? node.closest("[data-call-sid]") : null; }
 function slotIn(card, name) { return card.querySelector(".form-slot-" + name); }
 function focusLost() { return !document.activeElement || document.activeElement === document.body; }
+
+/** Keep the keyboard on `card` after the button pressed in it went away: the page does not jump
+ *  while the card is on screen (the agent was just looking at it), and scrolls to it when not. */
+function keepFocusOn(card) {
+  const box = card.getBoundingClientRect();
+  card.focus({ preventScroll: box.bottom > 0 && box.top < window.innerHeight });
+}
 
 /** The card action each key with a hint on the cards runs (keys.js binds them). */
 export const KEY_ACTIONS = { c: "claim", g: "release" };
@@ -33,9 +42,9 @@ export const KEY_ACTIONS = { c: "claim", g: "release" };
 /** The actions that open a form, the only ones a stored draft may run again. */
 const FORM_ACTIONS = new Set([
   "new-customer", "find", "wrapup", "remember", "preference-edit", "complaint-new", "complaint-edit",
-  "complaint-resolve",
+  "complaint-resolve", "promise-new", "follow-up-done",
 ]);
-const DRAFT_OWNERS = new Set(["data-complaint-id", "data-preference-id"]);
+const DRAFT_OWNERS = new Set(["data-complaint-id", "data-preference-id", "data-follow-up-id"]);
 
 /** A message on the card (its message part survives re-renders). */
 function message(card, text, kind) {
@@ -56,9 +65,10 @@ function failed(card, prefix) {
 
 /**
  * The card actions on `root` (#desktop) for the board `desk`, keeping drafts in `drafts`
- * (lib/drafts.js); returns what keys.js and the page use.
+ * (lib/drafts.js); `onFollowUpChange()` hears of every follow-up closed on a card (the "My
+ * follow-ups" panel reads its list again). Returns what keys.js and the page use.
  */
-export function createWork(root, desk, drafts) {
+export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
   /** The draft a form on `card` keeps: one per call and form (`owner`: the item it is about). */
   function draftFor(card, action, owner) {
     const key = owner ? action + ":" + owner.id : action;
@@ -129,7 +139,7 @@ export function createWork(root, desk, drafts) {
     return Promise.all(sids.map((s) => desk.refreshCall(s))).then(() => {
       // The form that had focus went with the old card body: keep the keyboard on this card.
       const call = desk.calls.get(sid);
-      if (call && call.el && focusLost()) call.el.focus();
+      if (call && call.el && focusLost()) keepFocusOn(call.el);
     });
   }
 
@@ -143,6 +153,15 @@ export function createWork(root, desk, drafts) {
     message,
     refresh,
     draft: draftFor,
+  };
+
+  /** The same, for follow-ups: a change here is a change to the panel's list too. */
+  const followUpRecords = {
+    ...records,
+    refresh(card, customerId) {
+      if (onFollowUpChange) onFollowUpChange();
+      return refresh(card, customerId);
+    },
   };
 
   // ---------------------------------------------------------------- take the call, give it back
@@ -159,7 +178,7 @@ export function createWork(root, desk, drafts) {
     const current = callOf(card);
     // The button pressed is gone: keep the keyboard on this card, unless the agent already moved
     // on (the call_update may have arrived first, and they are typing in a form).
-    if (current && current.el && current.el.isConnected && focusLost()) current.el.focus();
+    if (current && current.el && current.el.isConnected && focusLost()) keepFocusOn(current.el);
   }
 
   function claim(card) {
@@ -345,6 +364,8 @@ export function createWork(root, desk, drafts) {
     "wrapup-dismiss": dismissWrapUp,
     ...preferenceActions(records),
     ...complaintActions(records),
+    ...promiseActions(records),
+    "follow-up-done": followUpActions(followUpRecords)["follow-up-done"],
   };
 
   /** Act on `card` as if its `action` button was pressed (clicks, and keys.js). */

@@ -1,0 +1,117 @@
+/* KnownCaller desktop: "My follow-ups" — what I still owe customers (SPEC §10), soonest due first,
+ * overdue ones in red, each closed with its outcome (components/follow_ups.js).
+ *
+ * Read again when the desktop loads, after each change made here or on a card, on every
+ * screen_pop (a pop follows every change to a live caller's follow-ups), and every minute (one
+ * turns overdue, a colleague hands one over). A re-read never throws away an outcome being typed:
+ * the open form moves into the new list (carryForms), and the keyboard stays where it was.
+ */
+import * as api from "../../lib/api.js";
+import { el, onAction, setStatusLine } from "../../lib/dom.js";
+import { dueText } from "../../lib/format.js";
+import { followUpActions, followUpsBlock } from "../../components/follow_ups.js";
+import { carryForms } from "../../components/inline_form.js";
+
+export const FOLLOW_UPS_REFRESH_MS = 60 * 1000;
+/** Pops come in bursts (a reconnect replays every live call): one read for the lot. */
+const SETTLE_MS = 250;
+
+/**
+ * The panel `panel` (#follow-ups-panel): `customerUrl` leads a name to the record ("/customers/"),
+ * `me` ({id}) is who is logged in. Returns {refresh, soon}: read now, or once a burst settles.
+ */
+export function createFollowUpsPanel(panel, { customerUrl, me }) {
+  const host = panel.querySelector("#my-follow-ups");
+  const count = panel.querySelector("#follow-ups-count");
+  const status = panel.querySelector("#follow-ups-status");
+  let reading = null;
+  let again = false;
+  let timer = null;
+  // After a follow-up is closed here, the next read puts the keyboard back in the panel: the
+  // form it was in is gone (its button, disabled while saving, may have dropped it already).
+  let refocus = false;
+  let shown = null;  // what the list shows now: a read that brings nothing new leaves it be
+
+  function say(text, kind) { setStatusLine(status, text, kind); }
+
+  /** Where the keyboard was in the old list (a Done button, a name), to put it back after. */
+  function focusedItem(old) {
+    const active = document.activeElement;
+    if (!old || !active || !old.contains(active) || active.closest("form")) return null;
+    const item = active.closest("[data-follow-up-id]");
+    if (!item) return null;
+    return { id: item.getAttribute("data-follow-up-id"), action: active.getAttribute("data-action") };
+  }
+
+  function render(items) {
+    // The relative due times too: "due in 1 hour" has to become "due just now" some time.
+    const shape = JSON.stringify(items.map((f) => [f, dueText(f.due_at)]));
+    if (shape === shown && host.firstElementChild) return;
+    shown = shape;
+    const fresh = el("div", "follow-ups-body");
+    fresh.appendChild(followUpsBlock(items, {
+      editable: true, customerUrl, me, empty: "Nothing owed: you have no open follow-ups.",
+    }));
+    const old = host.firstElementChild;
+    const keep = focusedItem(old);
+    const lost = !document.activeElement || document.activeElement === document.body ||
+      (!!old && old.contains(document.activeElement));
+    const takeFocus = refocus && !again && lost;  // a stale read (another one follows) leaves it be
+    if (!again) refocus = false;
+    if (old) {
+      const settle = carryForms(old, fresh);
+      old.replaceWith(fresh);
+      settle();
+    } else {
+      host.appendChild(fresh);
+    }
+    if (keep) {
+      const item = fresh.querySelector('[data-follow-up-id="' + CSS.escape(keep.id) + '"]');
+      const target = item && (keep.action ? item.querySelector('[data-action="' + CSS.escape(keep.action) + '"]') : item.querySelector("a"));
+      (target || panel.querySelector("h2")).focus();
+    } else if (takeFocus && (!document.activeElement || document.activeElement === document.body)) {
+      // The follow-up just closed is gone, and its form with it: on to the next one, or the heading.
+      (fresh.querySelector('[data-action="follow-up-done"]') || panel.querySelector("h2")).focus();
+    }
+    const overdue = items.filter((f) => f.overdue).length;
+    count.textContent = String(items.length);
+    count.setAttribute("aria-label", items.length + " open follow-ups" + (overdue ? ", " + overdue + " overdue" : ""));
+    count.classList.toggle("count-overdue", overdue > 0);
+  }
+
+  /** Read my open follow-ups now (one read at a time; a call meanwhile reads once more after). */
+  function refresh() {
+    if (reading) { again = true; return reading; }
+    reading = api.myFollowUps().then((data) => {
+      render((data && data.items) || []);
+      if (status.classList.contains("status-line-error")) say("");
+    }, (error) => {
+      say("Could not read your follow-ups: " + error.message, "error");
+    }).finally(() => {
+      reading = null;
+      if (again) { again = false; refresh(); }
+    });
+    return reading;
+  }
+
+  /** Read once a burst of pops has settled. */
+  function soon() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, SETTLE_MS);
+  }
+
+  const actions = followUpActions({
+    customerOf: () => null,  // many customers: each item says whose it is
+    callSidOf: () => null,
+    message: (scope, text, kind) => say(text, kind),
+    refresh: () => { refocus = true; return refresh(); },
+  });
+  onAction(panel, {
+    "follow-up-done": (target) => Promise.resolve(actions["follow-up-done"](panel, target)).catch(() => { /* shown */ }),
+  });
+  panel.querySelector("h2").tabIndex = -1;  // where the keyboard goes when its item is gone
+
+  refresh();
+  setInterval(refresh, FOLLOW_UPS_REFRESH_MS);
+  return { refresh, soon };
+}
