@@ -28,7 +28,18 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.devtools.simulator import new_call_sid, sign, status_params, voice_params  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Call, Complaint, Customer, PhoneNumber, Preference, User, utcnow  # noqa: E402
+from app.models import (  # noqa: E402
+    Call,
+    Complaint,
+    Customer,
+    FollowUp,
+    PhoneNumber,
+    Preference,
+    Promise,
+    Survey,
+    User,
+    utcnow,
+)
 
 AUTH_TOKEN = "screenshot-token"
 PASSWORD = "screenshot-password"
@@ -67,6 +78,27 @@ def seed(app) -> dict[str, int]:
         customer("Wei Huang", ["+14155550111"], tier="gold")
         customer("Mei Huang", ["+14155550111", "+14155550112"])
         customer("Grace Park", ["+12125550177"], tier="gold", preferences=[("delivery", "after 6 pm")])
+        db.session.flush()
+        # The service loop (SPEC §10): Alice called yesterday and was promised a refund, now late;
+        # Grace scored her last call 5/10, and Dana owes her a call back.
+        alice, grace = (db.session.scalar(db.select(Customer).where(Customer.name == n)) for n in ("Alice Wong", "Grace Park"))
+        db.session.add(Call(call_sid=new_call_sid(), from_raw="+14155550100", from_e164="+14155550100",
+                            match_kind="single", customer_id=alice.id, status="completed", agent_id=agents["sam"],
+                            started_at=now - timedelta(hours=20), connected_at=now - timedelta(hours=20),
+                            ended_at=now - timedelta(hours=20) + timedelta(minutes=6), news_at=now))
+        db.session.add(Promise(customer_id=alice.id, text="Refund the delivery fee", made_by_id=agents["sam"],
+                               made_at=now - timedelta(hours=20), due_at=now - timedelta(hours=2), status="open"))
+        earlier = Call(call_sid=new_call_sid(), from_raw="+12125550177", from_e164="+12125550177", match_kind="single",
+                       customer_id=grace.id, status="completed", agent_id=agents["dana"],
+                       started_at=now - timedelta(days=3), connected_at=now - timedelta(days=3),
+                       ended_at=now - timedelta(days=3) + timedelta(minutes=4), news_at=now)
+        db.session.add(earlier)
+        db.session.add(Survey(call=earlier, customer_id=grace.id, agent_id=agents["dana"], channel="sms",
+                              to_e164="+12125550177", status="answered", score=5, created_at=earlier.ended_at,
+                              sent_at=earlier.ended_at, answered_at=earlier.ended_at + timedelta(minutes=3)))
+        db.session.add(FollowUp(customer_id=grace.id, call=earlier, reason="detractor", owner_id=agents["dana"],
+                                note="Scored us 5/10: courier came before 6 pm again", status="open",
+                                created_at=earlier.ended_at, due_at=now + timedelta(hours=3)))
         db.session.commit()
         return agents
 
