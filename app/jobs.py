@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Callable
 
 from flask import Flask
@@ -41,6 +40,10 @@ class _Retrying:
         self._app, self._name, self._run_once, self._interval = app, name, run_once, interval
         self._running = False
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
 
     def ensure_running(self) -> None:
         with self._lock:
@@ -58,8 +61,7 @@ class _Retrying:
                 return None
 
     def _loop(self) -> None:
-        while True:
-            time.sleep(self._interval)
+        while not self._stopped.wait(self._interval):
             left = self._once()
             if left is None or left:
                 continue
@@ -99,11 +101,13 @@ def every(app: Flask, name: str, task: Callable[[], None], *, interval: float) -
 
 
 def stop(app: Flask | None = None) -> None:
-    """End `app`'s repeating jobs (an app being torn down, as tests do with theirs); without one,
-    every app's in this process."""
+    """End `app`'s repeating and retrying jobs (an app being torn down, as tests do with theirs);
+    without one, every app's in this process."""
     with _registry_lock:
         for key in [key for key in _every if app is None or key[0] == id(app)]:
             _every.pop(key).set()
+        for key in [key for key in _retrying if app is None or key[0] == id(app)]:
+            _retrying.pop(key).stop()  # work it left undone is the owner's: kept on disk or in the database
 
 
 _retrying: dict[tuple[int, str], _Retrying] = {}

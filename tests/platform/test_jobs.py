@@ -79,3 +79,21 @@ def test_a_repeating_job_runs_until_its_app_is_stopped(app):
     settled = len(runs)
     time.sleep(0.1)
     assert len(runs) == settled and settled >= 1
+
+
+def test_a_retrying_job_ends_when_its_app_is_stopped_with_work_left(app):
+    runs = []
+    started = threading.Event()
+
+    def run_once() -> int:  # the database is gone: work is always left
+        runs.append(1)
+        started.set()
+        return 1
+
+    jobs.keep_retrying(app, "never-done", run_once, interval=0.01)
+    assert started.wait(timeout=5)
+    jobs.stop(app)
+    time.sleep(0.05)
+    settled = len(runs)
+    time.sleep(0.1)
+    assert len(runs) == settled
