@@ -314,7 +314,8 @@ def test_a_pop_takes_as_many_statements_for_1000_earlier_calls_as_for_one(app, c
     few = statements_during(app, lambda: provider.call(from_="+14155550111"))
     many = statements_during(app, lambda: provider.call(from_="+14155550122"))
     assert few == many, (few, many)
-    assert few > 4, (few, many)  # the call, its customer, their promises and follow-ups, the agents, the history
+    # The customer with their history (one statement), the call, their promises, the agents online.
+    assert few >= 4, (few, many)
 
     call_sid, _ = provider.call(from_="+14155550122")
     card = client.get(f"/api/v1/calls/{call_sid}", headers=bearer(token)).json["pop"]["customer"]

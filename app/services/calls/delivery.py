@@ -71,10 +71,11 @@ def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | 
 
 
 def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: str, now: datetime,
-             notice: Mapping[str, object] | None = None) -> dict:
+             notice: Mapping[str, object] | None = None, histories: Mapping | None = None) -> dict:
     """Send the call's pop to its audience and audit it; returns the full payload. `notice`: what
-    this one pop has to say besides (e.g. `customer_removed`), not kept on the call."""
-    payloads = {FULL: {**build_screen_pop(call, customers, region, now), **(notice or {})}}
+    this one pop has to say besides (e.g. `customer_removed`), not kept on the call. `histories`:
+    the customers' histories when already read (with them, as the call arrived)."""
+    payloads = {FULL: {**build_screen_pop(call, customers, region, now, histories=histories), **(notice or {})}}
     for room, view in _rooms(who):
         push.screen_pop(payloads[view], to=room)
     if customers:

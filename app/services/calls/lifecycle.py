@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -35,6 +35,7 @@ class InboundCall:
     call: Call
     customers: list[Customer]
     created: bool  # False for a provider retry of a CallSid we already hold
+    histories: dict = field(default_factory=dict)  # the customers' histories as the call arrived
 
 
 def get_call(call_sid: str) -> Call | None:
@@ -55,10 +56,12 @@ def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value else value
 
 
-def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None) -> InboundCall:
+def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None,
+                    care=None) -> InboundCall:
     """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing.
 
     `arrived_at`: when the provider sent it, for a call stored late (replayed from the spool).
+    `care` (the CareSettings): read the customers' histories with them, for the pop's stage and flags.
     """
     call_sid = (params.get("CallSid") or "").strip()
     if not call_sid:
@@ -67,7 +70,8 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         raise InvalidInput("CallSid is longer than 64 characters", fields={"CallSid": ["too long"]})
     # No read first to see whether the CallSid is known: a provider retry is rare, and the unique
     # CallSid turns it into an IntegrityError below, so a new call pays no extra round trip.
-    recognition = recognize(params.get("From"), region)
+    started_at = arrived_at or utcnow()
+    recognition = recognize(params.get("From"), region, care=care, at=started_at)
     status = params.get("CallStatus")
     call = Call(
         call_sid=call_sid,
@@ -79,7 +83,7 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         match_kind=recognition.match_kind,
         customer=recognition.customer,
         status=status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing",
-        started_at=arrived_at or utcnow(),
+        started_at=started_at,
     )
     call.news_at = call.started_at
     db.session.add(call)
@@ -93,7 +97,7 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         if existing is None:
             raise
         return InboundCall(existing, customers_for(existing), created=False)
-    return InboundCall(call, recognition.customers, created=True)
+    return InboundCall(call, recognition.customers, created=True, histories=recognition.histories)
 
 
 def _commit_keeping_loaded() -> None:

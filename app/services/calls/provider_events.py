@@ -56,7 +56,7 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
     config = settings()
     region = config.calls.region
     limit_lookup_time()
-    inbound = calls.receive_inbound(params, region, arrived_at=replayed_from)
+    inbound = calls.receive_inbound(params, region, arrived_at=replayed_from, care=config.care)
     if replayed_from is not None and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
@@ -72,7 +72,7 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
                                   config.routing.dial_max_agents, inbound.call.call_sid)
     if inbound.created and not inbound.call.ended:
         delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
-                          region=region, now=now)
+                          region=region, now=now, histories=inbound.histories)
     if inbound.created and not kept_events_later:
         apply_orphans(inbound.call.call_sid)
     return RoutedCall(inbound, decision)

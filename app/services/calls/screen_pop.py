@@ -15,21 +15,25 @@ from app.settings import settings
 _CARD = CustomerCardSchema()
 
 
-def customer_card(customer: Customer, now: datetime, call: Call | None = None) -> dict:
+def customer_card(customer: Customer, now: datetime, call: Call | None = None, history=None) -> dict:
     """What the agent sees of a customer while the phone rings: only open complaints, overdue as of
     `now`, and what the service loop knows (SPEC §10): open promises and follow-ups, the last
-    survey, the stage and the flags, with the history as `call` (when given) sees it: without it."""
+    survey, the stage and the flags, with the history as `call` (when given) sees it: without it.
+    `history`: theirs, when already read with them."""
     # Not kept on the customer: as this call sees them is not as their own page does.
     care = summary.summaries([customer], settings().care, now, call_id=call.id if call is not None else None,
-                             at=call.started_at if call is not None else None)[customer.id]
+                             at=call.started_at if call is not None else None,
+                             known={customer.id: history} if history is not None else None)[customer.id]
     with as_of(now):
         card = _CARD.dump(customer)
     card.update(care)
     return card
 
 
-def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime) -> dict:
-    """The pop of `call` showing `customers` (its match), with complaints overdue as of `now`."""
+def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime, *,
+                     histories: Mapping | None = None) -> dict:
+    """The pop of `call` showing `customers` (its match), with complaints overdue as of `now`;
+    `histories`: the customers' histories when already read."""
     single = call.match_kind == "single" and len(customers) == 1
     return {
         "call_sid": call.call_sid,
@@ -42,7 +46,7 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         or ("Number withheld" if phone_numbers.is_withheld(call.from_raw) else None),
         "to": call.to_e164 or call.to_raw,
         "match": call.match_kind,
-        "customer": customer_card(customers[0], now, call) if single else None,
+        "customer": customer_card(customers[0], now, call, (histories or {}).get(customers[0].id)) if single else None,
         "candidates": (
             [{"id": c.id, "name": c.name} for c in customers] if call.match_kind == "multiple" else []
         ),

@@ -47,10 +47,10 @@ class History:
     open_follow_ups: int = 0
 
 
-def _history_statement():
-    """Every customer's history in one SELECT, with the customers (`ids`), the moment (`at`), the
-    call left out (`call_id`, -1 for none) and the repeat window's start (`repeat_since`) as
-    parameters: built once, since building it cost more than running it."""
+def history_columns() -> list:
+    """A customer's history as correlated columns of any SELECT of customers, with the moment
+    (`at`), the call left out (`call_id`, -1 for none) and the repeat window's start
+    (`repeat_since`) as parameters (`history_params`); read back with `History(*values)`."""
     calls = aliased(Call)
     mine = calls.customer_id == Customer.id
     earlier = and_(mine, calls.started_at <= bindparam("at"), calls.id != bindparam("call_id"))
@@ -62,8 +62,7 @@ def _history_statement():
 
     latest_survey = (select(Survey).where(Survey.customer_id == Customer.id, Survey.status == "answered")
                      .order_by(Survey.answered_at.desc(), Survey.id.desc()).limit(1))
-    return select(
-        Customer.id,
+    return [
         scalar(select(func.count(calls.id)).where(answered)),
         scalar(select(func.min(calls.connected_at)).where(answered)),
         scalar(select(func.max(calls.connected_at)).where(answered)),
@@ -76,10 +75,16 @@ def _history_statement():
         scalar(select(func.count(Promise.id)).where(Promise.customer_id == Customer.id, Promise.status == "open")),
         scalar(select(func.count(FollowUp.id)).where(FollowUp.customer_id == Customer.id,
                                                       FollowUp.status == "open")),
-    ).where(Customer.id.in_(bindparam("ids", expanding=True)))
+    ]
 
 
-_HISTORY = _history_statement()
+def history_params(config: CareSettings, *, at: datetime, call_id: int | None) -> dict:
+    return {"at": at, "call_id": -1 if call_id is None else call_id,
+            "repeat_since": at - timedelta(hours=config.repeat_call_hours)}
+
+
+# Built once, with the customers (`ids`) a parameter too: building it cost more than running it.
+_HISTORY = select(Customer.id, *history_columns()).where(Customer.id.in_(bindparam("ids", expanding=True)))
 
 
 def histories(customer_ids: Iterable[int], config: CareSettings, *, at: datetime,
@@ -89,8 +94,7 @@ def histories(customer_ids: Iterable[int], config: CareSettings, *, at: datetime
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
-    rows = db.session.execute(_HISTORY, {"ids": ids, "at": at, "call_id": -1 if call_id is None else call_id,
-                                         "repeat_since": at - timedelta(hours=config.repeat_call_hours)})
+    rows = db.session.execute(_HISTORY, {"ids": ids, **history_params(config, at=at, call_id=call_id)})
     found = {row[0]: History(*row[1:]) for row in rows}
     if call_id is None:
         # No call in view (the customer's own page): their latest call is "this one", so a single

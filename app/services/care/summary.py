@@ -65,11 +65,14 @@ def summarize(customer: Customer, history: stage.History, config: CareSettings, 
 
 
 def summaries(customers: Iterable[Customer], config: CareSettings, now: datetime, *, call_id: int | None = None,
-              at: datetime | None = None) -> dict[int, dict]:
-    """Each customer's summary by id (one statement for all their histories). `call_id`/`at`: as
-    the pop of that call sees them (the call itself left out of their history)."""
+              at: datetime | None = None, known: dict | None = None) -> dict[int, dict]:
+    """Each customer's summary by id (one statement for all their histories, none when `known`
+    has them all). `call_id`/`at`: as the pop of that call sees them (the call itself left out)."""
     customers = list(customers)
-    found = stage.histories((c.id for c in customers), config, at=at or now, call_id=call_id)
+    if known is not None and all(c.id in known for c in customers):
+        found = known
+    else:
+        found = stage.histories((c.id for c in customers), config, at=at or now, call_id=call_id)
     # Most customers owe and are owed nothing: their card costs no statement for promises or follow-ups.
     promises = _open(_OPEN_PROMISES, [i for i, h in found.items() if h.open_promises])
     follow_ups = _open(_OPEN_FOLLOW_UPS, [i for i, h in found.items() if h.open_follow_ups])
