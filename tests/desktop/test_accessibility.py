@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from tests.factories import make_customer, make_user
-from tests.support.browser import ROOT, TIMEOUT_MS
+from tests.support.browser import ROOT, pages
 from tests.support.login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
@@ -28,23 +28,14 @@ SETTLED = """() => document.getAnimations().every((a) => {
 
 @pytest.fixture
 def open_page(browser):
-    contexts = []
+    # bypass_csp: the app's CSP forbids inline scripts, which is how Playwright injects axe.
+    with pages(browser, bypass_csp=True) as factory:
+        def sized(width: int = 1280, height: int = 900, **options):
+            if not AXE.is_file():
+                pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci` in {ROOT}")
+            return factory(viewport={"width": width, "height": height}, **options)
 
-    def factory(width: int = 1280, height: int = 900, **options):
-        if not AXE.is_file():
-            pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci` in {ROOT}")
-        # bypass_csp: the app's CSP forbids inline scripts, which is how Playwright injects axe.
-        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True, **options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
+        yield sized
 
 
 def axe(page, where: str) -> list[dict]:

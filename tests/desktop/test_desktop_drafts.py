@@ -17,8 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Call, Complaint, Customer, utcnow
 from tests.factories import make_customer, make_preference, make_user
-from tests.support.browser import TIMEOUT_MS
-from tests.support.login import login
+from tests.support.browser import open_desktop, pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
 
@@ -30,30 +29,10 @@ HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
 def dana(live_server, browser):
     """Dana, an agent, on a connected desktop. Every dialog is recorded by its type; a
     beforeunload one is accepted (the reload or close goes ahead), any other dismissed."""
-    from playwright.sync_api import expect
-
     with live_server.app.app_context():
         make_user("dana", display_name="Dana Scully")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.dialogs = []
-    page.errors = []
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.type)
-        if dialog.type == "beforeunload":
-            dialog.accept()
-        else:
-            dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    login(page, "dana", base_url=live_server.base_url)
-    expect(page).to_have_url(f"{live_server.base_url}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    yield page
-    context.close()
+    with pages(browser, record="type", accept=("beforeunload",)) as open_page:
+        yield open_desktop(live_server, open_page(), "dana")
 
 
 def card(page, call_sid: str):

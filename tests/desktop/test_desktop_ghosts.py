@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.factories import make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import open_desktop, pages
 from tests.support.login import login
 from tests.support.provider import ACCOUNT_SID
 from tests.support.twilio_api import RunningStandIn
@@ -40,32 +40,9 @@ def app(app_with, rest_api):
 
 @pytest.fixture
 def open_page(browser):
-    contexts = []
-
-    def factory():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
-
-
-def open_desktop(live_server, open_page, username: str):
-    from playwright.sync_api import expect
-
-    page = open_page()
-    login(page, username, base_url=live_server.base_url)
-    expect(page).not_to_have_url(re.compile(r"/login$"))
-    if page.url != f"{live_server.base_url}/":  # a supervisor lands on the dashboard
-        page.goto(f"{live_server.base_url}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
+    """Pages in fresh contexts (one per person); page errors are recorded."""
+    with pages(browser) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -83,8 +60,8 @@ def test_ghosts_settle_through_the_provider_or_show_no_news_until_a_supervisor_c
         live_server, open_page, people, rest_api):
     from playwright.sync_api import expect
 
-    dana = open_desktop(live_server, open_page, "dana")
-    sam = open_desktop(live_server, open_page, "sam")
+    dana = open_desktop(live_server, open_page(), "dana", lands_on="/(dashboard)?$")
+    sam = open_desktop(live_server, open_page(), "sam", lands_on="/(dashboard)?$")
     settled, _ = live_server.provider.call(from_="+14155550120")
     ghost, _ = live_server.provider.call(from_="+14155550121")  # the stand-in never heard of it
     rest_api.calls[settled] = rest_api.call_resource(settled, status="no-answer")
@@ -117,7 +94,8 @@ def test_ghosts_settle_through_the_provider_or_show_no_news_until_a_supervisor_c
 def test_the_dashboard_shows_a_ghost_without_a_timer_and_closes_it(live_server, open_page, people, rest_api):
     from playwright.sync_api import expect
 
-    dana = open_desktop(live_server, open_page, "dana")  # a desktop's socket runs the check
+    # A desktop's socket runs the check.
+    dana = open_desktop(live_server, open_page(), "dana", lands_on="/(dashboard)?$")
     ghost, _ = live_server.provider.call(from_="+14155550122")
     expect(card(dana, ghost).locator("[data-role=status]")).to_have_text(NO_NEWS)
 

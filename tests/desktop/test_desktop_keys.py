@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Call
 from tests.factories import make_customer, make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import open_desktop, pages
 from tests.support.login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
@@ -33,37 +33,8 @@ WIDE = {"width": 1920, "height": 1080}
 @pytest.fixture
 def open_page(browser):
     """Pages in fresh contexts (one per person) at 1920x1080; dialogs and page errors are recorded."""
-    contexts = []
-
-    def factory():
-        context = browser.new_context(viewport=WIDE)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.errors = []
-
-        def on_dialog(dialog):
-            page.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
-
-
-def open_desktop(live_server, open_page, username: str):
-    from playwright.sync_api import expect
-
-    page = open_page()
-    login(page, username, base_url=live_server.base_url)
-    expect(page).to_have_url(f"{live_server.base_url}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
+    with pages(browser, viewport=WIDE) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -71,7 +42,7 @@ def dana(live_server, open_page):
     """Dana, an agent, on a connected desktop."""
     with live_server.app.app_context():
         make_user("dana", display_name="Dana Scully")
-    return open_desktop(live_server, open_page, "dana")
+    return open_desktop(live_server, open_page(), "dana")
 
 
 def card(page, call_sid: str):
@@ -158,7 +129,7 @@ def test_a_taken_call_says_who_has_it_while_it_still_rings(live_server, open_pag
 
     with live_server.app.app_context():
         make_user("frank", display_name="Frank Ocean")
-    frank = open_desktop(live_server, open_page, "frank")
+    frank = open_desktop(live_server, open_page(), "frank")
     call_sid = ring(live_server, dana, "+14155550104")
     expect(card(frank, call_sid).locator("[data-role=status]")).to_have_text("Ringing")
 
@@ -374,7 +345,7 @@ def test_a_taken_call_can_be_given_back_by_button_and_by_key(live_server, open_p
 
     with live_server.app.app_context():
         make_user("frank", display_name="Frank Ocean")
-    frank = open_desktop(live_server, open_page, "frank")
+    frank = open_desktop(live_server, open_page(), "frank")
     call_sid = ring(live_server, dana, "+14155550116")
     pop = card(dana, call_sid)
     pop.get_by_role("button", name="I'm taking this").click()

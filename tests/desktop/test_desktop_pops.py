@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import make_customer, make_user
 from tests.support import provider as provider_support
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import pages
 from tests.support.login import login
 
 pytestmark = pytest.mark.browser
@@ -21,18 +21,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(browser):
     """A fresh browser context; every dialog (alert, confirm) it opens is recorded and dismissed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.dialogs = []
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    yield page
-    context.close()
+    with pages(browser, viewport={"width": 1280, "height": 800}) as open_page:
+        yield open_page()
 
 
 @pytest.fixture

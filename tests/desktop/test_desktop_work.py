@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Call, Customer, PhoneNumber, User
 from tests.factories import make_customer, make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import open_desktop, pages
 from tests.support.login import login
 
 # CSRF checks on, as in production: the pages must send X-CSRFToken on every write.
@@ -26,39 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 @pytest.fixture
 def open_page(browser):
     """Pages in fresh contexts (one per person); every dialog is recorded and dismissed."""
-    contexts = []
-
-    def factory():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.errors = []
-
-        def on_dialog(dialog):
-            page.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
-
-
-def open_desktop(live_server, open_page, username: str):
-    from playwright.sync_api import expect
-
-    page = open_page()
-    login(page, username, base_url=live_server.base_url)
-    expect(page).to_have_url(re.compile(re.escape(live_server.base_url) + "/(dashboard)?$"))
-    if page.url != f"{live_server.base_url}/":  # supervisors and admins land on the dashboard
-        page.goto(f"{live_server.base_url}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
+    with pages(browser) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -66,7 +35,7 @@ def dana(live_server, open_page):
     """Dana, an agent, on a connected desktop."""
     with live_server.app.app_context():
         make_user("dana", display_name="Dana Scully")
-    return open_desktop(live_server, open_page, "dana")
+    return open_desktop(live_server, open_page(), "dana", lands_on="/(dashboard)?$")
 
 
 def card(page, call_sid: str):
@@ -86,7 +55,7 @@ def test_claim_shows_who_took_it_at_once_and_a_late_claim_is_told_who(live_serve
     with live_server.app.app_context():
         make_user("frank", display_name="Frank Ocean")
         make_customer("Alice Wong", phones=("+14155550100",))
-    frank = open_desktop(live_server, open_page, "frank")
+    frank = open_desktop(live_server, open_page(), "frank", lands_on="/(dashboard)?$")
     call_sid, _ = live_server.provider.call(from_="+14155550100")
     expect(card(frank, call_sid).get_by_role("button", name="I'm taking this")).to_be_visible()
 
@@ -150,7 +119,7 @@ def test_choosing_among_several_matches_links_the_call_and_shows_their_pop(live_
         make_customer("Wei Huang", phones=("+14155550111",))
         mei_id = make_customer("Mei Huang", phones=("+14155550111",), preferences={"language": "Cantonese"}).id
         make_user("frank", display_name="Frank Ocean")
-    frank = open_desktop(live_server, open_page, "frank")
+    frank = open_desktop(live_server, open_page(), "frank", lands_on="/(dashboard)?$")
     call_sid, _ = live_server.provider.call(from_="+14155550111")
     pop = card(dana, call_sid)
     expect(pop.locator(".candidate a")).to_have_text(["Wei Huang", "Mei Huang"])
@@ -680,7 +649,7 @@ def test_a_desktop_whose_login_ends_says_so_and_stops_taking_input(live_server, 
     with live_server.app.app_context():
         dana_id = make_user("dana", display_name="Dana Scully").id
     admin = api_as("admin", base_url=live_server.base_url)
-    dana = open_desktop(live_server, open_page, "dana")
+    dana = open_desktop(live_server, open_page(), "dana", lands_on="/(dashboard)?$")
     assert admin.patch(f"/api/v1/users/{dana_id}", json={"active": False}).status_code == 200
 
     notice = dana.get_by_role("alert").filter(has_text="Your login has ended")

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.factories import make_customer, make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import pages
 from tests.support.login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
@@ -19,27 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 @pytest.fixture
 def open_page(browser):
     """Pages in fresh contexts; dialogs other than beforeunload are recorded and dismissed."""
-    contexts = []
-
-    def factory():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.errors = []
-
-        def on_dialog(dialog):
-            page.dialogs.append(dialog.type)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
+    with pages(browser, record="type") as factory:
+        yield factory
 
 
 def signed_in(live_server, open_page, username: str, path: str, *, role: str = "agent"):

@@ -21,7 +21,7 @@ from app.models import Customer, FollowUp, Promise, Survey
 from app.models.base import utcnow
 from tests.desktop.test_accessibility import AXE, assert_no_serious
 from tests.factories import make_call, make_customer, make_user
-from tests.support.browser import TIMEOUT_MS
+from tests.support.browser import open_desktop, pages
 from tests.support.login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.app_config(WTF_CSRF_ENABLED=True)]
@@ -33,28 +33,10 @@ ZONE = "America/New_York"
 @pytest.fixture
 def open_page(browser):
     """Pages in fresh contexts, in New York time (a promise's date is that day where the agent is);
-    page errors and dialogs are recorded (a beforeunload one is accepted). `axe=True` lets axe-core in (the app's CSP forbids inline scripts)."""
-    contexts = []
-
-    def factory(axe: bool = False):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id=ZONE, bypass_csp=axe)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.dialogs = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-
-        def on_dialog(dialog):  # leaving with typing asks first (beforeunload): go ahead
-            page.dialogs.append(dialog.type)
-            dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
+    page errors and dialogs are recorded (a beforeunload one is accepted). `axe=True` lets axe-core
+    in (the app's CSP forbids inline scripts)."""
+    with pages(browser, record="type", accept=("beforeunload",), timezone_id=ZONE) as factory:
+        yield lambda axe=False: factory(bypass_csp=axe)
 
 
 @pytest.fixture
@@ -65,16 +47,6 @@ def people(live_server):
         frank = make_user("frank", display_name="Frank Ocean")
         alice = make_customer("Alice Wong", phones=(ALICE,))
         return {"dana": dana.id, "frank": frank.id, "alice": alice.id}
-
-
-def open_desktop(live_server, open_page, username: str = "dana", **options):
-    from playwright.sync_api import expect
-
-    page = open_page(**options)
-    login(page, username, base_url=live_server.base_url)
-    expect(page).to_have_url(f"{live_server.base_url}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
 
 
 def card(page, call_sid: str):
@@ -130,7 +102,7 @@ def test_what_is_owed_pops_is_settled_on_the_card_and_the_next_call_no_longer_ca
 
     scored(live_server, people["alice"], people["dana"], 3)
     owed = owe(live_server, people["alice"], people["dana"], promise="refund", follow_up="Call back about the parcel")
-    page = open_desktop(live_server, open_page)
+    page = open_desktop(live_server, open_page(), "dana")
     call_sid, _ = live_server.provider.call(from_=ALICE)
     pop = card(page, call_sid)
 
@@ -197,7 +169,7 @@ def test_a_promise_made_on_the_card_shows_on_it_due_the_end_of_that_day_where_th
         live_server, open_page, people):
     from playwright.sync_api import expect
 
-    page = open_desktop(live_server, open_page)
+    page = open_desktop(live_server, open_page(), "dana")
     call_sid, _ = live_server.provider.call(from_=ALICE)
     pop = card(page, call_sid)
     pop.get_by_role("button", name="I'm taking this").click()
@@ -250,7 +222,7 @@ def test_my_follow_ups_lists_mine_soonest_first_and_closes_one_with_its_outcome(
                   reason="detractor")["follow_up"]
     owe(live_server, people["alice"], people["frank"], follow_up="Frank's own", due_in_hours=-5)
 
-    page = open_desktop(live_server, open_page)
+    page = open_desktop(live_server, open_page(), "dana")
     panel = page.locator("#follow-ups-panel")
     items = panel.locator(".follow-up")
     expect(items).to_have_count(2)  # mine only
@@ -339,7 +311,7 @@ def test_the_service_loop_on_card_and_page_passes_axe(live_server, open_page, pe
     if not AXE.is_file():
         pytest.fail("axe-core is missing: run `npm ci`")
     owe(live_server, people["alice"], people["dana"], promise="refund", follow_up="Call back", due_in_hours=-2)
-    page = open_desktop(live_server, open_page, axe=True)
+    page = open_desktop(live_server, open_page(axe=True), "dana")
     call_sid, _ = live_server.provider.call(from_=ALICE)
     pop = card(page, call_sid)
     expect(pop.locator('[data-part="flags"] li').first).to_be_visible()

@@ -1,7 +1,10 @@
 """Debian's Chromium under Playwright, for the browser tests (never a downloaded browser)."""
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -30,3 +33,53 @@ def browser():
         yield browser
         browser.close()
 
+
+
+@contextmanager
+def pages(browser, *, record: str = "message", accept: tuple[str, ...] = (), **defaults) -> Iterator:
+    """A factory of pages, each in a fresh context (one per person: its own cookies), all closed
+    when the block ends. `factory(**options)` takes `new_context` options over `defaults` (the
+    viewport is 1280x900 unless said).
+
+    Each page records its script errors (`page.errors`) and its dialogs (`page.dialogs`: each
+    one's `record` attribute, its message or its type) and dismisses them, except those whose
+    type is in `accept` (e.g. "beforeunload", to leave a page that asks first).
+    """
+    contexts = []
+
+    def factory(**options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **defaults, **options})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs, page.errors = [], []
+
+        def on_dialog(dialog):
+            page.dialogs.append(getattr(dialog, record))
+            dialog.accept() if dialog.type in accept else dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    try:
+        yield factory
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def open_desktop(live_server, page, username: str, *, lands_on: str = "/$"):
+    """Log `username` in on `page` through the form, check where they landed (`lands_on`, a
+    pattern after the base URL: supervisors and admins land on the dashboard), then open the
+    desktop and wait for its socket."""
+    from playwright.sync_api import expect
+
+    from tests.support.login import login
+
+    login(page, username, base_url=live_server.base_url)
+    expect(page).to_have_url(re.compile(re.escape(live_server.base_url) + lands_on))
+    if page.url != f"{live_server.base_url}/":
+        page.goto(f"{live_server.base_url}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    return page
