@@ -18,7 +18,7 @@ from app.models import FOLLOW_UP_STATUSES, Call, Complaint, FollowUp, Survey, Us
 from app.services import validation
 from app.services.calls.named import call_named
 from app.services.errors import Forbidden, NotFound
-from app.services.people import roles
+from app.services.people import roles, users
 from app.services.validation import FieldErrors
 
 # A list page of follow-ups, at most; an agent's own open ones are far fewer.
@@ -62,23 +62,9 @@ def open_for_reopened_complaint(complaint: Complaint, *, owner_id: int | None, h
                  note=f"Complaint reopened: {complaint.subject}"[:1000], complaint_id=complaint.id)
 
 
-def _owner(errors: FieldErrors, value: Any) -> User | None:
-    if value is None:
-        return None
-    user = db.session.get(User, value) if validation.is_id(value) else None
-    if user is None or not user.active:
-        errors.add("owner_id", f"{value!r} is not an active user")
-        return None
-    return user
-
-
 def _check_may_own(acting: User, owner_id: int | None, current_id: int | None) -> None:
-    """Agents take follow-ups for themselves; only supervisors and admins give one to someone else."""
-    if roles.has_role(acting, "supervisor") or owner_id == current_id or owner_id == acting.id:
-        return
-    if owner_id is None and current_id == acting.id:
-        return
-    raise Forbidden("only a supervisor can give a follow-up to someone else")
+    if not roles.may_assign(acting, owner_id, current_id):
+        raise Forbidden("only a supervisor can give a follow-up to someone else")
 
 
 def add_follow_up(customer_id: int, changes: Mapping[str, Any], *, acting: User, hours: int, now: datetime) -> FollowUp:
@@ -91,7 +77,7 @@ def add_follow_up(customer_id: int, changes: Mapping[str, Any], *, acting: User,
     errors = FieldErrors()
     note = validation.text(errors, "note", changes.get("note"), required=True)
     due_at = validation.naive_utc(errors, "due_at", changes.get("due_at"))
-    owner = _owner(errors, changes["owner_id"]) if "owner_id" in changes else acting
+    owner = users.active_user(errors, "owner_id", changes["owner_id"]) if "owner_id" in changes else acting
     call = call_named(errors, changes.get("call_sid"))
     errors.raise_if_any()
     _check_may_own(acting, owner.id if owner else None, None)
@@ -122,7 +108,7 @@ def update_follow_up(follow_up_id: int, changes: Mapping[str, Any], *, acting: U
     due_at = validation.naive_utc(errors, "due_at", changes.get("due_at"))
     if "due_at" in changes and due_at is None and "due_at" not in errors.fields:
         errors.add("due_at", "required")
-    owner = _owner(errors, changes.get("owner_id"))
+    owner = users.active_user(errors, "owner_id", changes.get("owner_id"))
     if status == "done" and not (outcome or (follow_up.outcome and "outcome" not in changes)):
         errors.add("outcome", "required: say what was done")
     errors.raise_if_any()

@@ -11,7 +11,7 @@ from app.services.calls.named import call_named
 from app.services.care import follow_ups
 from app.services.customers.records import get_customer
 from app.services.errors import Forbidden, NotFound
-from app.services.people import roles
+from app.services.people import roles, users
 from app.services.validation import FieldErrors
 
 COMPLAINT_FIELDS = frozenset(
@@ -24,26 +24,9 @@ def _sla_due_at(opened_at: datetime, severity: str, sla_hours: Mapping[str, int]
     return opened_at + timedelta(hours=hours) if hours else None
 
 
-def _assignee(errors: FieldErrors, value: Any) -> User | None:
-    """The active user a complaint is assigned to; None (unassigned) is allowed."""
-    if value is None:
-        return None
-    user = None
-    if validation.is_id(value):
-        user = db.session.get(User, value)
-    if user is None or not user.active:
-        errors.add("assigned_to_id", f"{value!r} is not an active user")
-        return None
-    return user
-
-
 def _check_may_assign(acting_user: User | None, assignee_id: int | None, current_id: int | None) -> None:
-    """Agents take complaints for themselves (or give back their own); only supervisors reassign."""
-    if acting_user is None or roles.has_role(acting_user, "supervisor") or assignee_id == current_id:
-        return
-    if assignee_id == acting_user.id or (assignee_id is None and current_id == acting_user.id):
-        return
-    raise Forbidden("only a supervisor can assign a complaint to someone else")
+    if acting_user is not None and not roles.may_assign(acting_user, assignee_id, current_id):
+        raise Forbidden("only a supervisor can assign a complaint to someone else")
 
 
 def open_complaint(
@@ -72,7 +55,7 @@ def open_complaint(
     description = validation.text(errors, "description", description, required=False)
     severity = validation.choice(errors, "severity", severity, SEVERITIES) if severity is not None else "medium"
     due_at = validation.naive_utc(errors, "due_at", due_at)
-    assignee = _assignee(errors, assigned_to_id)
+    assignee = users.active_user(errors, "assigned_to_id", assigned_to_id)
     call = call_named(errors, call_sid)
     errors.raise_if_any()
     _check_may_assign(acting_user, assignee.id if assignee else None, None)
@@ -115,7 +98,7 @@ def update_complaint(complaint_id: int, changes: Mapping[str, Any], acting_user:
     description = validation.text(errors, "description", changes.get("description"), required=False)
     resolution = validation.text(errors, "resolution", changes.get("resolution"), required=False)
     due_at = validation.naive_utc(errors, "due_at", changes.get("due_at"))
-    assignee = _assignee(errors, changes.get("assigned_to_id"))
+    assignee = users.active_user(errors, "assigned_to_id", changes.get("assigned_to_id"))
     errors.raise_if_any()
     if "assigned_to_id" in changes:
         _check_may_assign(acting_user, assignee.id if assignee else None, complaint.assigned_to_id)

@@ -28,3 +28,12 @@ def has_role(user, role: str) -> bool:
 def is_demotion(old_role: str, new_role: str) -> bool:
     """True when moving someone from `old_role` to `new_role` takes rights away."""
     return ROLE_RANK[new_role] < ROLE_RANK[old_role]
+
+
+def may_assign(user, assignee_id: int | None, current_id: int | None) -> bool:
+    """The assignment rule for work someone owns (a complaint, a follow-up): agents take it for
+    themselves or give back their own; only supervisors and admins give it to someone else.
+    Leaving it with whoever has it is always fine."""
+    if has_role(user, "supervisor") or assignee_id == current_id or assignee_id == user.id:
+        return True
+    return assignee_id is None and current_id == user.id

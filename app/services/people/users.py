@@ -162,3 +162,15 @@ def update_user(user_id: int, changes: Mapping[str, Any], *, acting_user_id: int
 
 
 __all__ = ["UserChange", "create_user", "get_user", "list_users", "online_ids", "reach_address_for", "update_user"]
+
+
+def active_user(errors: FieldErrors, field: str, value: Any) -> User | None:
+    """The active user a form names by id (who owns a complaint or a follow-up), or None when it
+    names none; an unknown or deactivated one is added to `errors` under `field`."""
+    if value is None:
+        return None
+    user = db.session.get(User, value) if validation.is_id(value) else None
+    if user is None or not user.active:
+        errors.add(field, f"{value!r} is not an active user")
+        return None
+    return user
