@@ -35,11 +35,15 @@ class Server(ServerProcess):
 
 def start_gunicorn(name: str, app_spec: str, env: dict, threads: int, workdir: Path,
                    extra: tuple[str, ...] = ()) -> Server:
-    """One gunicorn process, one worker, gthread: the production shape (see README)."""
+    """One gunicorn process, one worker, gthread: the production shape (see README).
+
+    gthread accepts at most `--worker-connections` (default 1,000) sockets at once; every
+    websocket is one, so that limit is raised with the threads."""
     port = services.free_port()
     log_path = workdir / f"{name}.log"
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "1", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+         "--worker-connections", str(max(1000, threads + THREAD_HEADROOM)),
          "--graceful-timeout", "2", *extra, app_spec],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         stdout=log_path.open("w"), stderr=subprocess.STDOUT)
@@ -57,19 +61,35 @@ def start_gunicorn(name: str, app_spec: str, env: dict, threads: int, workdir: P
     raise RuntimeError(f"{name} did not start within 60 s")
 
 
-def start_app_servers(seeded: Seeded, processes: int, agents: int, workdir: Path, tag: str) -> list[Server]:
+def threads_for(sockets: int, processes: int = 1) -> int:
+    """gthread threads per process: one per websocket it holds, and room for webhooks and API calls."""
+    return -(-sockets // processes) + THREAD_HEADROOM
+
+
+def start_app_servers(seeded: Seeded, processes: int, sockets: int, workdir: Path, tag: str, *,
+                      compression: bool = False) -> list[Server]:
+    """The app's processes, sharing PostgreSQL and Redis; `sockets`: how many they hold in all.
+    `compression`: the app's WEBSOCKET_COMPRESSION (accept the browsers' permessage-deflate)."""
     channel = f"kc-bench-{uuid.uuid4().hex[:10]}"
     env = {"DATABASE_URL": seeded.url, "SECRET_KEY": SECRET_KEY, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "KNOWNCALLER_ENV": "production", "LOG_LEVEL": "WARNING",
            "SOCKETIO_MESSAGE_QUEUE": services.REDIS_URL, "SOCKETIO_CHANNEL": channel,
-           "SPOOL_DIR": str(workdir / f"spool-{tag}")}
-    threads = -(-agents // processes) + THREAD_HEADROOM
+           "SPOOL_DIR": str(workdir / f"spool-{tag}"), "WEBSOCKET_COMPRESSION": str(compression).lower()}
+    threads = threads_for(sockets, processes)
     return [start_gunicorn(f"app-{tag}-{i + 1}", "wsgi:app", env, threads, workdir) for i in range(processes)]
 
 
-def start_floor(agents: int, workdir: Path) -> Server:
-    return start_gunicorn("floor", "bench_floor_app:app", {"LOG_LEVEL": "WARNING"}, agents + THREAD_HEADROOM,
-                          workdir, extra=("--pythonpath", str(ROOT / "scripts")))
+FLOOR_AUDIENCES = ("targeted", "everyone")
+
+
+def start_floor(sockets: int, workdir: Path, tag: str = "floor", *, compression: bool = False,
+                audience: str = "targeted") -> Server:
+    """The floor (scripts/bench_floor_app.py), one process holding every socket; `audience`:
+    `targeted` (a call's events to the agents it rings and the supervisors, SPEC §11) or
+    `everyone` (every event to every socket, as before §11)."""
+    env = {"LOG_LEVEL": "WARNING", "WEBSOCKET_COMPRESSION": str(compression).lower(), "FLOOR_AUDIENCE": audience}
+    return start_gunicorn(tag, "bench_floor_app:app", env, threads_for(sockets), workdir,
+                          extra=("--pythonpath", str(ROOT / "scripts")))
 
 
 def cpu_seconds(pid: int | None) -> float:
