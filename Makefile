@@ -91,12 +91,13 @@ test: test-js lint
 	done; \
 	[ "$$sqlite" = 0 ] && [ "$$postgresql" = 0 ]
 
-# PostgreSQL + Redis: 1,000,000 customers, 200 agents on 2 processes, the floor, 10/50/200 calls/s (~15 min).
+# PostgreSQL + Redis: 1,000,000 customers, 200 agents + 2 supervisors on 2 processes, the floor, 50/70/100 calls/s,
+# 1,000 agents at 20/s, the levers (compression, audience); prints the targets (~12 min on 2 cores).
 # Writes bench-results/bench-<timestamp>.json and .png; BENCH_ARGS="--publish" also updates docs/.
 bench: install-dev
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
-# The same in about a minute: 10,000 customers, 50 agents, 10 and 50 calls/s for 5 s each.
+# The same in about 3 minutes: 10,000 customers, 50 agents, 10 and 50 calls/s for 5 s each, 200 agents at 20/s.
 bench-quick: install-dev
 	$(BIN)/python scripts/bench.py --quick $(BENCH_ARGS)
 

@@ -1,28 +1,36 @@
 #!/usr/bin/env python
-"""`make bench`: webhook-to-pop latency at scale, against the floor, as customers and call rates grow.
+"""`make bench`: webhook-to-pop latency at scale, against the floor, reported against the targets.
 
 What it does, in one run:
   1. seeds two PostgreSQL databases (schema from the app's migrations, data by COPY): a small one
      (1,000 customers) and a big one (default 1,000,000), each customer with one or two E.164
-     numbers, preferences and complaints; prints the seeding time;
+     numbers, preferences and complaints, and the users: 1,000 agents and 2 supervisors;
   2. times the lookup alone (`recognition.recognize` on 2,000 random known numbers) on both;
   3. starts 2 gunicorn processes (one worker, --threads, threading mode) sharing PostgreSQL and
      Redis, plus THE FLOOR (scripts/bench_floor_app.py, one process, no validation, database or
-     Redis), and connects M agent sockets (default 200) to each, from 2 asyncio client processes;
-  4. at each call rate (default 10, 50, 200/s, then doubling until saturation) fires signed
-     inbound-call webhooks for T seconds, alternating between the processes, each followed by
+     Redis), and connects 200 agents and 2 supervisors to each, from 2 asyncio client processes;
+  4. at each call rate (default 50, 70, 100/s, narrowing down where p99 passes 100 ms) fires
+     signed inbound-call webhooks for 20 s, alternating between the processes, each followed by
      `in-progress` and `completed` status callbacks, first at the floor and then at the app;
-  5. repeats the app at 50/s on the small database, to show the cost does not grow with N;
-  6. prints a table, writes bench-results/bench-<timestamp>.json and .png.
+  5. connects 1,000 agents instead and runs both at 20 calls/s;
+  6. the levers, at 20 calls/s: the app with WEBSOCKET_COMPRESSION the other way, and the floor
+     with and without compression, sending to the audience and to everyone;
+  7. repeats the app at 50/s on the small database, to show the cost does not grow with N;
+  8. prints the table and the targets (target | measured | met/missed), writes
+     bench-results/bench-<timestamp>.json and .png.
 
-    .venv/bin/python scripts/bench.py                  # the full run (~15 min)
-    .venv/bin/python scripts/bench.py --quick          # 1-minute smoke run
+    .venv/bin/python scripts/bench.py                  # the full run (~12 min)
+    .venv/bin/python scripts/bench.py --quick          # 3-minute smoke run
     .venv/bin/python scripts/bench.py --customers 100000 --agents 100 --rates 10,50 --seconds 10
+    .venv/bin/python scripts/bench.py --websocket-compression   # the main runs with compression on
     .venv/bin/python scripts/bench.py --publish        # also copy the JSON and plot to docs/
 
+A call's pop counts only for its audience, read from the webhook's answer (scripts/bench_calls.py):
+latency and loss over those deliveries, and copies to anyone else are strays.
+
 Server capacity: every websocket holds one of gunicorn's gthread threads for as long as it is open,
-so `--threads` is set to the agents connected to that process plus 60 for webhooks and API calls
-(200 agents over 2 processes: --threads 160; the floor, with all 200: --threads 260).
+so `--threads` is set to the sockets connected to that process plus 60 for webhooks and API calls
+(202 sockets over 2 processes: --threads 161; the floor, with all 202: --threads 262).
 """
 from __future__ import annotations
 
@@ -41,10 +49,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.bench_agents import Agents  # noqa: E402
-from scripts.bench_calls import SHARE_UNKNOWN, SHARE_WITHHELD, STATUS_DELAY_S, measure  # noqa: E402
+from scripts.bench_calls import SHARE_UNKNOWN, SHARE_WITHHELD, STATUS_DELAY_S, Target, measure  # noqa: E402
 from scripts.bench_load import (  # noqa: E402, F401  (prefixes: scripts/bench_search.py dials them too)
     ROOT,
     Numbers,
+    Seeded,
     create_database,
     prefixes,
     seed_database,
@@ -52,15 +61,17 @@ from scripts.bench_load import (  # noqa: E402, F401  (prefixes: scripts/bench_s
 )
 from scripts.bench_report import HEADER, plot, print_report, summarize  # noqa: E402
 from scripts.bench_servers import (  # noqa: E402
+    FLOOR_AUDIENCES,
     PROFILE_FORMATS,
-    THREAD_HEADROOM,
     Server,
     start_app_servers,
     start_floor,
+    threads_for,
 )
 from tests.support import services  # noqa: E402
 
-# --- the whole run ------------------------------------------------------------------------------
+PROCESSES = 2  # the app's gunicorn processes
+
 
 def next_rate(done: dict, planned: list[float], max_rate: float, keep_going: bool,
               narrow: bool = True) -> float | None:
@@ -88,8 +99,65 @@ def next_rate(done: dict, planned: list[float], max_rate: float, keep_going: boo
     return middle if middle not in done else None
 
 
+# --- the targets: servers and the sockets connected to them --------------------------------------
+
+class Bench:
+    """What one run holds: the agent pool, the servers it started (stopped whatever happens), the
+    numbers callers call from, and the options."""
+
+    def __init__(self, args, workdir: Path) -> None:
+        self.args, self.workdir = args, workdir
+        self.pool = Agents(args.client_processes)
+        self.numbers = Numbers()
+        self.servers: list[Server] = []
+
+    def app(self, seeded: Seeded, agents: int, tag: str, *, compression: bool) -> Target:
+        """The app's processes with `agents` agents and the supervisors connected, spread over them."""
+        supervisors = seeded.supervisors[:self.args.supervisors]
+        users = seeded.agents[:agents] + supervisors
+        servers = start_app_servers(seeded, PROCESSES, len(users), self.workdir, tag, compression=compression)
+        self.servers.extend(servers)
+        ids, deflated = self.pool.connect(servers, [u.token for u in users], not self.args.no_client_deflate)
+        return Target("app", servers, {u.username: i for u, i in zip(users[:agents], ids)},
+                      frozenset(ids[agents:]), seeded, compression, deflated)
+
+    def floor(self, agents: int, tag: str, *, compression: bool, audience: str) -> Target:
+        """The floor, one process, with `agents` agents and the supervisors connected."""
+        names = [f"floor-agent-{i}" for i in range(agents)]
+        names += [f"floor-supervisor-{i}" for i in range(self.args.supervisors)]
+        server = start_floor(len(names), self.workdir, tag, compression=compression, audience=audience)
+        self.servers.append(server)
+        ids, deflated = self.pool.connect([server], names, not self.args.no_client_deflate)
+        return Target("floor", [server], dict(zip(names[:agents], ids)), frozenset(ids[agents:]), None,
+                      compression, deflated, audience)
+
+    def close(self, *targets: Target) -> None:
+        for target in targets:
+            self.pool.disconnect(target.socket_ids)
+            for server in target.servers:
+                server.stop()
+
+    def measure(self, label: str, target: Target, rate: float, seconds: float, profile=None) -> dict:
+        return measure(label, target, self.pool, self.numbers, rate, seconds, profile)
+
+    def warm_up(self, *targets: Target, seconds: float = 3) -> None:
+        """Unmeasured: pools fill, caches warm, as on a server that has been taking calls all morning."""
+        time.sleep(1)
+        for target in targets:
+            self.measure("(warm-up)", target, 10, seconds)
+
+
+def compression_name(on: bool) -> str:
+    return "deflate" if on else "plain"
+
+
+def floor_name(audience: str) -> str:
+    return "floor" if audience == "targeted" else "floor-all"
+
+
 def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="kc-bench-"))
+    bench = None
     numbers = Numbers()
     sample = random.Random(1).sample(range(3 * args.customers + 1_000_000), 5000)
     from app.services.phone_numbers import normalize
@@ -97,31 +165,35 @@ def run(args) -> dict:
     bad = [numbers(i) for i in sample if normalize(numbers(i)) != numbers(i)]
     if bad:
         raise SystemExit(f"generated numbers that phonenumbers refuses: {bad[:5]}")
+    sockets = args.agents + args.supervisors
     results: dict = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"customers": args.customers, "small_customers": args.small_customers, "agents": args.agents,
-                   "rate": args.rate, "rates": args.rates, "seconds": args.seconds, "processes": 2,
-                   "threads_per_process": -(-args.agents // 2) + THREAD_HEADROOM,
-                   "floor_threads": args.agents + THREAD_HEADROOM, "client_processes": args.client_processes,
+                   "supervisors": args.supervisors, "rate": args.rate, "rates": args.rates,
+                   "max_rate": args.max_rate if args.escalate else None, "seconds": args.seconds,
+                   "crowd_agents": args.crowd, "crowd_rate": args.crowd_rate, "crowd_seconds": args.crowd_seconds,
+                   "lever_rate": args.lever_rate if args.levers else None, "lever_seconds": args.lever_seconds,
+                   "websocket_compression": args.websocket_compression, "client_offers_deflate": not args.no_client_deflate,
+                   "floor_audience": args.floor_audience, "processes": PROCESSES,
+                   "threads_per_process": threads_for(sockets, PROCESSES), "floor_threads": threads_for(sockets),
+                   "client_processes": args.client_processes,
                    "status_callbacks": ["in-progress", "completed"], "status_delay_s": STATUS_DELAY_S,
                    "caller_mix": {"known": 1 - SHARE_UNKNOWN - SHARE_WITHHELD, "unknown": SHARE_UNKNOWN,
                                   "withheld": SHARE_WITHHELD},
                    "cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "loadavg_at_start": os.getloadavg(),
-        "seeding": {}, "lookups": {}, "floor": [], "sweep": [], "small": None,
+        "seeding": {}, "lookups": {}, "floor": [], "sweep": [], "crowd": {}, "levers": [], "small": None,
     }
     databases: list[str] = []
-    servers: list[Server] = []
-    agents = None
     try:
         print(f"seeding PostgreSQL ({args.small_customers:,} and {args.customers:,} customers, "
-              f"{args.agents} agents each)", flush=True)
+              f"{max(args.agents, args.crowd):,} agents and {args.supervisors} supervisors)", flush=True)
         small_url = create_database()
         databases.append(small_url)
-        small = seed_database(small_url, args.small_customers, args.agents, numbers)
+        small = seed_database(small_url, args.small_customers, args.agents, args.supervisors, numbers)
         big_url = create_database()
         databases.append(big_url)
-        big = seed_database(big_url, args.customers, args.agents, numbers)
+        big = seed_database(big_url, args.customers, max(args.agents, args.crowd), args.supervisors, numbers)
         results["seeding"] = {name: {"customers": s.customers, "seconds": s.seconds, **s.rows}
                               for name, s in (("small", small), ("big", big))}
 
@@ -131,58 +203,78 @@ def run(args) -> dict:
             print(f"  {look['customers']:>10,} customers: p50 {look['ms']['p50']:.2f} ms, mean {look['ms']['mean']:.2f} ms",
                   flush=True)
 
-        print(f"starting 2 app processes ({results['config']['threads_per_process']} threads each) and the floor "
-              f"({results['config']['floor_threads']} threads); connecting {args.agents} agents to each", flush=True)
-        agents = Agents(args.client_processes)
-        app_servers = start_app_servers(big, 2, args.agents, workdir, "big")
-        floor = start_floor(args.agents, workdir)
-        servers = [*app_servers, floor]
-        app_agents = agents.connect(app_servers, big.tokens)
-        floor_agents = agents.connect([floor], [f"floor-{i}" for i in range(args.agents)])
-        time.sleep(1)
-
+        bench = Bench(args, workdir)
+        mode = args.websocket_compression
+        print(f"starting {PROCESSES} app processes ({results['config']['threads_per_process']} threads each, "
+              f"WEBSOCKET_COMPRESSION={str(mode).lower()}) and the floor ({results['config']['floor_threads']} "
+              f"threads, {args.floor_audience}); connecting {args.agents} agents and {args.supervisors} "
+              f"supervisors to each", flush=True)
+        app = bench.app(big, args.agents, "big", compression=mode)
+        floor = bench.floor(args.agents, "floor", compression=mode, audience=args.floor_audience)
         print(HEADER, flush=True)
-        # Unmeasured: pools fill, caches warm, as on a server that has been taking calls all morning.
-        measure("(warm-up)", "floor", [floor], agents, floor_agents, None, numbers, 10, 3)
-        measure("(warm-up)", "app", app_servers, agents, app_agents, big, numbers, 10, 3)
+        bench.warm_up(floor, app)
         done: dict[float, dict] = {}
         while (rate := next_rate(done, args.rates, args.max_rate if args.escalate else 0, args.keep_going,
                                         narrow=not args.quick)) is not None:
-            results["floor"].append(measure("floor", "floor", [floor], agents, floor_agents, None, numbers,
-                                            rate, args.seconds))
+            results["floor"].append(bench.measure("floor", floor, rate, args.seconds))
             profile = (Path(args.profile), args.profile_format) if args.profile and rate == args.rate else None
-            done[rate] = measure("app", "app", app_servers, agents, app_agents, big, numbers,
-                                 rate, args.seconds, profile)
+            done[rate] = bench.measure("app", app, rate, args.seconds, profile)
             results["sweep"].append(done[rate])
         if args.rate not in done:
-            results["floor"].append(measure("floor", "floor", [floor], agents, floor_agents, None, numbers,
-                                            args.rate, args.seconds))
-            done[args.rate] = measure("app", "app", app_servers, agents, app_agents, big, numbers,
-                                      args.rate, args.seconds)
+            results["floor"].append(bench.measure("floor", floor, args.rate, args.seconds))
+            done[args.rate] = bench.measure("app", app, args.rate, args.seconds)
             results["sweep"].append(done[args.rate])
+        if args.levers:
+            results["levers"].append(bench.measure(f"app {compression_name(mode)}", app, args.lever_rate,
+                                                   args.lever_seconds))
+            results["levers"].append(bench.measure(f"{floor_name(args.floor_audience)} {compression_name(mode)}",
+                                                   floor, args.lever_rate, args.lever_seconds))
+        bench.close(app, floor)
 
-        agents.disconnect(app_agents)
-        for server in app_servers:
-            server.stop()
-        small_servers = start_app_servers(small, 2, args.agents, workdir, "small")
-        servers.extend(small_servers)
-        small_agents = agents.connect(small_servers, small.tokens)
-        time.sleep(1)
-        measure("(warm-up)", "app", small_servers, agents, small_agents, small, numbers, 10, 3)
-        results["small"] = measure("app", "app", small_servers, agents, small_agents, small, numbers,
-                                   args.rate, args.seconds)
+        if args.crowd:
+            print(f"connecting {args.crowd:,} agents and {args.supervisors} supervisors to each", flush=True)
+            app = bench.app(big, args.crowd, "crowd", compression=mode)
+            floor = bench.floor(args.crowd, "floor-crowd", compression=mode, audience=args.floor_audience)
+            bench.warm_up(floor, app, seconds=2)
+            results["crowd"]["floor"] = bench.measure(f"floor {args.crowd}", floor, args.crowd_rate, args.crowd_seconds)
+            results["crowd"]["app"] = bench.measure(f"app {args.crowd}", app, args.crowd_rate, args.crowd_seconds)
+            bench.close(app, floor)
+
+        if args.levers:
+            print(f"the levers at {args.lever_rate:g} calls/s: compression {compression_name(not mode)}, and the "
+                  f"floor sending to the audience or to everyone", flush=True)
+            for audience in FLOOR_AUDIENCES:
+                for compression in (False, True):
+                    if (audience, compression) == (args.floor_audience, mode):
+                        continue  # measured with the main steps' floor
+                    floor = bench.floor(args.agents, f"floor-{audience}-{compression_name(compression)}",
+                                        compression=compression, audience=audience)
+                    bench.warm_up(floor, seconds=2)
+                    results["levers"].append(bench.measure(f"{floor_name(audience)} {compression_name(compression)}",
+                                                           floor, args.lever_rate, args.lever_seconds))
+                    bench.close(floor)
+            app = bench.app(big, args.agents, "lever", compression=not mode)
+            bench.warm_up(app, seconds=2)
+            results["levers"].append(bench.measure(f"app {compression_name(not mode)}", app, args.lever_rate,
+                                                   args.lever_seconds))
+            bench.close(app)
+
+        app = bench.app(small, args.agents, "small", compression=mode)
+        bench.warm_up(app)
+        results["small"] = bench.measure("app small N", app, args.rate, args.seconds)
+        bench.close(app)
         results["loadavg_at_end"] = os.getloadavg()
         results["summary"] = summarize(results)
     except BaseException:
-        for server in servers:
+        for server in bench.servers if bench else []:
             print(f"--- last lines of {server.name}'s log ---\n" + server.log_path.read_text(errors="replace")[-2000:],
                   file=sys.stderr)
         raise
     finally:
-        if agents is not None:
-            agents.close()
-        for server in servers:
-            server.stop()
+        if bench is not None:
+            bench.pool.close()
+            for server in bench.servers:
+                server.stop()
         for url in databases:
             services.drop_postgres_database(url)
         if args.keep_logs:
@@ -192,24 +284,48 @@ def run(args) -> dict:
     return results
 
 
+def _number(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000, help="the big database (default 1,000,000)")
     parser.add_argument("--small-customers", type=int, default=1_000, help="the small database (default 1,000)")
     parser.add_argument("--agents", type=int, default=200, help="agent sockets (default 200)")
-    parser.add_argument("--rate", type=float, default=50, help="the headline rate, calls/s (default 50)")
-    parser.add_argument("--rates", default="10,50,200", help="the sweep, calls/s (default 10,50,200)")
-    parser.add_argument("--max-rate", type=float, default=800, help="stop doubling the rate here (default 800)")
+    parser.add_argument("--supervisors", type=int, default=2,
+                        help="supervisor sockets, in every call's audience (default 2)")
+    parser.add_argument("--rate", type=_number, default=50, help="the headline rate, calls/s (default 50)")
+    parser.add_argument("--rates", default="50,70,100", help="the sweep, calls/s (default 50,70,100)")
+    parser.add_argument("--max-rate", type=_number, default=100,
+                        help="with every listed rate held, double up to this (default 100: no further)")
     parser.add_argument("--no-escalate", dest="escalate", action="store_false",
                         help="only the rates listed (and the narrowing down), no doubling past them")
     parser.add_argument("--keep-going", action="store_true",
                         help="run every listed rate even past saturation (default: stop at the first rate "
                              "that does not hold, then narrow down the highest that does)")
     parser.add_argument("--seconds", type=float, default=20, help="seconds of calls per run (default 20)")
+    parser.add_argument("--crowd", type=int, default=1000,
+                        help="agents connected for the crowd step (default 1,000; 0 skips it)")
+    parser.add_argument("--crowd-rate", type=_number, default=20, help="the crowd step's rate (default 20)")
+    parser.add_argument("--crowd-seconds", type=float, default=10, help="the crowd step's length (default 10)")
+    parser.add_argument("--no-levers", dest="levers", action="store_false",
+                        help="skip the levers (compression either way, the floor to everyone)")
+    parser.add_argument("--lever-rate", type=_number, default=20, help="the levers' rate, calls/s (default 20)")
+    parser.add_argument("--lever-seconds", type=float, default=15, help="each lever run's length (default 15)")
+    parser.add_argument("--websocket-compression", action="store_true",
+                        help="run the main steps with WEBSOCKET_COMPRESSION=true (default false, as the app); "
+                             "the levers run the other setting")
+    parser.add_argument("--no-client-deflate", action="store_true",
+                        help="agents do not offer permessage-deflate (browsers always do)")
+    parser.add_argument("--floor-audience", choices=FLOOR_AUDIENCES, default="targeted",
+                        help="the floor of the main steps sends to each call's audience, or to everyone")
     parser.add_argument("--lookups", type=int, default=2000, help="lookups timed per database (default 2000)")
     parser.add_argument("--client-processes", type=int, default=2, help="agent client processes (default 2)")
     parser.add_argument("--quick", action="store_true",
-                        help="1-minute smoke run: 10,000 customers, 50 agents, 10 and 50 calls/s, 5 s each")
+                        help="3-minute smoke run: 10,000 customers, 50 agents, 10 and 50 calls/s, 5 s each; "
+                             "200 agents for the crowd step")
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     parser.add_argument("--publish", action="store_true", help="also write docs/bench.json and docs/bench.png")
     parser.add_argument("--profile", metavar="DIR",
@@ -222,9 +338,8 @@ def parse_args(argv=None):
         args.customers, args.agents, args.rates, args.seconds, args.escalate = 10_000, 50, "10,50", 5, False
         args.keep_going = True
         args.lookups = min(args.lookups, 500)
-    args.rates = [float(r) for r in str(args.rates).split(",") if r.strip()]
-    args.rates = [int(r) if r.is_integer() else r for r in args.rates]
-    args.rate = int(args.rate) if float(args.rate).is_integer() else args.rate
+        args.crowd, args.crowd_seconds, args.lever_seconds = min(args.crowd, 200), 5, 5
+    args.rates = [_number(r) for r in str(args.rates).split(",") if r.strip()]
     return args
 
 

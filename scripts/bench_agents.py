@@ -1,9 +1,11 @@
 """The agents of `make bench`: a lean Socket.IO client, many sockets per asyncio process.
 
-Each agent speaks Engine.IO 4 / Socket.IO 5 over one websocket, as the browser does, but reads
-only what it must: the receipt time is taken when the frame arrives, and only the CallSid is
-pulled out of a pop, so one asyncio process can hold hundreds of agents without becoming the
-thing being measured.
+Each agent speaks Engine.IO 4 / Socket.IO 5 over one websocket, as the browser does, and opens
+it as a browser does: offering per-message compression (`Sec-WebSocket-Extensions:
+permessage-deflate; client_max_window_bits`), which the server may take or leave. It reads only
+what it must: the receipt time is taken when the frame arrives, and only the CallSid (and, on a
+pop, the routing reason) is pulled out, so one asyncio process can hold hundreds of agents without
+becoming the thing being measured.
 """
 from __future__ import annotations
 
@@ -19,19 +21,24 @@ import aiohttp
 from scripts.bench_servers import Server, cpu_seconds
 
 CALL_SID = re.compile(r'"call_sid":\s*"([^"]+)"')
+ROUTING_REASON = re.compile(r'"routing":\s*\{[^{}]*?"reason":\s*"([a-z_]+)"')
+# aiohttp offers exactly what browsers do with this: "permessage-deflate; client_max_window_bits".
+DEFLATE_OFFER = 15
 HEARTBEAT_S = 30.0  # as the desktop: presence lapses after PRESENCE_TTL_SECONDS without one
 
 
 class AgentPool:
-    """Runs in a child process: connects agents on command and records every pop they receive."""
+    """Runs in a child process: connects agents on command and records every pop and call update
+    they receive: pops as (agent, CallSid, receipt time, routing reason or None: a server from
+    before SPEC §11 sends none), updates as (agent, CallSid)."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.pops: list[tuple[int, str, float]] = []
-        self.updates = 0
+        self.pops: list[tuple[int, str, float, str | None]] = []
+        self.updates: list[tuple[int, str]] = []
         self.resyncs = 0
         self.dropped = 0
-        self.keys: dict[int, str] = {}
+        self.deflated: set[int] = set()  # agents whose socket the server agreed to compress
         self.tasks: dict[int, asyncio.Task] = {}
         self.closing: set[int] = set()
 
@@ -60,43 +67,51 @@ class AgentPool:
         await self.session.close()
 
     async def _handle(self, command: str, arg):
-        if command == "connect":  # arg: [(agent_id, base_url, token)]
+        if command == "connect":  # arg: ([(agent_id, base_url, token)], offer_deflate)
+            specs, offer_deflate = arg
             semaphore = asyncio.Semaphore(10)  # connect handlers use the database: not all at once
 
             async def one(agent_id, base_url, token):
                 async with semaphore:
                     ready = self.loop.create_future()
-                    self.tasks[agent_id] = asyncio.create_task(self._agent(agent_id, base_url, token, ready))
+                    self.tasks[agent_id] = asyncio.create_task(
+                        self._agent(agent_id, base_url, token, offer_deflate, ready))
                     await ready
 
-            await asyncio.gather(*(one(*spec) for spec in arg))
-            return len(arg)
+            await asyncio.gather(*(one(*spec) for spec in specs))
+            return sum(agent_id in self.deflated for agent_id, _, _ in specs)
         if command == "disconnect":  # arg: [agent_id]
             for agent_id in arg:
                 self.closing.add(agent_id)
+                self.deflated.discard(agent_id)
                 task = self.tasks.pop(agent_id, None)
                 if task:
                     task.cancel()
             await asyncio.sleep(0.2)
             return True
         if command == "count":
-            return len(self.pops), self.updates
+            return len(self.pops), len(self.updates)
         if command == "collect":
             pops, self.pops = self.pops, []
-            counts = {"updates": self.updates, "resyncs": self.resyncs, "dropped": self.dropped}
-            self.updates = self.resyncs = 0
-            return pops, counts
+            updates, self.updates = self.updates, []
+            counts = {"resyncs": self.resyncs, "dropped": self.dropped}
+            self.resyncs = 0
+            return pops, updates, counts
         if command == "quit":
             for task in self.tasks.values():
                 task.cancel()
             return True
         raise ValueError(command)
 
-    async def _agent(self, agent_id: int, base_url: str, token: str, ready: asyncio.Future) -> None:
+    async def _agent(self, agent_id: int, base_url: str, token: str, offer_deflate: bool,
+                     ready: asyncio.Future) -> None:
         url = base_url.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
         heartbeat = None
         try:
-            ws = await self.session.ws_connect(url, autoping=False, max_msg_size=0)
+            ws = await self.session.ws_connect(url, autoping=False, max_msg_size=0,
+                                               compress=DEFLATE_OFFER if offer_deflate else 0)
+            if ws.compress:
+                self.deflated.add(agent_id)
             opened = await ws.receive_str(timeout=30)
             if not opened.startswith("0"):
                 raise RuntimeError(f"unexpected Engine.IO open: {opened[:80]}")
@@ -129,9 +144,14 @@ class AgentPool:
                 data = message.data
                 if data.startswith('42["screen_pop"'):
                     found = CALL_SID.search(data, 14)
-                    self.pops.append((agent_id, found.group(1) if found else "?", received))
+                    reason = None
+                    if '"routing"' in data:
+                        routed = ROUTING_REASON.search(data)
+                        reason = routed.group(1) if routed else "?"
+                    self.pops.append((agent_id, found.group(1) if found else "?", received, reason))
                 elif data.startswith('42["call_update"'):
-                    self.updates += 1
+                    found = CALL_SID.search(data, 15)
+                    self.updates.append((agent_id, found.group(1) if found else "?"))
                 elif data == "2":
                     await ws.send_str("3")
                 elif data.startswith('42["resync"'):
@@ -174,15 +194,16 @@ class Agents:
             results.append(value)
         return results
 
-    def connect(self, servers: list[Server], tokens: list[str]) -> list[int]:
-        """Agent i on server i mod len(servers), client process i mod len(pools); returns agent ids."""
+    def connect(self, servers: list[Server], tokens: list[str], offer_deflate: bool = True) -> tuple[list[int], int]:
+        """Agent i on server i mod len(servers), client process i mod len(pools); returns the agents'
+        ids and how many of their sockets the server agreed to compress."""
         ids = list(range(self.next_id, self.next_id + len(tokens)))
         self.next_id += len(tokens)
         shares: list[list] = [[] for _ in self.pipes]
         for n, (agent_id, token) in enumerate(zip(ids, tokens)):
             shares[n % len(self.pipes)].append((agent_id, servers[n % len(servers)].base_url, token))
-        self._all("connect", shares)
-        return ids
+        deflated = self._all("connect", [(share, offer_deflate) for share in shares])
+        return ids, sum(deflated)
 
     def disconnect(self, ids: list[int]) -> None:
         self._all("disconnect", [ids] * len(self.pipes))
@@ -195,13 +216,15 @@ class Agents:
         both = self._all("count")
         return sum(p for p, _ in both), sum(u for _, u in both)
 
-    def collect(self) -> tuple[list, dict]:
-        pops, counts = [], {"updates": 0, "resyncs": 0, "dropped": 0}
-        for part, part_counts in self._all("collect"):
+    def collect(self) -> tuple[list, list, dict]:
+        """Every pop and call update received since the last collect, and the sockets' counts."""
+        pops, updates, counts = [], [], {"resyncs": 0, "dropped": 0}
+        for part, part_updates, part_counts in self._all("collect"):
             pops.extend(part)
+            updates.extend(part_updates)
             for key in counts:
                 counts[key] += part_counts[key]
-        return pops, counts
+        return pops, updates, counts
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(p.pid) for p in self.procs)

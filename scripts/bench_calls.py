@@ -1,5 +1,12 @@
 """The provider's side of `make bench`: signed inbound-call webhooks and their status callbacks at a
 fixed rate, and one measured run (what the agents received, how fast, at what CPU cost).
+
+Who should receive a call is read from the webhook's answer, as the provider would: the `<Client>`
+identities the `<Dial>` rings are the bench's agents' usernames, and with the supervisors the
+bench connected (who see every call) they are the call's audience (SPEC §11). A call that rings
+nobody (`<Enqueue>`: nobody offerable; the fallback; no answer at all) goes to every connected
+agent. A server from before §11 sends every pop to every socket: then only the audience counts
+for latency and loss, and the others' copies are reported as strays, for information.
 """
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ import asyncio
 import os
 import random
 import time
+import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,6 +45,8 @@ class Call:
     answered_ms: float | None = None
     routed: bool = False
     failed: bool = False
+    answer: str = "none"  # what the TwiML does: dial (rings agents), enqueue, other (fallback), none
+    dialed: tuple[str, ...] = ()  # the <Client> identities its <Dial> rings
     status_ms: list[float] = field(default_factory=list)
     status_failed: int = 0
 
@@ -74,6 +85,23 @@ def callers_for(seeded: Seeded | None, numbers: Numbers, count: int, rng: random
     return out
 
 
+def read_answer(twiml: str) -> tuple[str, tuple[str, ...]]:
+    """What a voice webhook's TwiML does with the call, and the Client identities it rings (a
+    `<Client>`'s text, or its `<Identity>` when it carries parameters)."""
+    try:
+        root = ET.fromstring(twiml)
+    except ET.ParseError:
+        return "none", ()
+    dial = root.find("Dial")
+    if dial is not None:
+        identities = tuple((client.findtext("Identity") or client.text or "").strip() for client in dial.iter("Client"))
+        if identities:
+            return "dial", identities
+    if root.find("Enqueue") is not None:
+        return "enqueue", ()
+    return "other", ()
+
+
 async def _post(session, request) -> tuple[float, int, str]:
     url, body, headers = request
     started = time.monotonic()
@@ -88,6 +116,8 @@ async def _play(session, call: Call) -> None:
         call.answered_ms, status, text = await _post(session, call.voice)
         call.failed = status != 200 or "<Response" not in text
         call.routed = "<Dial" in text and ("<Client" in text or "<Number" in text or "<Sip" in text)
+        if not call.failed:
+            call.answer, call.dialed = read_answer(text)
     except (TimeoutError, aiohttp.ClientError):
         call.failed = True
     for request in call.statuses:
@@ -119,9 +149,39 @@ async def _fire(calls: list[Call], rate: float) -> float:
 
 # --- one measured run ---------------------------------------------------------------------------
 
-def measure(label: str, target: str, servers: list[Server], agents: Agents, agent_ids: list[int],
-            seeded: Seeded | None, numbers: Numbers, rate: float, seconds: float,
+@dataclass
+class Target:
+    """A server under load (the app's processes, or the floor) and the sockets connected to it,
+    by who they are: the bench's agents by Client identity, and the supervisors."""
+
+    kind: str  # "app" or "floor"
+    servers: list[Server]
+    agents: dict[str, int]  # Client identity (username) -> socket id in the agent pool
+    staff: frozenset[int]  # supervisors' sockets: in every call's audience
+    seeded: Seeded | None = None
+    compression: bool = False  # the server's WEBSOCKET_COMPRESSION
+    deflated: int = 0  # sockets the server agreed to compress
+    audience: str = "targeted"  # the floor's FLOOR_AUDIENCE
+
+    @property
+    def everyone(self) -> frozenset[int]:
+        return frozenset(self.agents.values()) | self.staff
+
+    @property
+    def socket_ids(self) -> list[int]:
+        return sorted(self.everyone)
+
+    def expected(self, call: Call) -> frozenset[int]:
+        """The call's audience among these sockets (SPEC §11): the agents its <Dial> rings and the
+        supervisors; when it rings nobody (queued, fallback, no answer), every connected agent."""
+        if call.answer == "dial":
+            return frozenset(self.agents[i] for i in call.dialed if i in self.agents) | self.staff
+        return self.everyone
+
+
+def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: float, seconds: float,
             profile: tuple[Path, str] | None = None) -> dict:
+    seeded, servers = target.seeded, target.servers
     rng = random.Random(f"{label}-{rate}")
     count = max(1, int(rate * seconds))
     calls = plan_calls(count, servers, callers_for(seeded, numbers, count, rng), rng)
@@ -132,48 +192,76 @@ def measure(label: str, target: str, servers: list[Server], agents: Agents, agen
     profilers = [] if profile is None else [profile_worker(s, *profile, seconds=seconds) for s in servers]
     started = time.monotonic()
     send_lag_p99 = asyncio.run(_fire(calls, rate))
-    expected = count * len(agent_ids)
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while time.monotonic() < deadline and agents.count() < expected:
-        time.sleep(0.1)
+    audience = {call.sid: target.expected(call) for call in calls}
+    expected = sum(len(who) for who in audience.values())
+    # Until every expected pop could have arrived, and the servers have stopped sending (a server
+    # that sends to everyone reaches the expected count before it is done).
+    deadline, last = time.monotonic() + DRAIN_TIMEOUT_S, -1
+    while time.monotonic() < deadline:
+        received = agents.count()
+        if received >= expected and received == last:
+            break
+        last = received
+        time.sleep(0.1 if received < expected else 0.3)
     wall = time.monotonic() - started
     for profiler in profilers:
         profiler.wait(timeout=60)
-    pops, counts = agents.collect()
+    pops, updates, counts = agents.collect()
     cpu = {name: round(cpu_seconds(s.worker_pid()) - before, 2) for s, (name, before) in
            zip(servers, cpu_before.items())}
     client_cpu = round(agents.cpu_seconds() + time.process_time() - client_cpu_before, 2)
 
     sent = {call.sid: call.sent_at for call in calls}
-    wanted = set(agent_ids)
+    mine = target.everyone
     first: dict[tuple[int, str], float] = {}
-    duplicates = 0
-    for agent_id, sid, at in pops:
-        if sid not in sent or agent_id not in wanted:
+    duplicates = strays = 0
+    reasons: Counter = Counter()
+    for socket_id, sid, at, reason in pops:
+        if sid not in sent or socket_id not in mine:
             continue
-        if (agent_id, sid) in first:
+        if (socket_id, sid) in first:
             duplicates += 1
-        else:
-            first[(agent_id, sid)] = at
-    latencies = [(at - sent[sid]) * 1000 for (_, sid), at in first.items()]
+            continue
+        first[(socket_id, sid)] = at
+        reasons[reason or "none"] += 1
+        strays += socket_id not in audience[sid]
+    latencies = [(at - sent[sid]) * 1000 for (socket_id, sid), at in first.items() if socket_id in audience[sid]]
+    my_updates = [(socket_id, sid) for socket_id, sid in updates if sid in sent and socket_id in mine]
+    update_strays = sum(socket_id not in audience[sid] for socket_id, sid in my_updates)
+    delivered = len(first) + duplicates + len(my_updates)
     answered = [c.answered_ms for c in calls if c.answered_ms is not None]
     status_ms = [ms for c in calls for ms in c.status_ms]
+    cpu_total = sum(cpu.values())
     result = {
-        "label": label, "target": target, "customers": seeded.customers if seeded else 0,
-        "agents": len(agent_ids), "processes": len(servers), "rate_per_s": rate, "seconds": seconds,
-        "calls": count, "pops_expected": expected, "pops_received": len(first),
-        "lost": expected - len(first), "duplicates": duplicates,
+        "label": label, "target": target.kind, "customers": seeded.customers if seeded else 0,
+        "agents": len(target.agents), "supervisors": len(target.staff), "processes": len(servers),
+        "rate_per_s": rate, "seconds": seconds, "calls": count,
+        "audience_per_call": round(expected / count, 1),
+        "pops_expected": expected, "pops_received": len(latencies),
+        "lost": expected - len(latencies), "duplicates": duplicates, "strays": strays,
+        # Pops carry "routing" from a server that targets (SPEC §11); one from before sends to everyone.
+        "targeted": any(reason != "none" for reason in reasons),
+        "routing_reasons": dict(reasons),
+        "answers": dict(Counter(c.answer for c in calls)),
+        "unknown_identities": sum(i not in target.agents for c in calls for i in c.dialed),
         "pop_ms": percentiles(latencies),
         "webhook_ms": percentiles(answered),
         "status_callback_ms": percentiles(status_ms),
         "webhook_failures": sum(c.failed for c in calls),
         "status_failures": sum(c.status_failed for c in calls),
         "routed_to_agents": sum(c.routed for c in calls),
-        "call_updates_received": counts["updates"], "resyncs": counts["resyncs"], "sockets_dropped": counts["dropped"],
+        "call_updates_received": len(my_updates), "call_update_strays": update_strays,
+        "resyncs": counts["resyncs"], "sockets_dropped": counts["dropped"],
+        "messages_delivered": delivered, "messages_per_call": round(delivered / count, 1),
+        "websocket_compression": target.compression, "sockets_deflated": target.deflated,
         "send_lag_p99_ms": round(send_lag_p99, 1),
         "server_cpu_s": cpu, "client_cpu_s": client_cpu, "wall_s": round(wall, 1),
+        "server_cpu_ms_per_call": round(cpu_total / count * 1000, 2),
+        "server_cpu_us_per_message": round(cpu_total / delivered * 1e6, 1) if delivered else None,
         "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
+    if target.kind == "floor":
+        result["floor_audience"] = target.audience
     result["holds"] = bool(result["lost"] == 0 and result["webhook_failures"] == 0 and result["pop_ms"]["p99"] is not None
                            and result["pop_ms"]["p99"] < P99_LIMIT_MS)
     print("  " + table_row(result), flush=True)

@@ -72,13 +72,23 @@ COMPLAINTS = ("Late delivery", "Wrong item", "Billing error", "Damaged parcel", 
 TIERS = ("standard",) * 6 + ("silver", "gold", "vip")
 
 
+@dataclass(frozen=True)
+class BenchUser:
+    """A user the benchmark created: their username is their Twilio Client identity (no reach
+    address), which is how a webhook's <Dial> names them."""
+
+    username: str
+    token: str
+
+
 @dataclass
 class Seeded:
     url: str
     customers: int
     seconds: float
     rows: dict
-    tokens: list[str]
+    agents: list[BenchUser]
+    supervisors: list[BenchUser]
     known: list[str]  # callers' numbers to use: each customer's first number
     unknown_base: int  # numbers from here on belong to nobody
 
@@ -93,7 +103,7 @@ def _customer_rows(start: int, stop: int, now: str):
                f"CRM-{cid:08d}\t{now}\t{now}\n")
 
 
-def seed_database(url: str, customers: int, agents: int, numbers: Numbers) -> Seeded:
+def seed_database(url: str, customers: int, agents: int, supervisors: int, numbers: Numbers) -> Seeded:
     """Schema by `flask db upgrade`, then customers by COPY with the indexes built afterwards."""
     import psycopg
 
@@ -180,14 +190,14 @@ def seed_database(url: str, customers: int, agents: int, numbers: Numbers) -> Se
         index_s = time.perf_counter() - index_started
         conn.autocommit = True
         cur.execute("ANALYZE")
-    tokens = create_agents(url, agents)
+    agent_users, supervisor_users = create_users(url, agents, supervisors)
     seconds = time.perf_counter() - started
     print(f"  seeded {customers:,} customers ({', '.join(f'{n:,} {t}' for t, n in rows.items())}) "
           f"in {seconds:.1f} s: schema {schema_s:.1f} s, COPY {load_s:.1f} s, indexes {index_s:.1f} s", flush=True)
     known = [numbers(i) for i in range(customers)]
     return Seeded(url, customers, round(seconds, 2),
                   {**rows, "schema_s": round(schema_s, 2), "copy_s": round(load_s, 2), "index_s": round(index_s, 2)},
-                  tokens, known, unknown_base=2 * customers + 10)
+                  agent_users, supervisor_users, known, unknown_base=2 * customers + 10)
 
 
 def bench_app(url: str):
@@ -198,11 +208,13 @@ def bench_app(url: str):
                       SPOOL_DIR=os.path.join(tempfile.gettempdir(), "kc-bench-spool"))  # stays empty
 
 
-def create_agents(url: str, agents: int) -> list[str]:
-    """Agent users and their API tokens, through the accounts service.
+def create_users(url: str, agents: int, supervisors: int) -> tuple[list[BenchUser], list[BenchUser]]:
+    """Agent and supervisor users and their API tokens, through the accounts service.
 
     The password KDF is slow on purpose, so one user is created by the service and the others
-    reuse its hash (nobody logs in with a password here).
+    reuse its hash (nobody logs in with a password here). Nobody chooses a status: agents start
+    available (SPEC §11), supervisors away, so only agents are offered calls, and supervisors are
+    in every call's audience.
     """
     from sqlalchemy import insert
 
@@ -215,16 +227,19 @@ def create_agents(url: str, agents: int) -> list[str]:
     with app.app_context():
         first = users_service.create_user("bench-agent-0", uuid.uuid4().hex, region="US", role="agent",
                                           display_name="Bench Agent 0")
-        if agents > 1:
-            db.session.execute(insert(User), [
-                {"username": f"bench-agent-{i}", "display_name": f"Bench Agent {i}", "role": "agent",
-                 "reach_kind": "client", "password_hash": first.password_hash, "active": True}
-                for i in range(1, agents)])
+        rows = [{"username": f"bench-agent-{i}", "display_name": f"Bench Agent {i}", "role": "agent"}
+                for i in range(1, agents)]
+        rows += [{"username": f"bench-supervisor-{i}", "display_name": f"Bench Supervisor {i}", "role": "supervisor"}
+                 for i in range(supervisors)]
+        if rows:
+            db.session.execute(insert(User), [{**row, "reach_kind": "client", "password_hash": first.password_hash,
+                                               "active": True} for row in rows])
             db.session.commit()
-        users = db.session.scalars(db.select(User).where(User.username.like("bench-agent-%")).order_by(User.id)).all()
-        tokens = [accounts.issue_token(user, 4)[0] for user in users]
+        out: dict[str, list[BenchUser]] = {"agent": [], "supervisor": []}
+        for user in db.session.scalars(db.select(User).where(User.username.like("bench-%")).order_by(User.id)):
+            out[user.role].append(BenchUser(user.username, accounts.issue_token(user, 4)[0]))
         db.engine.dispose()
-    return tokens
+    return out["agent"], out["supervisor"]
 
 
 # --- the lookup alone ---------------------------------------------------------------------------
