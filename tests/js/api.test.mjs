@@ -43,6 +43,25 @@ test("the service loop's paths (SPEC §10)", () => {
   assert.equal(api.paths.surveys({ customer_id: 7 }), "/api/v1/surveys?customer_id=7");
 });
 
+test("routing's paths (SPEC §11)", () => {
+  assert.equal(api.paths.myStatus(), "/api/v1/me/status");
+  assert.equal(api.paths.agents(), "/api/v1/agents");
+  assert.equal(api.paths.queue(), "/api/v1/queue");
+});
+
+test("my status is a PUT and watch_all a PATCH of /me, with the CSRF token; a refusal carries the server's message", async () => {
+  const seen = answer(200, { status: "away", state: "away", call_sid: null });
+  await api.setMyStatus("away");
+  await api.updateMe({ watch_all: true });
+  assert.deepEqual(seen.map((s) => [s.options.method, s.url, s.options.body]), [
+    ["PUT", "/api/v1/me/status", JSON.stringify({ status: "away" })],
+    ["PATCH", "/api/v1/me", JSON.stringify({ watch_all: true })],
+  ]);
+  assert.ok(seen.every((s) => s.options.headers["X-CSRFToken"] === "tok-123"));
+  answer(422, { error: { code: "validation_error", message: "Not a status: busy", fields: { status: ["Must be one of: available, away."] } } });
+  await assert.rejects(api.setMyStatus("busy"), (error) => error.status === 422 && error.message === "Not a status: busy");
+});
+
 test("closing a follow-up and keeping a promise are PATCHes with the CSRF token", async () => {
   const seen = answer(200, { id: 1 });
   await api.updateFollowUp(4, { status: "done", outcome: "Refunded" });

@@ -59,6 +59,9 @@ export const paths = {
   users: () => apiUrl("/users"),
   user: (id) => apiUrl("/users/" + segment(id)),
   me: () => apiUrl("/me"),
+  myStatus: () => apiUrl("/me/status"),
+  agents: () => apiUrl("/agents"),
+  queue: () => apiUrl("/queue"),
 };
 
 function csrfToken() {
@@ -146,6 +149,17 @@ export const listUsers = () => request("GET", paths.users());
 export const createUser = (body) => request("POST", paths.users(), body);
 export const updateUser = (id, changes) => request("PATCH", paths.user(id), changes);
 export const me = () => request("GET", paths.me());
+
+// ---------------------------------------------------------------- routing (SPEC §11)
+
+/** Available or away, as I choose ({"status"}) → {status, state, call_sid}; another value is a 422. */
+export const setMyStatus = (status) => request("PUT", paths.myStatus(), { status });
+/** My own settings ({watch_all}) → the /me shape. */
+export const updateMe = (changes) => request("PATCH", paths.me(), changes);
+/** Every agent's status (supervisors, admins) → {items: [{id, name, status, call_sid}]}. */
+export const listAgents = () => request("GET", paths.agents());
+/** The callers waiting, in the order they will be answered → {items: [{call_sid, position, …}]}. */
+export const queue = () => request("GET", paths.queue());
 
 /** A JSON page endpoint outside the API (its URL comes from the template, e.g. dashboard counts). */
 export const getPageData = (url) => request("GET", url);
