@@ -5,7 +5,8 @@
  * "<img onerror=…>" is shown as those characters and nothing runs.
  *
  * A card is made of parts (data-part): flags (what to know before saying hello, when there is
- * any), head, claim, message, body, wrapup, foot. The desktop
+ * any), head, claim, routing (why the call came here, when there is a reason to say), message,
+ * body, wrapup, foot. The desktop
  * replaces the parts that depend on the call's state on every update, the body only when the pop
  * itself changed (and then the forms open in it move to the new body, typing, focus and cursor
  * included), and never the message and wrap-up parts, so whatever an agent is typing survives a
@@ -16,6 +17,7 @@ import { callerNumber, isEnded, isRinging, overdueCount, ringingState, titleFor 
 import { button, el, link } from "../lib/dom.js";
 import { flagLead, flagLevel, scoreKind, shownFlags, stageLabel } from "../lib/care.js";
 import { duration, shortDate, timeOfDay, tierLabel } from "../lib/format.js";
+import { routingLine } from "../lib/routing.js";
 import { openComplaintsBlock } from "./complaints.js";
 import { followUpsBlock } from "./follow_ups.js";
 import { carryForms } from "./inline_form.js";
@@ -163,6 +165,19 @@ function claimBar(call, me) {
     bar.hidden = true;
   }
   return bar;
+}
+
+/** Why the call came here (SPEC §11): "You helped Alice Wong on 28 Nov" for the agent who knows
+ *  the caller, "Routed to Ann Lee, who …" for anyone else, or that the caller is waiting in the
+ *  queue. Null when the routing has nothing to say (the floor). */
+function routingPart(call, me) {
+  const line = routingLine(call.pop, me, { ringing: isRinging(call.status) });
+  if (!line) return null;
+  const node = part("p", "card-routing card-routing-" + line.kind, "routing");
+  node.setAttribute("data-role", "routing");
+  node.setAttribute("data-reason", call.pop.routing.reason);
+  node.textContent = line.text;
+  return node;
 }
 
 /** A call with no news that the provider could not settle (SPEC §3): say so; a supervisor or an
@@ -378,6 +393,8 @@ export function renderCard(call, urls, me) {
   if (flags) card.appendChild(flags);
   card.appendChild(header(call, me));
   card.appendChild(claimBar(call, me));
+  const routing = routingPart(call, me);
+  if (routing) card.appendChild(routing);
   const message = part("p", "card-message", "message");
   message.setAttribute("role", "status");
   message.hidden = true;

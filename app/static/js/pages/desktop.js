@@ -2,15 +2,19 @@
  *
  * The entry module of the page: the board (desktop/board.js) keeps one card per call, the card
  * actions (desktop/work.js) and shortcuts (desktop/keys.js) act on them, alerts (desktop/alerts.js)
- * ring. The socket.io client is a classic script loaded before this module (window.io).
+ * ring. My status and "Show every call" are desktop/presence.js; the callers waiting in the queue
+ * are the "Waiting" panel (components/queue_panel.js). The socket.io client is a classic script
+ * loaded before this module (window.io).
  */
 import * as api from "../lib/api.js";
 import { createDrafts } from "../lib/drafts.js";
 import { duration } from "../lib/format.js";
 import { createAlerts } from "./desktop/alerts.js";
 import { createBoard } from "./desktop/board.js";
+import { createQueuePanel } from "../components/queue_panel.js";
 import { createFollowUpsPanel } from "./desktop/follow_ups.js";
 import { installKeys } from "./desktop/keys.js";
+import { createPresence } from "./desktop/presence.js";
 import { createWork } from "./desktop/work.js";
 
 const HEARTBEAT_MS = 30000;
@@ -28,6 +32,19 @@ function start(root) {
   }) : { refresh() {}, soon() {} };
   const work = createWork(root, desk, drafts, { onFollowUpChange: () => followUps.refresh() });
   installKeys(work);
+  const queuePanel = document.getElementById("queue-panel");
+  const queue = queuePanel ? createQueuePanel(queuePanel, { customerUrl: root.getAttribute("data-customer-url"), newTab: true })
+    : { refresh() { return Promise.resolve(); }, update() {} };
+  const presenceWidget = document.getElementById("my-status");
+  const presence = presenceWidget ? createPresence(presenceWidget, {
+    watchAll: document.getElementById("watch-all"), liveStatus: document.getElementById("live-status"),
+    me: desk.me, onWatchAllChanged: () => desk.resync(),
+  }) : { load() {}, receive() {}, offline() {} };
+  /** Everything the server pushes, read again over HTTP: the calls and the queue. */
+  function resync() {
+    queue.refresh();
+    return desk.resync();
+  }
   let draftsRestored = false;
 
   // Leaving with typing not saved asks first; with nothing to lose it does not.
@@ -54,7 +71,8 @@ function start(root) {
   socket.on("connect", () => {
     setConnection("connected", "Connected");
     socket.emit("heartbeat");
-    const loaded = Promise.all([desk.resync(), desk.restoreUnwrapped()]);
+    presence.load();
+    const loaded = Promise.all([resync(), desk.restoreUnwrapped()]);
     // After a reload, once the cards are back: the forms that had drafts open again.
     if (!draftsRestored) {
       draftsRestored = true;
@@ -95,6 +113,7 @@ function start(root) {
   }
   socket.on("disconnect", (reason) => {
     desk.log("disconnected:", reason);
+    presence.offline();
     if (reason === "io server disconnect") {
       setConnection("reconnecting", "Checking your login…");
       checkLogin();
@@ -112,8 +131,11 @@ function start(root) {
     followUps.soon();
   });
   socket.on("call_update", desk.receiveUpdate);
+  // My status changed (here, in another tab, or a call started or ended): the switch follows.
+  socket.on("agent_status", presence.receive);
+  socket.on("queue_update", (update) => queue.update(update && update.items));
   // The server may have lost pops on the way (message queue down): read the active calls again.
-  socket.on("resync", () => desk.resync());
+  socket.on("resync", () => resync());
 
   window.addEventListener("offline", () => setConnection("offline", "Offline"));
   window.addEventListener("online", () => {
@@ -126,7 +148,7 @@ function start(root) {
   setInterval(() => { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
   // A light periodic re-read: pub/sub between server processes delivers at most once, so a pop
   // lost on the way is caught up within this interval even if no other signal arrives.
-  setInterval(() => { if (socket.connected) desk.resync(); }, RESYNC_MS);
+  setInterval(() => { if (socket.connected) resync(); }, RESYNC_MS);
 
   // Ringing and talking times tick every second without re-rendering the cards.
   setInterval(() => {

@@ -53,7 +53,11 @@ export function createAlerts(toggleButton, log) {
   function render() {
     if (!toggleButton) return;
     toggleButton.setAttribute("aria-pressed", enabled ? "true" : "false");
-    toggleButton.textContent = enabled ? "Alerts on" : "Enable alerts";
+    // Two labels: the full one (its name), and "Alerts" for a narrow top bar (the pressed look
+    // says whether they are on); the name contains the short one's text (WCAG 2.5.3).
+    const full = toggleButton.querySelector(".alerts-label");
+    if (full) full.textContent = enabled ? "Alerts on" : "Enable alerts";
+    else toggleButton.textContent = enabled ? "Alerts on" : "Enable alerts";
     const blocked = "Notification" in window && Notification.permission === "denied";
     toggleButton.title = enabled
       ? (blocked ? "Sound only: notifications are blocked in this browser" : "Click to mute alerts")

@@ -366,11 +366,7 @@ export function createBoard(root, { onRinging, drafts }) {
       // A page of results may not be all of them: only conclude "ended" from a complete list.
       if (data && (data.next || (typeof data.total === "number" && data.total > items.length))) return;
       calls.forEach((call, sid) => {
-        if (!isEnded(call.status) && !active.has(sid) && call.seenAt < requestedAt) {
-          call.status = "ended";
-          place(call, false);
-          settleEnded(sid);
-        }
+        if (!isEnded(call.status) && !active.has(sid) && call.seenAt < requestedAt) settleGone(sid);
       });
     }).catch((error) => {
       // While the API is down the server's replay on connect is enough.
@@ -388,19 +384,44 @@ export function createBoard(root, { onRinging, drafts }) {
     });
   }
 
-  /** A call that ended while we were disconnected: ask how it ended, for its real duration. */
-  function settleEnded(sid) {
+  /** A live call the active list no longer has: it ended while we were away (ask how, for its
+   *  real duration), or it is live but no longer ours to see (SPEC §11: "Show every call" turned
+   *  off): then its card goes, unless the agent is working in it. */
+  function settleGone(sid) {
     api.getCall(sid).then((detail) => {  // ended: nothing left to undo, so no freshness check
       const call = calls.get(sid);
-      if (!call || !detail) return;
-      if (isEnded(detail.status)) call.status = detail.status;
-      if (detail.agent) call.agent = detail.agent;
-      if (detail.duration !== null && detail.duration !== undefined) call.duration = detail.duration;
-      if (detail.disposition !== undefined) call.disposition = detail.disposition;
-      if (detail.notes !== undefined) call.notes = detail.notes;
-      takeRecording(call, detail.recording_url);
+      if (!call || isEnded(call.status)) return;  // the sockets said meanwhile
+      if (detail && !isEnded(detail.status)) { forget(sid); return; }
+      call.status = detail && isEnded(detail.status) ? detail.status : "ended";
+      if (detail) {
+        if (detail.agent) call.agent = detail.agent;
+        if (detail.duration !== null && detail.duration !== undefined) call.duration = detail.duration;
+        if (detail.disposition !== undefined) call.disposition = detail.disposition;
+        if (detail.notes !== undefined) call.notes = detail.notes;
+        takeRecording(call, detail.recording_url);
+      }
       place(call, false);
-    }).catch(() => { /* the generic "Ended" card is still right */ });
+    }).catch((error) => {
+      const call = calls.get(sid);
+      if (!call || isEnded(call.status)) return;
+      if (error && (error.status === 403 || error.status === 404)) { forget(sid); return; }
+      call.status = "ended";  // the generic "Ended" card is still right
+      place(call, false);
+    });
+  }
+
+  /** Take a live call off this desktop without ending it (it is no longer routed here). A card
+   *  being worked in stays: the next re-sync asks again. */
+  function forget(sid) {
+    const call = calls.get(sid);
+    if (!call) return;
+    if (call.el && isHeld(call.el)) return;
+    if (call.el && call.el.parentNode === liveList) leaveLive(call.el);
+    else if (call.el) call.el.remove();
+    calls.delete(sid);
+    dropHoles();
+    refreshCounts();
+    changed();
   }
 
   refreshCounts();
