@@ -29,6 +29,17 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"{name} must be true or false, got {value!r}")
+
+
 DEFAULT_DISPOSITIONS = (
     "resolved,follow-up needed,complaint opened,information given,transferred,wrong number,no action"
 )
@@ -107,6 +118,19 @@ class Config:
         "Thank you for calling. All our agents are busy. Please leave a message after the tone.",
     )
     VOICEMAIL_MAX_SECONDS = _int("VOICEMAIL_MAX_SECONDS", 120)
+    # Routing (SPEC §11): an agent is offered no call for this long after one ends, unless they
+    # wrapped it up sooner; a returning caller rings the agent who knows them alone this long first.
+    WRAPUP_SECONDS = _int("WRAPUP_SECONDS", 60)
+    KNOWN_AGENT_DAYS = _int("KNOWN_AGENT_DAYS", 30)
+    KNOWN_AGENT_RING_SECONDS = _int("KNOWN_AGENT_RING_SECONDS", 12)
+    # The queue: callers wait at most this long before voicemail; a move to an agent that the
+    # provider's REST API refused is tried again after QUEUE_RETRY_SECONDS.
+    QUEUE_MAX_WAIT_SECONDS = _int("QUEUE_MAX_WAIT_SECONDS", 300)
+    QUEUE_RETRY_SECONDS = _int("QUEUE_RETRY_SECONDS", 3)
+    QUEUE_NAME = os.environ.get("QUEUE_NAME") or "support"
+    # Browsers offer per-message compression on every websocket; accepting it costs the server
+    # ~1.6-1.9x more CPU per message (docs/BENCHMARK.md) for pops of a few kB on a LAN.
+    WEBSOCKET_COMPRESSION = _bool("WEBSOCKET_COMPRESSION", False)
 
     # The caller lookup may take this long on PostgreSQL before the call is routed without it.
     LOOKUP_TIMEOUT_MS = _int("LOOKUP_TIMEOUT_MS", 1500)

@@ -29,6 +29,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    configure_websockets(app)
     # Outermost, so Socket.IO's own middleware sees the forwarded scheme and host too.
     configure_proxies(app)
 
@@ -37,6 +38,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     load_metadata()
     resume_spool_replay(app)
     return app
+
+
+def configure_websockets(app: Flask) -> None:
+    from app.realtime import websocket
+
+    websocket.configure(app)
 
 
 def resume_spool_replay(app: Flask) -> None:
