@@ -48,6 +48,12 @@ class RoutingSettings:
     fallback_number: str | None
     voicemail_greeting: str
     voicemail_max_seconds: int
+    wrapup_seconds: int  # WRAPUP_SECONDS: no call offered this long after one ends, unless wrapped up
+    known_agent_days: int
+    known_agent_ring_seconds: int
+    queue_max_wait_seconds: int
+    queue_retry_seconds: int
+    queue_name: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,12 @@ class Settings:
                 fallback_number=config.get("FALLBACK_NUMBER"),
                 voicemail_greeting=config["VOICEMAIL_GREETING"],
                 voicemail_max_seconds=config["VOICEMAIL_MAX_SECONDS"],
+                wrapup_seconds=config["WRAPUP_SECONDS"],
+                known_agent_days=config["KNOWN_AGENT_DAYS"],
+                known_agent_ring_seconds=config["KNOWN_AGENT_RING_SECONDS"],
+                queue_max_wait_seconds=config["QUEUE_MAX_WAIT_SECONDS"],
+                queue_retry_seconds=config["QUEUE_RETRY_SECONDS"],
+                queue_name=config["QUEUE_NAME"],
             ),
             provider=ProviderSettings(
                 auth_token=config["TWILIO_AUTH_TOKEN"],

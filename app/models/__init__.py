@@ -5,6 +5,7 @@ from app.models.call import (
     DIRECTIONS,
     LIVE_STATUSES,
     MATCH_KINDS,
+    QUEUE_STATES,
     STATUS_RANK,
     TERMINAL_STATUSES,
     Call,
@@ -33,12 +34,12 @@ from app.models.customer import (
     Preference,
 )
 from app.models.import_job import IMPORT_STATUSES, ImportJob
-from app.models.user import REACH_KINDS, ROLES, AgentPresence, ApiToken, User
+from app.models.user import CHOSEN_STATUSES, REACH_KINDS, ROLES, AgentPresence, ApiToken, User
 
 __all__ = [
     "AgentPresence", "ApiToken", "AuditEvent", "Call", "Complaint", "Customer", "FollowUp", "ImportJob", "LoginAttempt",
     "LoginSession", "OrphanEvent", "PhoneNumber", "Preference", "Promise", "Survey", "SurveyOptOut", "User",
     "DETRACTOR_SCORES", "PROMISE_STATUSES", "PROMOTER_SCORES", "SURVEY_CHANNELS", "SURVEY_STATUSES",
-    "AUDIT_ACTIONS", "COMPLAINT_STATUSES", "DIRECTIONS", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
+    "AUDIT_ACTIONS", "CHOSEN_STATUSES", "COMPLAINT_STATUSES", "DIRECTIONS", "FOLLOW_UP_REASONS", "FOLLOW_UP_STATUSES", "IMPORT_STATUSES", "LIVE_STATUSES", "MATCH_KINDS", "QUEUE_STATES", "REACH_KINDS", "ROLES", "SEVERITIES", "STATUS_RANK",
     "TERMINAL_STATUSES", "TIERS", "isoformat", "utcnow",
 ]

@@ -19,6 +19,8 @@ MATCH_KINDS = ("single", "multiple", "none", "withheld")
 DIRECTIONS = ("inbound", "outbound")
 # Rank of each provider status: a call only ever moves to a higher rank. All terminal ones share
 # the top rank, so once a call has ended no later event can change how it ended.
+# Where a queued call is (SPEC §11): waiting in line, being moved to an agent, or gone from the line.
+QUEUE_STATES = ("waiting", "moving", "moved", "callback", "voicemail", "left")
 STATUS_RANK = {
     "queued": 0,
     "initiated": 1,
@@ -40,7 +42,11 @@ class Call(db.Model):
     # statuses are few, and within them the index skips the calls no agent holds yet.
     __table_args__ = (Index("ix_calls_status_agent", "status", "agent_id"),
                       # A customer's history on every pop (stage, repeat calls): their calls by time.
-                      Index("ix_calls_customer_started", "customer_id", "started_at"))
+                      Index("ix_calls_customer_started", "customer_id", "started_at"),
+                      # Who is wrapping up (an agent's calls that ended lately, per agent: routing's floor).
+                      Index("ix_calls_agent_ended", "agent_id", "ended_at"),
+                      # The line: waiting calls in order (tier, then wait).
+                      Index("ix_calls_queue", "queue_state", "queue_tier", "queued_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -77,6 +83,24 @@ class Call(db.Model):
     checked_at: Mapped[datetime | None]  # when we last asked the provider's REST API about it
     unsettled: Mapped[bool] = mapped_column(default=False)  # asked, and the provider could not say
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Routing (SPEC §11): why the call went where it went, and every agent it was offered to (ids,
+    # space separated): with its holder, supervisors and watchers, they are its audience.
+    routing_reason: Mapped[str | None] = mapped_column(String(20))
+    offered_to: Mapped[str | None] = mapped_column(String(500))
+    known_because: Mapped[str | None] = mapped_column(String(20))  # known_agent: last_call, follow_up, complaint
+    known_at: Mapped[datetime | None]  # known_agent by last_call: when that agent took them
+    # The queue: when the caller joined it (their place in line), where they are, and the claim a
+    # process holds while it moves them to an agent through the provider's REST API.
+    queued_at: Mapped[datetime | None]
+    queue_state: Mapped[str | None] = mapped_column(String(10))
+    queue_tier: Mapped[int | None]  # 0 for vip .. 3 for standard and unknown callers: the line's order
+    queue_claimed_at: Mapped[datetime | None]
+    queue_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    queue_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    queue_error: Mapped[str | None] = mapped_column(String(500))
+    # Where the provider reached us for this call (scheme, host, root): a move made later by a
+    # background job tells the provider the same webhook addresses.
+    callback_base_url: Mapped[str | None] = mapped_column(String(255))
 
     customer: Mapped[Customer | None] = relationship()
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
@@ -85,6 +109,15 @@ class Call(db.Model):
     @property
     def ended(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def offered_ids(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in (self.offered_to or "").split())
+
+    def offer_to(self, agent_ids) -> None:
+        """Add agents to those the call is offered to (they stay in its audience once offered)."""
+        ids = list(dict.fromkeys([*self.offered_ids, *agent_ids]))
+        self.offered_to = " ".join(str(i) for i in ids) or None
 
     @property
     def queue_seconds(self) -> int | None:

@@ -5,7 +5,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,8 @@ from app.models.base import utcnow
 ROLES = ("agent", "supervisor", "admin")
 # How the telephony provider reaches a user's phone when a call is routed to them.
 REACH_KINDS = ("client", "phone", "sip")
+# What a user says of themselves (SPEC §11); on a call, wrap-up and offline are derived, not chosen.
+CHOSEN_STATUSES = ("available", "away")
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +30,11 @@ class User(UserMixin, db.Model):
     reach_kind: Mapped[str] = mapped_column(String(10), default="client")
     reach_address: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Available or away, as they last chose; None: never chose (agents start available, the rest away).
+    status: Mapped[str | None] = mapped_column(String(10))
+    status_at: Mapped[datetime | None]
+    # Their pops show every call, not only those offered to them (a setting for small teams).
+    watch_all: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -41,6 +48,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def chosen_status(self) -> str:
+        """Available or away: as they chose, else an agent is available and anyone else away."""
+        if self.status in CHOSEN_STATUSES:
+            return self.status
+        return "available" if self.role == "agent" else "away"
 
     @property
     def reach_target(self) -> str:
