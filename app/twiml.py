@@ -6,9 +6,9 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Enqueue, Gather, VoiceResponse
 
-from app.services.calls.routing import FALLBACK, RoutingDecision
+from app.services.calls.routing import FALLBACK, KNOWN_AGENT, QUEUED, RoutingDecision
 
 AGENT_LEG_EVENTS = "initiated ringing answered completed"
 
@@ -51,8 +51,12 @@ class RoutingUrls:
     """Where the provider reports back on a routed call (absolute URLs it can reach)."""
 
     status: str  # agent legs' status callbacks; `?agent=<id>` is added for each
-    dial_result: str  # the <Dial> finished
+    dial_result: str  # the floor's <Dial> finished
     voicemail: str  # a recording was made
+    known_result: str = ""  # the known agent's <Dial> finished: on to the floor
+    queue_wait: str = ""  # the caller waits in line: their place, and 1 for a callback
+    queue_result: str = ""  # the caller left the line (<Enqueue action>)
+    queue_name: str = "support"
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,45 @@ class FallbackOptions:
     max_seconds: int
 
 
-def routing(decision: RoutingDecision, urls: RoutingUrls, *, timeout: int, fallback_options: FallbackOptions) -> str:
-    """The TwiML for a routing decision: ring its agents, or take the fallback."""
+def routing(decision: RoutingDecision, urls: RoutingUrls, *, timeout: int, fallback_options: FallbackOptions,
+            known_timeout: int | None = None) -> str:
+    """The TwiML for a routing decision (SPEC §11): ring the agent who knows the caller alone
+    (for `known_timeout`; the <Dial>'s action leads on to the floor), ring the floor, put the
+    caller in line, or take the fallback."""
+    if decision.reason == QUEUED:
+        return enqueue(urls)
     if decision.reason == FALLBACK or not decision.agents:
         return fallback(number=fallback_options.number, greeting=fallback_options.greeting,
                         record_action_url=urls.voicemail, max_seconds=fallback_options.max_seconds, timeout=timeout)
+    if decision.reason == KNOWN_AGENT:
+        return _ring_agents_cached(decision.agents[:1], urls.status, urls.known_result or urls.dial_result,
+                                   known_timeout or timeout)
     return _ring_agents_cached(decision.agents, urls.status, urls.dial_result, timeout)
+
+
+def enqueue(urls: RoutingUrls) -> str:
+    """Put the caller in line: the wait URL tells them their place; the action hears how they left."""
+    response = VoiceResponse()
+    response.append(Enqueue(urls.queue_name, action=urls.queue_result, method="POST", wait_url=urls.queue_wait,
+                            wait_url_method="POST"))
+    return str(response)
+
+
+def queue_wait(text: str, *, key_url: str, pause_seconds: int = 10) -> str:
+    """What a caller in line hears, again each time it ends: their place, and press 1 for a
+    callback (the <Gather>'s pause is the wait between two announcements)."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, action=key_url, method="POST", timeout=pause_seconds)
+    gather.say(text)
+    response.append(gather)
+    return str(response)
+
+
+def leave_queue() -> str:
+    """Take the caller out of line: the <Enqueue>'s action decides what comes next."""
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
 
 
 @lru_cache(maxsize=64)

@@ -19,11 +19,11 @@ from app.schemas.calls import (
     DispositionsSchema,
 )
 from app.schemas.common import Annotated
-from app.services.calls import delivery, ghosts
+from app.services.calls import delivery, dispatcher, ghosts
 from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
 from app.services.errors import NotFound
-from app.services.people import audit, roles
+from app.services.people import audit, roles, status
 from app.settings import settings
 
 bp = Blueprint("api_calls", __name__, url_prefix="/api/v1", description="Calls, their screen pops, and wrap-up.")
@@ -70,8 +70,11 @@ def list_calls(args: dict):
         config = settings().calls
         return _page(calls.unwrapped_calls(api_user().id, config.wrapup_window_hours, utcnow()), "unwrapped calls")
     if args["active"]:
-        return _page(list(reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow()))),
-                     "active calls")
+        # The desktop re-syncs from here: only the calls whose audience holds you (SPEC §11).
+        user = api_user()
+        active = [call for call in reversed(calls.active_calls(settings().calls.stale_call_hours, utcnow()))
+                  if delivery.in_audience(call, user)]
+        return _page(active, "active calls")
     user = api_user()
     if roles.has_role(user, "supervisor"):
         items, total = calls.recent_calls(args["page"], args["per_page"])
@@ -108,6 +111,8 @@ def update_call(changes: dict, call_sid: str):
     change = calls.update_call(call_sid, changes, user=user, dispositions=settings().calls.dispositions)
     audit.record(user.id, "call_changed", customer_id=change.call.customer_id, call_sid=call_sid,
                  detail=("linked; " if change.linked else "") + "changed " + ", ".join(sorted(changes)))
+    if "disposition" in changes and change.call.agent_id is not None:
+        _freed(change.call.agent_id)  # wrapped up: offerable again
     if change.linked:
         pop = delivery.repop(change.call, region=settings().calls.region,
                              presence_ttl_seconds=settings().calls.presence_ttl_seconds, now=utcnow())
@@ -130,6 +135,7 @@ def claim_call(call_sid: str):
         audit.record(api_user().id, "call_changed", customer_id=claimed.call.customer_id, call_sid=call_sid,
                      detail="claimed")
         delivery.update_call(claimed.call, now=utcnow())
+        status.announce([api_user().id], settings(), utcnow())
     return call_with_pop(claimed.call)
 
 
@@ -166,7 +172,15 @@ def release_call(call_sid: str):
     call = calls.release_call(call_sid, user)
     audit.record(user.id, "call_changed", customer_id=call.customer_id, call_sid=call_sid, detail="given back")
     delivery.update_call(call, now=utcnow())
+    _freed(*call.offered_ids)
     return call_with_pop(call)
+
+
+def _freed(*agent_ids: int) -> None:
+    """These agents' status may have changed to available: supervisors hear it, and the first
+    caller in line may be moved to one of them."""
+    status.announce(agent_ids, settings(), utcnow())
+    dispatcher.agent_freed()
 
 
 @bp.get("/dispositions")

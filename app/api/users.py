@@ -15,6 +15,7 @@ from app.models import User, utcnow
 from app.realtime import push
 from app.schemas.common import Annotated
 from app.schemas.people import UserCreateSchema, UserListSchema, UserSchema, UserUpdateSchema
+from app.schemas.routing import MeSchema
 from app.services.people import presence, users
 from app.settings import settings
 
@@ -34,10 +35,13 @@ def _online() -> set[int]:
 
 
 @bp.get("/me")
-@bp.response(200, UserSchema)
+@bp.response(200, MeSchema)
 def me():
-    """The user making this request (the pages read the role from here)."""
-    return user_json(api_user(), _online())
+    """The user making this request (the pages read the role from here), with their status and
+    routing settings (SPEC §11)."""
+    from app.api.routing import me_json
+
+    return me_json(api_user())
 
 
 @bp.route("/users")

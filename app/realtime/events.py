@@ -13,9 +13,9 @@ from app import jobs
 from app.extensions import db, socketio
 from app.models import ApiToken, LoginSession, utcnow
 from app.realtime import push
-from app.services.calls import delivery, ghosts, provider_events
+from app.services.calls import delivery, dispatcher, ghosts, provider_events
 from app.services.calls import lifecycle as calls
-from app.services.people import accounts, presence
+from app.services.people import accounts, presence, status
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,11 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("authentication required")
     join_room(push.EVERYONE)
     join_room(push.user_room(user.id))
+    # The rooms a call's audience names (SPEC §11): read from the user as they are now.
+    if user.role in presence.STAFF_ROLES:
+        join_room(push.STAFF)
+    if user.watch_all:
+        join_room(push.WATCHERS)
     config = settings().calls
     try:
         presence.mark_online(request.sid, user.id, **_login_of_this_socket())
@@ -100,6 +105,7 @@ def on_connect(auth=None):
         log.exception("could not load active calls for a new connection")
         pops = []
     app = current_app._get_current_object()
+    _status_changed(app, user.id)
     _keep_checking_logins(app)
     ghosts.keep_checking(app)
     provider_events.keep_sweeping(app)
@@ -126,10 +132,24 @@ def on_heartbeat(_data=None):
     return {"ok": True}
 
 
+def _status_changed(app, user_id: int) -> None:
+    """A desktop opened or closed: supervisors hear the user's status, and a caller in line may be
+    moved to them (in the background: the socket's handler returns at once)."""
+    def tell() -> None:
+        status.announce([user_id], settings(), utcnow())
+        dispatcher.agent_freed(app)
+
+    jobs.run(app, "status-changed", tell)
+
+
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     try:
+        user_id = presence.user_of(request.sid)
         presence.mark_offline(request.sid)
     except SQLAlchemyError:
         db.session.rollback()
         log.warning("presence not cleared", exc_info=True)
+        return
+    if user_id is not None:
+        _status_changed(current_app._get_current_object(), user_id)

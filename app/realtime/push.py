@@ -14,9 +14,15 @@ from app.extensions import socketio
 
 SCREEN_POP = "screen_pop"
 CALL_UPDATE = "call_update"
+AGENT_STATUS = "agent_status"  # an agent's status changed (to supervisors, and to the agent)
+QUEUE_UPDATE = "queue_update"  # the line of waiting callers changed (to everyone)
 
 # Every connected socket joins this room; a call whose audience is everyone is one emit to it.
 EVERYONE = "agents"
+# Supervisors' and admins' sockets: in every call's audience.
+STAFF = "staff"
+# Sockets of users who chose to watch every call (`watch_all`).
+WATCHERS = "watchers"
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +31,7 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def _emit(event: str, payload: dict, to: str) -> bool:
+def _emit(event: str, payload: dict, to: str | list[str]) -> bool:
     try:
         socketio.emit(event, payload, to=to)
     except Exception:  # the queue can be down; the call record is safe in the database
@@ -34,13 +40,36 @@ def _emit(event: str, payload: dict, to: str) -> bool:
     return True
 
 
-def screen_pop(payload: dict, *, to: str) -> bool:
-    """Pop a call in one room (EVERYONE, a user's room), or on one socket (`to` a sid) when replaying."""
+def screen_pop(payload: dict, *, to: str | list[str]) -> bool:
+    """Pop a call in its audience's rooms (one emit; a socket in several gets it once), or on one
+    socket (`to` a sid) when replaying."""
     return _emit(SCREEN_POP, payload, to)
 
 
-def call_update(payload: dict, *, to: str) -> bool:
+def call_update(payload: dict, *, to: str | list[str]) -> bool:
     return _emit(CALL_UPDATE, payload, to)
+
+
+def agent_status(payload: dict) -> bool:
+    """An agent's status, to every supervisor and admin, and to the agent's own desktops."""
+    return _emit(AGENT_STATUS, payload, [STAFF, user_room(payload["id"])])
+
+
+def queue_update(payload: dict) -> bool:
+    return _emit(QUEUE_UPDATE, payload, EVERYONE)
+
+
+def join_rooms(sids: list[str], room: str, *, joined: bool) -> None:
+    """Put these sockets in `room`, or take them out, wherever they are connected (the queue
+    carries it to the process that holds each)."""
+    for sid in sids:
+        try:
+            if joined:
+                socketio.server.enter_room(sid, room, namespace="/")
+            else:
+                socketio.server.leave_room(sid, room, namespace="/")
+        except Exception:
+            log.warning("could not change a socket's rooms", exc_info=True)
 
 
 def disconnect_sockets(sids: list[str]) -> None:

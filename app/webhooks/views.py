@@ -31,6 +31,11 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def _base_url() -> str:
+    """Where the provider reaches us: PUBLIC_BASE_URL, or this request's own scheme, host and root."""
+    return settings().provider.public_base_url or (request.host_url.rstrip("/") + request.script_root)
+
+
 def _twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype="text/xml")
 
@@ -38,9 +43,13 @@ def _twiml(xml: str) -> Response:
 def _routing_options() -> tuple[twiml.RoutingUrls, dict]:
     config = settings().routing
     urls = twiml.RoutingUrls(status=external_url("webhooks.status"), dial_result=external_url("webhooks.dial_result"),
-                             voicemail=external_url("webhooks.voicemail"))
+                             voicemail=external_url("webhooks.voicemail"),
+                             known_result=external_url("webhooks.dial_result", stage="known"),
+                             queue_wait=external_url("webhooks.queue_wait"),
+                             queue_result=external_url("webhooks.queue_result"), queue_name=config.queue_name)
     options = {
         "timeout": config.dial_timeout_seconds,
+        "known_timeout": config.known_agent_ring_seconds,
         "fallback_options": twiml.FallbackOptions(number=config.fallback_number, greeting=config.voicemail_greeting,
                                                   max_seconds=config.voicemail_max_seconds),
     }
@@ -81,7 +90,8 @@ def voice():
     provider_events.keep_sweeping(app)
     surveys.keep_sweeping(app)  # SMS surveys a stopped process left waiting  # events kept for this call, if any, are applied by the sweep
     try:
-        routed = provider_events.receive_call(request.form, kept_events_later=True)
+        routed = provider_events.receive_call(request.form, kept_events_later=True,
+                                              callback_base_url=_base_url())
         return _twiml(_routing_twiml(routed.decision))
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
@@ -120,7 +130,7 @@ def dial_result():
     """
     form = request.form
     if form.get("DialCallStatus") not in ("completed", "answered"):
-        return _twiml(_fallback_twiml())
+        return _twiml(_not_answered(form.get("CallSid", ""), request.args.get("stage", "floor")))
     if form.get("CallStatus") == "in-progress":
         try:
             asked = surveys.start_on_the_line(form.get("CallSid", ""), settings().care, utcnow())
@@ -139,6 +149,22 @@ def dial_result():
         words = _survey_words(form.get("CallSid", ""))  # not asked: thanked, in their language
         return _twiml(twiml.say_goodbye(words.goodbye, words))
     return _twiml(twiml.goodbye())  # the caller hung up first: there is nobody to speak to
+
+
+def _not_answered(call_sid: str, stage: str) -> str:
+    """Nobody took the call at this stage (SPEC §11): after the agent who knows them, the floor;
+    after the floor or a move from the line, the line. An unknown or ended call is ended politely;
+    with the database down, the fallback (voicemail) keeps the caller's message."""
+    try:
+        decision = provider_events.reroute(call_sid, stage)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not route an unanswered call on; fallback", extra={"call_sid": call_sid})
+        return _fallback_twiml()
+    if decision is None:
+        log.warning("dial result for a call not stored or ended; ended politely", extra={"call_sid": call_sid})
+        return twiml.goodbye(wording.wording(None).goodbye)
+    return _routing_twiml(decision)
 
 
 def _attempt() -> int:
@@ -218,3 +244,64 @@ def voicemail():
         # it, so they hear goodbye either way (a spool that fails too is logged as a loss).
         _spool("voicemail")
     return _twiml(twiml.goodbye("Thank you. We will call you back. Goodbye."))
+
+
+# --- the line (SPEC §11) ---------------------------------------------------------------------------
+
+@bp.post("/queue-wait")
+def queue_wait():
+    """The provider asks, again and again while the caller waits, what they hear: their place in
+    line and the callback offer; past QUEUE_MAX_WAIT_SECONDS, out of line (to voicemail)."""
+    form = request.form
+    waited = form.get("QueueTime", "0")
+    try:
+        waiting = provider_events.still_waiting(form.get("CallSid", ""), int(waited) if waited.isdigit() else 0)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not read the line; the caller hears the provider's count",
+                      extra={"call_sid": form.get("CallSid")})
+        place = form.get("QueuePosition", "")
+        waiting = provider_events.Waiting(int(place) if place.isdigit() else None, leave=False, known=True)
+    if not waiting.known:
+        return _twiml(twiml.goodbye(wording.wording(None).goodbye))
+    if waiting.leave:
+        return _twiml(twiml.leave_queue())
+    return _twiml(twiml.queue_wait(wording.queue_place(waiting.position), key_url=external_url("webhooks.queue_key")))
+
+
+@bp.post("/queue-key")
+def queue_key():
+    """What the caller in line pressed: 1 asks for a callback (the call ends, a follow-up opens);
+    anything else, back to waiting. With the database down the request is spooled, never lost."""
+    form = request.form
+    call_sid = form.get("CallSid", "")
+    hours = settings().care.follow_up_hours
+    if form.get("Digits") != "1":
+        return _twiml(twiml.queue_wait(wording.queue_place(None), key_url=external_url("webhooks.queue_key")))
+    try:
+        requested = provider_events.record_callback_request(form)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("callback request not stored; spooled for replay", extra={"call_sid": call_sid})
+        requested = _spool("callback")
+    if not requested:
+        return _twiml(twiml.goodbye(wording.wording(None).goodbye))
+    return _twiml(twiml.goodbye(wording.callback_promise(hours)))
+
+
+@bp.post("/queue-result")
+def queue_result():
+    """The caller left the line (the <Enqueue>'s action): out of time, voicemail; hung up, noted."""
+    form = request.form
+    result = form.get("QueueResult", "")
+    try:
+        provider_events.left_line(form.get("CallSid", ""), result)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not note how a caller left the line", extra={"call_sid": form.get("CallSid")})
+    if result in ("leave", "error", "system-error", "queue-full"):
+        config = settings().routing
+        return _twiml(twiml.fallback(number=None, greeting=config.voicemail_greeting,
+                                     record_action_url=external_url("webhooks.voicemail"),
+                                     max_seconds=config.voicemail_max_seconds, timeout=config.dial_timeout_seconds))
+    return _twiml(twiml.empty())

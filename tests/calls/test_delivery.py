@@ -11,6 +11,7 @@ from app import twiml
 from app.extensions import db
 from app.models import AgentPresence, AuditEvent, utcnow
 from app.services.calls import routing
+from app.services.people.presence import ConnectedUser
 from tests.factories import make_customer, make_user
 
 URLS = twiml.RoutingUrls(status="https://cc.example.com/twilio/status",
@@ -19,17 +20,24 @@ URLS = twiml.RoutingUrls(status="https://cc.example.com/twilio/status",
 FALLBACK = twiml.FallbackOptions(number=None, greeting="Please leave a message.", max_seconds=60)
 
 
+def _agent(user_id: int, kind: str, target: str, **state) -> ConnectedUser:
+    return ConnectedUser(user_id, state.pop("role", "agent"), kind, target, online=state.pop("online", True),
+                         name=target, **state)
+
+
 def test_nobody_online_is_a_fallback_decision_rendered_as_voicemail():
-    decision = routing.decide((), set(), 10, "CA1")
+    decision = routing.decide((), limit=10, call_sid="CA1")
     assert decision == routing.RoutingDecision("fallback", ())
     root = ET.fromstring(twiml.routing(decision, URLS, timeout=20, fallback_options=FALLBACK))
     assert [el.tag for el in root] == ["Say", "Record"]
     assert root[1].get("action") == URLS.voicemail
 
 
-def test_a_floor_decision_rings_its_agents_free_ones_first():
-    online = ((1, "client", "ann"), (2, "phone", "+14155550123"), (3, "client", "cy"))
-    decision = routing.decide(online, busy_ids={2}, limit=10, call_sid="CA1")
+def test_a_floor_decision_rings_its_offerable_agents_only():
+    online = (_agent(1, "client", "ann"), _agent(2, "phone", "+14155550123", live_call_sid="CA0"),
+              _agent(3, "client", "cy"), _agent(4, "client", "dee", chosen="away"),
+              _agent(5, "client", "eve", wrap_call_sid="CA9"), _agent(6, "client", "sue", role="supervisor"))
+    decision = routing.decide(online, limit=10, call_sid="CA1")
     assert decision.reason == "floor"
     assert [agent[0] for agent in decision.agents] == [1, 3]
     (dial,) = ET.fromstring(twiml.routing(decision, URLS, timeout=15, fallback_options=FALLBACK))
@@ -51,12 +59,31 @@ def _pop_audit(customer_id: int) -> list[tuple[int, str]]:
     return [tuple(row) for row in rows]
 
 
-def test_pop_is_audited_for_each_connected_recipient_once_even_with_a_quiet_heartbeat(app, provider):
-    """Every socket is in the broadcast room, so a desktop whose heartbeat is late still receives
-    the pop: the audit names it, once per user however many desktops they have."""
+def test_pop_is_audited_for_the_offered_agent_only_once_however_many_desktops(app, provider):
+    """Ann is offered the call (on two desktops: audited once); Bob's heartbeat is late, so he is
+    not offered it and is not in its audience; Cy has no desktop."""
+    with app.app_context():
+        customer_id = make_customer("Alice Wong", phones=("+14155550100",)).id
+        fresh, quiet, _cy = make_user("ann"), make_user("bob"), make_user("cy")
+        _socket(fresh.id, "s-ann-1", 5)
+        _socket(fresh.id, "s-ann-2", 10)
+        _socket(quiet.id, "s-bob", app.config["PRESENCE_TTL_SECONDS"] + 60)
+        db.session.commit()
+        ann = fresh.id
+    call_sid, response = provider.call(from_="+14155550100")
+    assert response.status_code == 200
+    with app.app_context():
+        assert _pop_audit(customer_id) == [(ann, call_sid)]
+
+
+def test_a_call_offered_to_nobody_is_audited_for_every_connected_user_even_with_a_quiet_heartbeat(app, provider):
+    """Everyone is away: the call waits in line and goes to every socket, a late one too; the
+    audit names each user once however many desktops they have."""
     with app.app_context():
         customer_id = make_customer("Alice Wong", phones=("+14155550100",)).id
         fresh, quiet, away = make_user("ann"), make_user("bob"), make_user("cy")
+        for user in (fresh, quiet, away):
+            user.status = "away"
         _socket(fresh.id, "s-ann-1", 5)
         _socket(fresh.id, "s-ann-2", 10)
         _socket(quiet.id, "s-bob", app.config["PRESENCE_TTL_SECONDS"] + 60)

@@ -64,20 +64,12 @@ def test_choose_agents_rings_at_most_ten_and_spreads_calls():
     from app.services.calls.routing import choose_agents
 
     online = [(i, "client", f"agent{i}") for i in range(1, 31)]
-    first = choose_agents(online, set(), 25, "CA" + "1" * 32)
+    first = choose_agents(online, 25, "CA" + "1" * 32)
     assert len(first) == 10  # Twilio's limit wins over a larger setting
     assert list(first) == sorted(first)
-    assert choose_agents(online, set(), 25, "CA" + "1" * 32) == first  # a retry rings the same people
-    others = {choose_agents(online, set(), 10, f"CA{n:032d}") for n in range(20)}
+    assert choose_agents(online, 25, "CA" + "1" * 32) == first  # a retry rings the same people
+    others = {choose_agents(online, 10, f"CA{n:032d}") for n in range(20)}
     assert len(others) > 1  # different calls start at different agents
-
-
-def test_choose_agents_skips_busy_agents_unless_everyone_is_busy():
-    from app.services.calls.routing import choose_agents
-
-    online = [(1, "client", "a"), (2, "client", "b"), (3, "client", "c")]
-    assert [a[0] for a in choose_agents(online, {2}, 10, "CA1")] == [1, 3]
-    assert [a[0] for a in choose_agents(online, {1, 2, 3}, 10, "CA1")] == [1, 2, 3]
 
 
 def test_the_survey_question_gathers_up_to_two_digits_and_asks_again_on_silence():

@@ -37,6 +37,10 @@ MINIMUM_ROLE = {
     ("POST", "/api/v1/calls/<call_sid>/close"): "supervisor",
     ("GET", "/api/v1/dispositions"): "agent",
     ("GET", "/api/v1/me"): "agent",
+    ("PATCH", "/api/v1/me"): "agent",
+    ("PUT", "/api/v1/me/status"): "agent",
+    ("GET", "/api/v1/agents"): "supervisor",
+    ("GET", "/api/v1/queue"): "agent",
     ("GET", "/api/v1/users"): "admin",
     ("POST", "/api/v1/users"): "admin",
     ("GET", "/api/v1/users/<user_id>"): "admin",
@@ -100,7 +104,9 @@ def test_me_is_the_caller_without_secrets(client, people):
     for role, api in people.items():
         body = api.get("/api/v1/me").json
         assert body == {"id": api.user.id, "username": f"{role}1", "display_name": f"{role.title()} One", "role": role,
-                        "active": True, "reach_kind": "client", "reach_address": None, "online": False}
+                        "active": True, "reach_kind": "client", "reach_address": None, "online": False,
+                        "status": "available" if role == "agent" else "away", "state": "offline", "call_sid": None,
+                        "watch_all": False}
 
 
 # --- customers and calls -------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def connect_socket(base_url: str, *, token: str | None = None, cookie: str | Non
                    headers: dict | None = None, transports=("websocket",)) -> SocketRecorder:
     sio = socketio_client.Client(reconnection=False)
     recorder = SocketRecorder(sio)
-    for event in ("screen_pop", "call_update"):
+    for event in ("screen_pop", "call_update", "agent_status", "queue_update", "resync"):
         sio.on(event, lambda data, event=event: recorder.received.put((event, data)))
     sio.connect(
         base_url,

@@ -50,6 +50,22 @@ class TwilioApiStandIn:
     base_url: str = ""
     message_refusal: dict | None = None  # Twilio's error JSON Messages.json answers instead, and its status
     message_delay: float = 0.0  # seconds Messages.json waits before answering
+    call_update_refusal: dict | None = None  # Twilio's error JSON POST …/Calls/<sid>.json answers instead
+
+    def refuse_call_updates(self, status: int = 400, code: int = 21220,
+                            message: str = "Call is not in-progress. Cannot redirect.") -> None:
+        """Every change to a call (a queue move's new TwiML) from now on is refused as Twilio
+        refuses one; `accept_call_updates` ends it."""
+        self.call_update_refusal = _error(status, code, message)
+
+    def accept_call_updates(self) -> None:
+        self.call_update_refusal = None
+
+    @property
+    def call_updates(self) -> list[RecordedRequest]:
+        """The changes to calls the app asked for (moving a queued caller), oldest first."""
+        return [r for r in list(self.requests) if r.method == "POST" and re.fullmatch(
+            r".*/Calls/CA\w+\.json", r.path)]
 
     def refuse_messages(self, status: int = 400, code: int = 21211,
                         message: str = "The 'To' number is not a valid phone number.") -> None:
@@ -128,6 +144,8 @@ def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
                     return self._answer(404, _error(404, 20404, f"The requested resource {path} was not found"))
                 return self._answer(200, resource)
             if one_call and method == "POST":
+                if stand_in.call_update_refusal is not None:
+                    return self._answer(stand_in.call_update_refusal["status"], stand_in.call_update_refusal)
                 resource = stand_in.calls.setdefault(one_call[1], stand_in.call_resource(one_call[1]))
                 if "Status" in form:
                     resource["status"] = form["Status"][0]

@@ -6,8 +6,10 @@ outage, and the "lookup unavailable" pop while the database is down. Each functi
 after the call's own commit; it hands `app.realtime.push` one emit per room, then records one
 audit row per recipient and customer shown.
 
-The audience is SPEC §5's "every connected user" until routing's audiences (§11) exist: then
-`audience` narrows it, and `view_for` gives each kind of viewer its payload (masked numbers, §13).
+A call's audience (SPEC §11) is the agents it was offered to, its holder, every supervisor and
+admin, and the users who watch every call; a call offered to nobody (queued, or the fallback) goes
+to everyone. Each event is one emit naming the rooms (`rooms_of`), never a loop over
+users; `view_for` gives each kind of viewer its payload (masked numbers, §13).
 """
 from __future__ import annotations
 
@@ -23,10 +25,9 @@ from app.extensions import db
 from app.models import LIVE_STATUSES, Call, Customer
 from app.realtime import push
 from app.services.calls.lifecycle import customers_for
-from app.services.calls.routing import RoutingDecision
 from app.services.calls.screen_pop import build_call_update, build_screen_pop, build_unavailable_pop
 from app.services.people import audit, presence
-from app.services.people.presence import ConnectedUser
+from app.services.people.presence import STAFF_ROLES, ConnectedUser
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +36,42 @@ FULL = "full"  # the one view there is so far: everything the pop carries
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a call's events go to. `everyone`: every socket connected, which is one room."""
+    """Who a call's events go to: the rooms of one emit, and the connected users in them (audited)."""
 
     recipients: tuple[ConnectedUser, ...]
-    everyone: bool
+    rooms: tuple[str, ...]
 
 
-def audience(call: Call, decision: RoutingDecision | None, connected: Iterable[ConnectedUser]) -> Audience:
-    """Of the `connected` users, those who receive `call`'s events: all of them, for now (SPEC §5);
-    the call and its routing `decision` are what SPEC §11 narrows it by."""
-    return Audience(tuple(connected), everyone=True)
+def offered_to_nobody(call: Call) -> bool:
+    """A call offered to no agent goes to everyone; so does one that waited in line, which everyone
+    saw waiting and hears the end of."""
+    return (not call.offered_ids and call.agent_id is None) or call.queued_at is not None
+
+
+def in_audience(call: Call, user) -> bool:
+    """Whether `user` (a ConnectedUser, or a User) is in `call`'s audience (SPEC §11)."""
+    if offered_to_nobody(call) or user.role in STAFF_ROLES or user.watch_all:
+        return True
+    return user.id == call.agent_id or user.id in call.offered_ids
+
+
+def rooms_of(call: Call) -> tuple[str, ...]:
+    """The rooms `call`'s events go to: everyone's when it is offered to nobody, else the staff's,
+    the watchers' and each offered agent's and its holder's own."""
+    if offered_to_nobody(call):
+        return (push.EVERYONE,)
+    people = dict.fromkeys([*call.offered_ids, *([call.agent_id] if call.agent_id is not None else [])])
+    return (push.STAFF, push.WATCHERS, *(push.user_room(user_id) for user_id in people))
+
+
+def audience(call: Call, connected: Iterable[ConnectedUser]) -> Audience:
+    """Of the `connected` users, those who receive `call`'s events, and the rooms they are in."""
+    return Audience(tuple(u for u in connected if in_audience(call, u)), rooms_of(call))
 
 
 def view_for(recipient: ConnectedUser) -> str:
     """Which payload a recipient gets: one view until numbers are masked for agents (SPEC §13)."""
     return FULL
-
-
-def _rooms(who: Audience) -> list[tuple[str, str]]:
-    """(room, view) pairs: the broadcast room when everyone gets the same view, else each user's room."""
-    views = {view_for(recipient) for recipient in who.recipients}
-    if who.everyone and len(views) <= 1:
-        return [(push.EVERYONE, views.pop() if views else FULL)]
-    return [(push.user_room(recipient.id), view_for(recipient)) for recipient in who.recipients]
 
 
 def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | None) -> None:
@@ -71,13 +85,17 @@ def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | 
 
 
 def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: str, now: datetime,
-             notice: Mapping[str, object] | None = None, histories: Mapping | None = None) -> dict:
+             notice: Mapping[str, object] | None = None, histories: Mapping | None = None,
+             names: Mapping[int, str] | None = None) -> dict:
     """Send the call's pop to its audience and audit it; returns the full payload. `notice`: what
     this one pop has to say besides (e.g. `customer_removed`), not kept on the call. `histories`:
-    the customers' histories when already read (with them, as the call arrived)."""
-    payloads = {FULL: {**build_screen_pop(call, customers, region, now, histories=histories), **(notice or {})}}
-    for room, view in _rooms(who):
-        push.screen_pop(payloads[view], to=room)
+    the customers' histories when already read (with them, as the call arrived); `names`: the
+    offered agents' names, when known."""
+    if names is None:
+        names = {u.id: u.name for u in who.recipients}
+    payloads = {FULL: {**build_screen_pop(call, customers, region, now, histories=histories, names=names),
+                       **(notice or {})}}
+    push.screen_pop(payloads[FULL], to=list(who.rooms))
     if customers:
         _audit([(call.call_sid, r.id, c.id) for r in who.recipients for c in customers], now, None)
     return payloads[FULL]
@@ -98,7 +116,7 @@ def repop_all(calls: Iterable[Call], *, region: str, presence_ttl_seconds: int, 
     if not calls:
         return []
     connected = presence.connected_users(presence_ttl_seconds, now)
-    return [pop_call(call, customers_for(call), audience(call, None, connected), region=region, now=now,
+    return [pop_call(call, customers_for(call), audience(call, connected), region=region, now=now,
                      notice=notice) for call in calls]
 
 
@@ -119,10 +137,8 @@ def pop_unavailable(params: Mapping[str, str], *, region: str, now: datetime) ->
 
 def update_call(call: Call, *, now: datetime) -> None:
     """A change of the call's state (status, holder) for its audience. Updates show no customer
-    and are not audited, so while the audience is everyone nobody's presence needs reading."""
-    payload = build_call_update(call, now)
-    for room, _view in _rooms(audience(call, None, ())):
-        push.call_update(payload, to=room)
+    and are not audited, so nobody's presence needs reading: the rooms say who."""
+    push.call_update(build_call_update(call, now), to=list(rooms_of(call)))
 
 
 def replay_for(user: ConnectedUser, active: list[tuple[Call, list[Customer]]], *, region: str,
@@ -132,7 +148,7 @@ def replay_for(user: ConnectedUser, active: list[tuple[Call, list[Customer]]], *
     the connection is accepted."""
     pops, deliveries = [], []
     for call, customers in active:
-        if user not in audience(call, None, [user]).recipients:
+        if not in_audience(call, user):
             continue
         pops.append(build_screen_pop(call, customers, region, now))
         deliveries += [(call.call_sid, user.id, c.id) for c in customers]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Mapping
+from typing import Callable, Mapping
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,7 @@ class InboundCall:
     customers: list[Customer]
     created: bool  # False for a provider retry of a CallSid we already hold
     histories: dict = field(default_factory=dict)  # the customers' histories as the call arrived
+    decision: object = None  # where routing sent it (a RoutingDecision), for a call stored just now
 
 
 def get_call(call_sid: str) -> Call | None:
@@ -57,11 +58,13 @@ def _clip(value: str | None, length: int) -> str | None:
 
 
 def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None,
-                    care=None) -> InboundCall:
+                    care=None, route: Callable | None = None, callback_base_url: str | None = None) -> InboundCall:
     """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing.
 
     `arrived_at`: when the provider sent it, for a call stored late (replayed from the spool).
     `care` (the CareSettings): read the customers' histories with them, for the pop's stage and flags.
+    `route(recognition, started_at)`: where the call goes (a RoutingDecision), kept on the call in
+    the same commit. `callback_base_url`: where the provider reached us, for moves made later.
     """
     call_sid = (params.get("CallSid") or "").strip()
     if not call_sid:
@@ -86,6 +89,10 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         started_at=started_at,
     )
     call.news_at = call.started_at
+    call.callback_base_url = _clip(callback_base_url, 255)
+    decision = route(recognition, started_at) if route is not None else None
+    if decision is not None:
+        apply_decision(call, decision, started_at)
     db.session.add(call)
     try:
         _commit_keeping_loaded()
@@ -97,7 +104,22 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         if existing is None:
             raise
         return InboundCall(existing, customers_for(existing), created=False)
-    return InboundCall(call, recognition.customers, created=True, histories=recognition.histories)
+    return InboundCall(call, recognition.customers, created=True, histories=recognition.histories,
+                       decision=decision)
+
+
+def apply_decision(call: Call, decision, now: datetime) -> None:
+    """Keep where routing sent the call (SPEC §11): its reason, who it is offered to (they join its
+    audience), who knows the caller; a queued caller joins the line. The caller commits."""
+    from app.services.calls import queue
+
+    call.routing_reason = decision.reason
+    call.offer_to(decision.agent_ids)
+    if decision.known is not None:
+        call.known_because = decision.known.because
+        call.known_at = decision.known.at
+    if decision.reason == "queued":
+        queue.enqueue(call, now)
 
 
 def _commit_keeping_loaded() -> None:
@@ -192,6 +214,8 @@ def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str, *, at: date
     _heard_of(call, at)
     changed = False
     if call.agent_id != agent.id:
+        if call.agent_id is not None:
+            call.offer_to([call.agent_id])  # whoever clicked first still hears how it ends
         call.agent = agent
         changed = True
     if call.connected_at is None:
@@ -357,6 +381,7 @@ def release_call(call_sid: str, user: User) -> Call:
     if problem is not None:
         db.session.rollback()
         raise problem
+    call.offer_to([call.agent_id])  # the agent who gave it back still hears how it ends
     call.agent = None
     call.claimed_at = None
     db.session.commit()

@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Call, OrphanEvent, utcnow
-from app.services.calls import delivery, orphans, routing, spool
+from app.services.calls import delivery, orphans, queue, routing, spool
 from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
-from app.services.people import presence
+from app.services.people import presence, status
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,36 @@ class RoutedCall:
     decision: routing.RoutingDecision
 
 
+def _router(connected: list[presence.ConnectedUser], config, call_sid: str):
+    """Where a call goes, once its caller is known: `routing.decide` over who is connected, with
+    the agents who know a single-match caller first (SPEC §11)."""
+    def route(recognition, at: datetime) -> routing.RoutingDecision:
+        known = []
+        if recognition.match_kind == "single":
+            customer = recognition.customer
+            known = routing.known_agents(recognition.histories.get(customer.id), customer.complaints,
+                                         days=config.routing.known_agent_days, now=at)
+        return routing.decide(connected, limit=config.routing.dial_max_agents, call_sid=call_sid, known=known)
+    return route
+
+
+def decision_of(call: Call, connected: list[presence.ConnectedUser]) -> routing.RoutingDecision:
+    """The routing a stored call was given, for a provider retry of its webhook: the same answer."""
+    reason = call.routing_reason or routing.FALLBACK
+    if reason in (routing.QUEUED, routing.FALLBACK):
+        return routing.RoutingDecision(reason)
+    by_id = {u.id: u for u in connected}
+    offered = [by_id[i] for i in call.offered_ids if i in by_id]
+    if not offered:
+        return routing.RoutingDecision(routing.FALLBACK)
+    known = routing.KnownAgent(offered[0].id, call.known_because, call.known_at) if reason == routing.KNOWN_AGENT else None
+    return routing.RoutingDecision(reason, tuple(u.dial_target for u in offered), tuple(u.name for u in offered), known)
+
+
 def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = None,
-                 kept_events_later: bool = False) -> RoutedCall:
-    """An inbound call: store it, decide where it goes, then pop it to its audience; then apply
-    any status or voicemail that reached us before the call was stored.
+                 kept_events_later: bool = False, callback_base_url: str | None = None) -> RoutedCall:
+    """An inbound call: read who is connected, store the call with where it goes, then pop it to
+    its audience; then apply any status or voicemail that reached us before the call was stored.
 
     A replayed call (from the spool, `replayed_from` the time the provider sent it) was answered
     with the fallback while the database was down: that is its routing. It keeps the time it
@@ -56,26 +82,33 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
     config = settings()
     region = config.calls.region
     limit_lookup_time()
-    inbound = calls.receive_inbound(params, region, arrived_at=replayed_from, care=config.care)
+    now = utcnow()
+    connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
+    if replayed_from is not None:
+        route = lambda _recognition, _at: routing.RoutingDecision(routing.FALLBACK)  # noqa: E731
+    else:
+        route = _router(connected, config, (params.get("CallSid") or "").strip())
+    inbound = calls.receive_inbound(params, region, arrived_at=replayed_from, care=config.care, route=route,
+                                    callback_base_url=callback_base_url)
     if replayed_from is not None and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
-    now = utcnow()
-    connected = presence.connected_users(config.calls.presence_ttl_seconds, now,
-                                         busy_stale_hours=config.calls.stale_call_hours)
-    if replayed_from is not None:
-        decision = routing.RoutingDecision(routing.FALLBACK)
-    else:
-        # Only agents are offered calls: a supervisor or admin watching a page is not on the phones.
-        online = [u for u in connected if u.online and u.role == "agent"]
-        decision = routing.decide([u.dial_target for u in online], {u.id for u in online if u.busy},
-                                  config.routing.dial_max_agents, inbound.call.call_sid)
+    decision = inbound.decision if inbound.created else decision_of(inbound.call, connected)
     if inbound.created and not inbound.call.ended:
-        delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, decision, connected),
+        delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, connected),
                           region=region, now=now, histories=inbound.histories)
+        if decision.reason == routing.QUEUED:
+            queue_changed()
     if inbound.created and not kept_events_later:
         apply_orphans(inbound.call.call_sid)
     return RoutedCall(inbound, decision)
+
+
+def queue_changed() -> None:
+    """The line changed: everyone hears it, and this process keeps moving callers to agents."""
+    from app.services.calls import dispatcher
+
+    dispatcher.line_changed(current_app._get_current_object())
 
 
 def _apply(kind: str, params: Mapping[str, str], query: Mapping[str, str], at: datetime) -> Call | None:
@@ -108,10 +141,93 @@ def _record(kind: str, params: Mapping[str, str], query: Mapping[str, str], rece
 
 
 def _changed(call: Call) -> None:
-    """Tell desktops what changed; a call that just ended is asked about, by SMS when not on the line."""
+    """Tell desktops what changed, and supervisors what it makes of its agent (on a call, wrapping
+    up); a caller who hung up in line leaves it; a call that just ended is asked about, by SMS when
+    not on the line."""
     delivery.update_call(call, now=utcnow())
+    if call.agent_id is not None:
+        status.announce([call.agent_id], settings(), utcnow())
+    if call.ended and call.queue_state in (queue.WAITING, queue.MOVING, queue.MOVED):
+        queue.leave(call, queue.LEFT)
+        db.session.commit()
+        queue_changed()
     if call.ended:
         survey_after_call(call)
+
+
+# --- after the <Dial>, and in line (SPEC §11) ------------------------------------------------------
+
+def reroute(call_sid: str, stage: str) -> routing.RoutingDecision | None:
+    """Nobody answered at `stage`: "known" (the agent who knows them) goes on to the floor, or the
+    line; "floor", or "queue" (a caller moved from the line to an agent), goes back in line. None
+    for a call not stored or ended. Commits, then pops the call to whoever it is newly offered to."""
+    config = settings()
+    call = calls.get_call(call_sid)
+    if call is None or call.ended:
+        return None
+    now = utcnow()
+    connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
+    if stage == "known":
+        decision = routing.decide(connected, limit=config.routing.dial_max_agents, call_sid=call_sid,
+                                  excluded=call.offered_ids)
+    elif stage == "queue" or any(u.online and u.role == "agent" for u in connected):
+        decision = routing.RoutingDecision(routing.QUEUED)
+    else:
+        decision = routing.RoutingDecision(routing.FALLBACK)
+    offered_before = set(call.offered_ids)
+    calls.apply_decision(call, decision, now)
+    db.session.commit()
+    if decision.reason == routing.QUEUED:
+        queue_changed()
+    if decision.reason == routing.QUEUED or set(call.offered_ids) - offered_before:
+        delivery.pop_call(call, calls.customers_for(call), delivery.audience(call, connected),
+                          region=config.calls.region, now=now)
+    return decision
+
+
+@dataclass(frozen=True)
+class Waiting:
+    position: int | None  # their place in line, when known
+    leave: bool  # waited QUEUE_MAX_WAIT_SECONDS: out of line, to voicemail
+    known: bool = True  # False: a call not stored, or ended: nothing to wait for
+
+
+def still_waiting(call_sid: str, waited_seconds: int) -> Waiting:
+    """What a caller in line hears next (the wait URL asks again and again)."""
+    call = calls.get_call(call_sid)
+    if call is None or call.ended:
+        return Waiting(None, leave=False, known=False)
+    config = settings().routing
+    if call.queued_at is not None:
+        waited_seconds = max(waited_seconds, int((utcnow() - call.queued_at).total_seconds()))
+    if waited_seconds >= config.queue_max_wait_seconds:
+        return Waiting(None, leave=True)
+    if call.queue_state != queue.WAITING:
+        return Waiting(None, leave=False)
+    return Waiting(queue.position(call, utcnow()), leave=False)
+
+
+def record_callback_request(params: Mapping[str, str], *, received_at: datetime | None = None) -> bool:
+    """The caller in line pressed 1: a callback follow-up; False for a call not stored or ended."""
+    call = calls.get_call(params.get("CallSid", ""))
+    if call is None:
+        return False
+    queue.request_callback(call, hours=settings().care.follow_up_hours, now=received_at or utcnow())
+    queue_changed()
+    return True
+
+
+def left_line(call_sid: str, result: str) -> None:
+    """How the caller left the line, as the <Enqueue>'s action reports it."""
+    call = calls.get_call(call_sid)
+    if call is None:
+        return
+    if result == "leave" or result in ("error", "system-error", "queue-full"):
+        queue.leave(call, queue.VOICEMAIL)
+    elif result == "hangup":
+        queue.leave(call, queue.LEFT)
+    db.session.commit()
+    queue_changed()
 
 
 def survey_after_call(call: Call) -> None:
@@ -230,6 +346,8 @@ def replay_spool() -> tuple[int, int]:
                 record_survey_answer(params, received_at=received_at)
             elif kind == "sms":
                 record_sms(params, received_at=received_at)
+            elif kind == "callback":
+                record_callback_request(params, received_at=received_at)
             else:
                 _record(kind, params, query, received_at)
         except calls.CallNotStored:  # a survey answer for a call nobody holds: nothing to keep it on

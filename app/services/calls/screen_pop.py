@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from app.models import Call, Customer, isoformat
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Call, Customer, User, isoformat
 from app.schemas.common import as_of
 from app.schemas.customers import CustomerCardSchema
 from app.schemas.people import person
@@ -30,10 +33,23 @@ def customer_card(customer: Customer, now: datetime, call: Call | None = None, h
     return card
 
 
+def routing_of(call: Call, names: Mapping[int, str] | None = None) -> dict:
+    """Why the call went where it went, and who it was offered to (SPEC §11). `names`: the offered
+    agents' names when known already (the webhook has them); else they are read."""
+    ids = call.offered_ids
+    if names is None or any(i not in names for i in ids):
+        names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    agents = [{"id": i, "name": names[i]} for i in ids if i in names]
+    known = None
+    if call.known_because and ids and ids[0] in names:
+        known = {"agent": agents[0], "because": call.known_because, "at": isoformat(call.known_at)}
+    return {"reason": call.routing_reason or "fallback", "agents": agents, "known": known}
+
+
 def build_screen_pop(call: Call, customers: list[Customer], region: str, now: datetime, *,
-                     histories: Mapping | None = None) -> dict:
+                     histories: Mapping | None = None, names: Mapping[int, str] | None = None) -> dict:
     """The pop of `call` showing `customers` (its match), with complaints overdue as of `now`;
-    `histories`: the customers' histories when already read."""
+    `histories`: the customers' histories when already read; `names`: the offered agents'."""
     single = call.match_kind == "single" and len(customers) == 1
     return {
         "call_sid": call.call_sid,
@@ -57,6 +73,7 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         # A stored call was looked up, if only when it was replayed from the spool after an outage;
         # "unavailable" is the pop sent while the database was down (`build_unavailable_pop`).
         "lookup": "ok",
+        "routing": routing_of(call, names),
     }
 
 
@@ -78,6 +95,7 @@ def build_unavailable_pop(params: Mapping[str, str], region: str, received_at: d
         "candidates": [],
         "agent": None,
         "lookup": "unavailable",
+        "routing": {"reason": "fallback", "agents": [], "known": None},
     }
 
 

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping
 log = logging.getLogger(__name__)
 
 # A call, its status callbacks, a voicemail, a survey answer pressed on the line, an SMS reply.
-KINDS = ("voice", "status", "voicemail", "survey", "sms")
+KINDS = ("voice", "status", "voicemail", "survey", "sms", "callback")
 
 
 def spool_event(folder: str | Path, kind: str, params: Mapping[str, str], query: Mapping[str, str]) -> Path:

@@ -45,6 +45,11 @@ class History:
     last_recovery_at: datetime | None = None  # a follow-up last closed as done
     open_promises: int = 0  # how many to load for the card (none, most often: no statement then)
     open_follow_ups: int = 0
+    # Routing's "agent who knows them" (SPEC §11): who took their latest answered call, and when,
+    # and who owes them the open follow-up due first.
+    last_agent_id: int | None = None
+    last_agent_at: datetime | None = None
+    follow_up_owner_id: int | None = None
 
 
 def history_columns() -> list:
@@ -60,6 +65,8 @@ def history_columns() -> list:
     def scalar(stmt):
         return stmt.correlate(Customer).scalar_subquery()
 
+    last_taken = (select(calls).where(answered, calls.agent_id.is_not(None))
+                  .order_by(calls.connected_at.desc(), calls.id.desc()).limit(1))
     latest_survey = (select(Survey).where(Survey.customer_id == Customer.id, Survey.status == "answered")
                      .order_by(Survey.answered_at.desc(), Survey.id.desc()).limit(1))
     return [
@@ -75,6 +82,11 @@ def history_columns() -> list:
         scalar(select(func.count(Promise.id)).where(Promise.customer_id == Customer.id, Promise.status == "open")),
         scalar(select(func.count(FollowUp.id)).where(FollowUp.customer_id == Customer.id,
                                                       FollowUp.status == "open")),
+        scalar(last_taken.with_only_columns(calls.agent_id)),
+        scalar(last_taken.with_only_columns(calls.connected_at)),
+        scalar(select(FollowUp.owner_id).where(FollowUp.customer_id == Customer.id, FollowUp.status == "open",
+                                               FollowUp.owner_id.is_not(None))
+               .order_by(FollowUp.due_at, FollowUp.id).limit(1)),
     ]
 
 

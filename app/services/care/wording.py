@@ -111,3 +111,17 @@ def language_for(preferences: Iterable) -> str:
 
 def wording(code: str | None) -> Wording:
     return WORDINGS.get(code or DEFAULT, WORDINGS[DEFAULT])
+
+
+# --- the line (SPEC §11): what a waiting caller hears -------------------------------------------
+
+def queue_place(position: int | None) -> str:
+    """Their place in line (when known), and the callback offer."""
+    place = f"You are number {position} in line. " if position else ""
+    return place + "Please hold for the next agent, or press 1 and we will call you back instead."
+
+
+def callback_promise(hours: int) -> str:
+    """What a caller who pressed 1 is told: when to expect the call back."""
+    when = "within the hour" if hours <= 1 else f"within {hours} hours"
+    return f"Thank you. We will call you back on this number {when}. Goodbye."

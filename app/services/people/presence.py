@@ -58,16 +58,62 @@ def mark_offline(sid: str) -> None:
     forget([sid])
 
 
+# A user's state (SPEC §11): what they chose, unless their calls or their absence say otherwise.
+AVAILABLE, AWAY, ON_CALL, WRAP_UP, OFFLINE = "available", "away", "on_call", "wrap_up", "offline"
+STATES = (AVAILABLE, AWAY, ON_CALL, WRAP_UP, OFFLINE)
+STAFF_ROLES = ("supervisor", "admin")
+
+
 @dataclass(frozen=True)
 class ConnectedUser:
-    """An active user with at least one socket open, as a call's routing and delivery see them."""
+    """An active user, as a call's routing and delivery see them (`connected_users`), or as the
+    list of agents does (`app.services.people.status`)."""
 
     id: int
     role: str
     reach_kind: str
     reach_target: str  # where the provider dials them: the reach address, or the username
     online: bool  # a desktop of theirs was heard from within the presence TTL
-    busy: bool = False  # holding a call that has not ended (only read when asked for)
+    name: str = ""
+    chosen: str | None = None  # users.status: available, away, or None (never chose)
+    watch_all: bool = False
+    live_call_sid: str | None = None  # a call they hold that has not ended (only read when asked for)
+    wrap_call_sid: str | None = None  # a call of theirs that ended within WRAPUP_SECONDS, not wrapped up
+    wrap_ended_at: datetime | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.live_call_sid is not None
+
+    @property
+    def staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def chosen_status(self) -> str:
+        """As they chose; never having chosen, an agent is available and a supervisor or admin away."""
+        if self.chosen in (AVAILABLE, AWAY):
+            return self.chosen
+        return AVAILABLE if self.role == "agent" else AWAY
+
+    @property
+    def state(self) -> str:
+        if not self.online:
+            return OFFLINE
+        if self.live_call_sid is not None:
+            return ON_CALL
+        if self.wrap_call_sid is not None:
+            return WRAP_UP
+        return self.chosen_status
+
+    @property
+    def offerable(self) -> bool:
+        """May be offered a call now: available, online, not on a call nor wrapping one up."""
+        return self.state == AVAILABLE
+
+    @property
+    def call_sid(self) -> str | None:
+        return self.live_call_sid or self.wrap_call_sid
 
     @property
     def dial_target(self) -> tuple[int, str, str]:
@@ -76,45 +122,79 @@ class ConnectedUser:
     @classmethod
     def of(cls, user: User) -> "ConnectedUser":
         """A user whose socket is connecting right now."""
-        return cls(user.id, user.role, user.reach_kind, user.reach_target, online=True)
+        return cls(user.id, user.role, user.reach_kind, user.reach_target, online=True, name=user.display_name,
+                   chosen=user.status, watch_all=user.watch_all)
 
 
-def _floor_statement(with_busy: bool):
-    """Built once: constructing this select took longer than running it (the webhook asks per call)."""
+def user_columns(*, with_work: bool) -> list:
+    """The columns a ConnectedUser is read from, in its field order; `with_work`: also the call
+    each holds and the one each is wrapping up (parameters `live_since`, `wrap_since`)."""
     target = func.coalesce(func.nullif(User.reach_address, ""), User.username)
     heard_from = exists().where(AgentPresence.user_id == User.id, AgentPresence.last_seen_at >= bindparam("heard_since"))
-    columns = [User.id, User.role, User.reach_kind, target, heard_from]
-    if with_busy:
-        # IN over one uncorrelated subquery (ix_calls_status_agent): the live calls are read once.
-        holders = select(Call.agent_id).where(
-            Call.status.in_(LIVE_STATUSES), Call.agent_id.is_not(None), Call.started_at >= bindparam("live_since"))
-        columns.append(User.id.in_(holders))
+    columns = [User.id, User.role, User.reach_kind, target, heard_from, User.display_name, User.status, User.watch_all]
+    if with_work:
+        # Per user, along an index each: ix_calls_status_agent for the live call, ix_calls_agent_ended
+        # for the wrap-up (an agent's ended calls, newest first, stop at the window).
+        held = (select(Call.call_sid)
+                .where(Call.status.in_(LIVE_STATUSES), Call.agent_id == User.id, Call.started_at >= bindparam("live_since"))
+                .order_by(Call.started_at.desc()).limit(1))
+        wrapping = (select(Call.call_sid)
+                    .where(Call.agent_id == User.id, Call.ended_at >= bindparam("wrap_since"), Call.disposition.is_(None))
+                    .order_by(Call.ended_at.desc()).limit(1))
+        wrap_end = wrapping.with_only_columns(Call.ended_at)
+        columns += [held.correlate(User).scalar_subquery(), wrapping.correlate(User).scalar_subquery(),
+                    wrap_end.correlate(User).scalar_subquery()]
+    return columns
+
+
+def _floor_statement(with_work: bool):
+    """Built once: constructing this select took longer than running it (the webhook asks per call)."""
     return (
-        select(*columns)
+        select(*user_columns(with_work=with_work))
         .where(User.active.is_(True), User.id.in_(select(AgentPresence.user_id)))
         .order_by(User.id)
     )
 
 
-_FLOOR = _floor_statement(with_busy=False)
-_FLOOR_WITH_BUSY = _floor_statement(with_busy=True)
+_FLOOR = _floor_statement(with_work=False)
+_FLOOR_WITH_WORK = _floor_statement(with_work=True)
 
 
-def connected_users(ttl_seconds: int, now: datetime, *, busy_stale_hours: int | None = None) -> list[ConnectedUser]:
-    """Every active user with a socket row, by id, in one query: each is a recipient of a pop sent
-    to everyone (every socket is in the broadcast room), and routing rings the `online` ones.
+def read_user(row) -> ConnectedUser:
+    return ConnectedUser(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], bool(row[7]),
+                         *(row[8:11] if len(row) > 8 else ()))
 
-    With `busy_stale_hours`, the same query also tells who holds a call that has not ended (claimed
-    or answered, and not older than that without a final status): the webhook reads the floor once.
+
+@dataclass(frozen=True)
+class Work:
+    """How long a call may go without a final status and still be held (STALE_CALL_HOURS), and how
+    long an agent wraps up after one (WRAPUP_SECONDS)."""
+
+    stale_hours: int
+    wrapup_seconds: int
+
+    def params(self, now: datetime) -> dict:
+        return {"live_since": now - timedelta(hours=self.stale_hours),
+                "wrap_since": now - timedelta(seconds=self.wrapup_seconds)}
+
+
+def connected_users(ttl_seconds: int, now: datetime, *, work: Work | None = None) -> list[ConnectedUser]:
+    """Every active user with a socket row, by id, in one query: a call's audience is drawn from
+    them, and routing offers calls to the `offerable` ones.
+
+    With `work`, the same query also tells who holds a call that has not ended and who is wrapping
+    one up: the webhook reads the floor once.
     """
-    heard_since = now - timedelta(seconds=ttl_seconds)
-    if busy_stale_hours is None:
-        rows = db.session.execute(_FLOOR, {"heard_since": heard_since})
+    params = {"heard_since": now - timedelta(seconds=ttl_seconds)}
+    if work is None:
+        rows = db.session.execute(_FLOOR, params)
     else:
-        rows = db.session.execute(_FLOOR_WITH_BUSY, {
-            "heard_since": heard_since, "live_since": now - timedelta(hours=busy_stale_hours)})
-    return [ConnectedUser(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]) if len(row) > 5 else False)
-            for row in rows]
+        rows = db.session.execute(_FLOOR_WITH_WORK, {**params, **work.params(now)})
+    return [read_user(row) for row in rows]
+
+
+def user_of(sid: str) -> int | None:
+    return db.session.scalar(select(AgentPresence.user_id).where(AgentPresence.sid == sid))
 
 
 def sockets_of(user_id: int) -> list[str]:

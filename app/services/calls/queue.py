@@ -1,0 +1,209 @@
+"""The line of waiting callers (SPEC §11): who waits, in what order, and moving the first of them
+to an agent who became offerable, through the provider's REST API.
+
+The line's order is the customer's tier (vip, gold, silver, standard; unknown callers as
+standard), then how long they have waited. It lives in the database (`calls.queue_*`), so every
+server process sees the same line, and a move is claimed there first: of two processes moving at
+once, exactly one moves a given caller, and each agent gets one caller at a time.
+
+A move the provider refuses (or does not answer) leaves the caller waiting where they were; it is
+logged and tried again after QUEUE_RETRY_SECONDS. A caller is never dropped from the line by us:
+they leave it by being moved, by asking for a callback, by reaching QUEUE_MAX_WAIT_SECONDS (then
+voicemail) or by hanging up.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import LIVE_STATUSES, Call, FollowUp, User, isoformat
+from app.services import phone_numbers
+from app.services.calls.routing import TIER_RANK, UNKNOWN_TIER_RANK
+
+log = logging.getLogger(__name__)
+
+WAITING, MOVING, MOVED, CALLBACK, VOICEMAIL, LEFT = "waiting", "moving", "moved", "callback", "voicemail", "left"
+# A claim older than this was left by a process that stopped mid-move: the line takes it back (a
+# move that did reach the provider has rung its agent out, DIAL_TIMEOUT_SECONDS, by then).
+STALE_CLAIM_SECONDS = 60
+# The line as listed, at most (a queue longer than this is a supervisor's emergency, not a list).
+MAX_LISTED = 200
+
+
+def tier_rank(customer) -> int:
+    return TIER_RANK.get(customer.tier, UNKNOWN_TIER_RANK) if customer is not None else UNKNOWN_TIER_RANK
+
+
+def enqueue(call: Call, now: datetime) -> None:
+    """Put the caller in line (again: a caller back from an agent who did not answer keeps their
+    place). Added to the session; the caller commits."""
+    if call.queued_at is None:
+        call.queued_at = now
+    call.queue_tier = tier_rank(call.customer)
+    call.queue_state = WAITING
+    call.queue_agent_id = None
+    call.queue_claimed_at = None
+
+
+def _in_line(now: datetime):
+    """Waiting calls, and calls a stopped process claimed and never moved."""
+    return and_(Call.status.in_(LIVE_STATUSES), or_(
+        Call.queue_state == WAITING,
+        and_(Call.queue_state == MOVING, Call.queue_claimed_at < now - timedelta(seconds=STALE_CLAIM_SECONDS))))
+
+
+def line(now: datetime, limit: int = MAX_LISTED) -> list[Call]:
+    """The waiting calls in the line's order."""
+    stmt = (select(Call).where(_in_line(now)).options(selectinload(Call.customer))
+            .order_by(Call.queue_tier, Call.queued_at, Call.id).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def waiting_count(now: datetime) -> int:
+    return db.session.scalar(select(func.count(Call.id)).where(_in_line(now))) or 0
+
+
+def position(call: Call, now: datetime) -> int:
+    """The caller's place in line, 1 for the next one to be moved."""
+    ahead = db.session.scalar(select(func.count(Call.id)).where(
+        _in_line(now), Call.id != call.id,
+        or_(Call.queue_tier < call.queue_tier,
+            and_(Call.queue_tier == call.queue_tier,
+                 or_(Call.queued_at < call.queued_at, and_(Call.queued_at == call.queued_at, Call.id < call.id))))))
+    return (ahead or 0) + 1
+
+
+def items(now: datetime, region: str) -> list[dict]:
+    """The line as GET /api/v1/queue and the `queue_update` event show it."""
+    shown = []
+    for place, call in enumerate(line(now), start=1):
+        customer = call.customer
+        shown.append({
+            "call_sid": call.call_sid,
+            "position": place,
+            "waiting_seconds": max(0, int((now - call.queued_at).total_seconds())),
+            "queued_at": isoformat(call.queued_at),
+            "customer": {"id": customer.id, "name": customer.name, "tier": customer.tier} if customer else None,
+            "from_display": phone_numbers.display(call.from_e164, region) if call.from_e164 else None,
+        })
+    return shown
+
+
+def leave(call: Call, state: str) -> None:
+    """The caller left the line (a callback, voicemail, or they hung up). The caller commits."""
+    if call.queue_state in (WAITING, MOVING, MOVED):
+        call.queue_state = state
+        call.queue_claimed_at = None
+
+
+def request_callback(call: Call, *, hours: int, now: datetime) -> FollowUp:
+    """The caller pressed 1 in line: the call ends, and someone owes them a call back within
+    `hours` (a `callback_requested` follow-up, one per call). Commits."""
+    from app.services.care import follow_ups
+
+    leave(call, CALLBACK)
+    follow_up = follow_ups.open_for_callback(call, hours=hours, now=now)
+    db.session.commit()
+    return follow_up
+
+
+# --- moving callers to agents ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Move:
+    """A caller claimed for an agent: the call's id and sid, and the agent's id and dial target."""
+
+    call_id: int
+    call_sid: str
+    agent: tuple[int, str, str]
+    base_url: str | None
+
+
+def _has_caller_coming(agent_id: int):
+    return select(Call.id).where(Call.queue_agent_id == agent_id, Call.queue_state.in_((MOVING, MOVED)),
+                                 Call.status.in_(LIVE_STATUSES)).exists()
+
+
+def claim_for(agent: tuple[int, str, str], now: datetime) -> Move | None:
+    """Claim the first caller in line for `agent` (who is offerable), or None: nobody waits, or a
+    caller is already on the way to them. Commits.
+
+    The agent's row is locked first, so two processes cannot each send them a caller; the call is
+    claimed by one conditional UPDATE, so two processes cannot move the same caller. A claim that
+    loses the race to another process tries the next caller, so nobody is skipped.
+    """
+    agent_id = agent[0]
+    db.session.execute(select(User.id).where(User.id == agent_id).with_for_update())
+    if db.session.scalar(select(_has_caller_coming(agent_id))):
+        db.session.rollback()
+        return None
+    for _ in range(5):
+        first = db.session.execute(
+            select(Call.id, Call.call_sid, Call.queue_state, Call.callback_base_url).where(_in_line(now))
+            .order_by(Call.queue_tier, Call.queued_at, Call.id).limit(1)).first()
+        if first is None:
+            db.session.rollback()
+            return None
+        taken = db.session.execute(
+            update(Call).where(Call.id == first.id, Call.queue_state == first.queue_state, _in_line(now))
+            .values(queue_state=MOVING, queue_claimed_at=now, queue_agent_id=agent_id,
+                    queue_attempts=Call.queue_attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken:
+            db.session.commit()
+            return Move(first.id, first.call_sid, agent, first.callback_base_url)
+    db.session.rollback()
+    return None
+
+
+def moved(move: Move, now: datetime) -> Call | None:
+    """The provider took the move: the caller is ringing the agent, who is now in the call's
+    audience. Commits; the call, or None if it ended meanwhile."""
+    call = db.session.get(Call, move.call_id, populate_existing=True)
+    if call is None:
+        return None
+    if call.queue_state == MOVING and call.queue_agent_id == move.agent[0]:
+        call.queue_state = MOVED
+        call.queue_claimed_at = None
+        call.queue_error = None
+        call.offer_to([move.agent[0]])
+    db.session.commit()
+    return call
+
+
+def move_failed(move: Move, error: str) -> None:
+    """The provider refused the move, or did not answer: the caller waits where they were (their
+    `queued_at` is untouched) and the next attempt tries again. Commits."""
+    db.session.execute(
+        update(Call).where(Call.id == move.call_id, Call.queue_state == MOVING, Call.queue_agent_id == move.agent[0])
+        .values(queue_state=WAITING, queue_claimed_at=None, queue_agent_id=None, queue_error=error[:500])
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None], now: datetime) -> list[Move]:
+    """Move the first callers in line to these offerable agents (in the order given), one each,
+    with `send` (which asks the provider to move the call, raising on refusal). Returns the moves
+    the provider took."""
+    done = []
+    for agent in offerable:
+        move = claim_for(agent, now)
+        if move is None:
+            if not waiting_count(now):
+                break
+            continue
+        try:
+            send(move)
+        except Exception as exc:  # the provider's refusal, or no answer: the caller stays in line
+            log.warning("could not move a waiting caller to an agent; will retry: %s", exc,
+                        extra={"call_sid": move.call_sid, "agent_id": agent[0]})
+            move_failed(move, str(exc) or type(exc).__name__)
+            continue
+        done.append(move)
+    return done
