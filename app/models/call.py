@@ -46,7 +46,9 @@ class Call(db.Model):
                       # Who is wrapping up (an agent's calls that ended lately, per agent: routing's floor).
                       Index("ix_calls_agent_ended", "agent_id", "ended_at"),
                       # The line: waiting calls in order (tier, then wait).
-                      Index("ix_calls_queue", "queue_state", "queue_tier", "queued_at"))
+                      Index("ix_calls_queue", "queue_state", "queue_tier", "queued_at"),
+                      # A caller on the way to an agent from the line (routing's floor, per agent).
+                      Index("ix_calls_queue_agent", "queue_agent_id", "queue_state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -36,9 +36,11 @@ def upgrade():
                                  ondelete="SET NULL")
     op.create_index("ix_calls_queue", "calls", ["queue_state", "queue_tier", "queued_at"])
     op.create_index("ix_calls_agent_ended", "calls", ["agent_id", "ended_at"])
+    op.create_index("ix_calls_queue_agent", "calls", ["queue_agent_id", "queue_state"])
 
 
 def downgrade():
+    op.drop_index("ix_calls_queue_agent", table_name="calls")
     op.drop_index("ix_calls_agent_ended", table_name="calls")
     op.drop_index("ix_calls_queue", table_name="calls")
     with op.batch_alter_table("calls") as batch:

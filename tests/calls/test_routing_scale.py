@@ -326,3 +326,19 @@ def test_a_call_offered_to_one_agent_reaches_its_audience_on_both_processes_and_
     sue.socket.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid)
     assert bob.pops(call_sid) == [], "the away agent was re-sent a call not offered to him"
 
+
+def test_an_agent_a_waiting_caller_is_moved_to_is_not_rung_for_a_new_call_meanwhile(floor):
+    """A caller moved from the line rings their agent for up to DIAL_TIMEOUT_SECONDS: a new call
+    arriving on the other process meanwhile is not offered to that agent too (they are no longer
+    offerable), it waits in line."""
+    a, b = floor.servers
+    agent = floor.person(name="Mo Moved")
+    set_status(agent, a, "away")
+    agent.connect(a)
+    first, _ = floor.call(a, floor.customer("First Inline", "standard"))
+    set_status(agent, a, "available")
+    assert wait_until(lambda: any(r.status == 200 for r in floor.updates_of([first])), timeout=10)
+
+    _second, twiml = floor.call(b, floor.customer("Second Caller", "standard"))
+    assert dialled(twiml) == [] and ET.fromstring(twiml).find(".//Enqueue") is not None, \
+        f"the agent a caller is on the way to was rung for another call: {twiml}"

@@ -77,7 +77,7 @@ class ConnectedUser:
     name: str = ""
     chosen: str | None = None  # users.status: available, away, or None (never chose)
     watch_all: bool = False
-    live_call_sid: str | None = None  # a call they hold that has not ended (only read when asked for)
+    live_call_sid: str | None = None  # a call they hold that has not ended, or one moved to them from the line
     wrap_call_sid: str | None = None  # a call of theirs that ended within WRAPUP_SECONDS, not wrapped up
     wrap_ended_at: datetime | None = None
 
@@ -142,8 +142,14 @@ def user_columns(*, with_work: bool) -> list:
                     .where(Call.agent_id == User.id, Call.ended_at >= bindparam("wrap_since"), Call.disposition.is_(None))
                     .order_by(Call.ended_at.desc()).limit(1))
         wrap_end = wrapping.with_only_columns(Call.ended_at)
-        columns += [held.correlate(User).scalar_subquery(), wrapping.correlate(User).scalar_subquery(),
-                    wrap_end.correlate(User).scalar_subquery()]
+        # A caller on the way to them from the line (ix_calls_queue_agent) keeps them as busy as a
+        # call they hold: it rings them until they answer it or it goes back in line.
+        coming = (select(Call.call_sid)
+                  .where(Call.queue_agent_id == User.id, Call.queue_state.in_(("moving", "moved")),
+                         Call.status.in_(LIVE_STATUSES), Call.agent_id.is_(None))
+                  .limit(1))
+        columns += [func.coalesce(held.correlate(User).scalar_subquery(), coming.correlate(User).scalar_subquery()),
+                    wrapping.correlate(User).scalar_subquery(), wrap_end.correlate(User).scalar_subquery()]
     return columns
 
 
