@@ -67,12 +67,25 @@ def send_move(move: queue.Move) -> None:
     client.calls(move.call_sid).update(twiml=move_twiml(move))
 
 
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.error(message)
+
+
 def dispatch_once() -> int:
     """Move the first callers in line to the agents offerable now; returns how many still wait."""
     config = settings()
     now = utcnow()
     if not queue.waiting_count(now):
         return 0
+    if not config.provider.account_sid:
+        _say_once("callers wait in line but cannot be moved to agents: the provider's REST API needs "
+                  "TWILIO_ACCOUNT_SID (and TWILIO_AUTH_TOKEN)")
+        return queue.waiting_count(now)
     connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
     offerable = [u.dial_target for u in connected if u.offerable]
     moves = queue.dispatch(offerable, send_move, now) if offerable else []
