@@ -42,7 +42,7 @@ export function createQueuePanel(panel, { customerUrl, newTab = false } = {}) {
 
   function row(item, since, now) {
     const li = el("li", "queue-item" + (item.customer && item.customer.tier ? " tier-" + item.customer.tier : ""));
-    li.setAttribute("data-call-sid", item.call_sid);
+    li.setAttribute("data-queued-call", item.call_sid);
     const position = el("span", "queue-position");
     position.appendChild(el("span", "visually-hidden", "Position "));
     position.appendChild(document.createTextNode(String(item.position)));
@@ -74,8 +74,8 @@ export function createQueuePanel(panel, { customerUrl, newTab = false } = {}) {
     current = items;
     // The keyboard stays on the caller it was on, if they are still waiting.
     const active = document.activeElement;
-    const focused = active && list.contains(active) ? active.closest("[data-call-sid]") : null;
-    const focusedSid = focused ? focused.getAttribute("data-call-sid") : null;
+    const focused = active && list.contains(active) ? active.closest("[data-queued-call]") : null;
+    const focusedSid = focused ? focused.getAttribute("data-queued-call") : null;
     list.textContent = "";
     items.forEach((item) => list.appendChild(row(item, waitingSince(item, now), now)));
     list.hidden = !items.length;
@@ -84,7 +84,7 @@ export function createQueuePanel(panel, { customerUrl, newTab = false } = {}) {
     count.setAttribute("aria-label", items.length === 1 ? "1 caller waiting" : items.length + " callers waiting");
     count.classList.toggle("count-waiting", items.length > 0);
     if (focusedSid) {
-      const again = list.querySelector('[data-call-sid="' + CSS.escape(focusedSid) + '"] a');
+      const again = list.querySelector('[data-queued-call="' + CSS.escape(focusedSid) + '"] a');
       (again || panel.querySelector("h2")).focus();
     }
   }

@@ -39,7 +39,7 @@ export function fill(tableId, emptyId, rows) {
   tbody.textContent = "";
   rows.forEach((cells) => {
     const tr = el("tr");
-    if (cells.key) tr.setAttribute("data-call-sid", cells.key);
+    if (cells.key) tr.setAttribute("data-live-call", cells.key);  // data-call-sid names desktop cards (SPEC §8)
     cells.forEach((cell) => {
       const td = el("td", cell && cell.className);
       if (cell && cell.node) td.appendChild(cell.node);
