@@ -43,8 +43,8 @@ class Call(db.Model):
     __table_args__ = (Index("ix_calls_status_agent", "status", "agent_id"),
                       # A customer's history on every pop (stage, repeat calls): their calls by time.
                       Index("ix_calls_customer_started", "customer_id", "started_at"),
-                      # Who is wrapping up (an agent's calls that ended lately, per agent: routing's floor).
-                      Index("ix_calls_agent_ended", "agent_id", "ended_at"),
+                      # Who is wrapping up: the calls that ended within WRAPUP_SECONDS (routing's floor).
+                      Index("ix_calls_ended_at", "ended_at"),
                       # The line: waiting calls in order (tier, then wait).
                       Index("ix_calls_queue", "queue_state", "queue_tier", "queued_at"),
                       # A caller on the way to an agent from the line (routing's floor, per agent).

@@ -35,13 +35,13 @@ def upgrade():
         batch.create_foreign_key("fk_calls_queue_agent_id_users", "users", ["queue_agent_id"], ["id"],
                                  ondelete="SET NULL")
     op.create_index("ix_calls_queue", "calls", ["queue_state", "queue_tier", "queued_at"])
-    op.create_index("ix_calls_agent_ended", "calls", ["agent_id", "ended_at"])
+    op.create_index("ix_calls_ended_at", "calls", ["ended_at"])
     op.create_index("ix_calls_queue_agent", "calls", ["queue_agent_id", "queue_state"])
 
 
 def downgrade():
     op.drop_index("ix_calls_queue_agent", table_name="calls")
-    op.drop_index("ix_calls_agent_ended", table_name="calls")
+    op.drop_index("ix_calls_ended_at", table_name="calls")
     op.drop_index("ix_calls_queue", table_name="calls")
     with op.batch_alter_table("calls") as batch:
         batch.drop_constraint("fk_calls_queue_agent_id_users", type_="foreignkey")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, false, func, or_, select, update
 
 from app.extensions import db
 from app.models import LIVE_STATUSES, AgentPresence, ApiToken, Call, LoginSession, User, utcnow
@@ -126,38 +126,51 @@ class ConnectedUser:
                    chosen=user.status, watch_all=user.watch_all)
 
 
-def user_columns(*, with_work: bool) -> list:
-    """The columns a ConnectedUser is read from, in its field order; `with_work`: also the call
-    each holds and the one each is wrapping up (parameters `live_since`, `wrap_since`)."""
+def users_select(*, with_work: bool, connected_only: bool = False):
+    """A SELECT of users as ConnectedUser rows (`read_user`), for the caller to filter;
+    `connected_only`: those with a socket row (parameter `heard_since` either way); `with_work`:
+    also the call each holds (or that is on its way to them from the line) and the one each is
+    wrapping up (parameters `live_since`, `wrap_since`).
+
+    The work is read as three small uncorrelated subqueries, each along its own index (live calls
+    by status, calls ended within the wrap-up window, the line's moves), joined to the users: per
+    user correlated lookups cost ~12 ms at 1,000 connected agents, on every inbound call.
+    """
     target = func.coalesce(func.nullif(User.reach_address, ""), User.username)
-    heard_from = exists().where(AgentPresence.user_id == User.id, AgentPresence.last_seen_at >= bindparam("heard_since"))
+    seen = (select(AgentPresence.user_id, func.max(AgentPresence.last_seen_at).label("last_seen_at"))
+            .group_by(AgentPresence.user_id).subquery("seen"))
+    heard_from = func.coalesce(seen.c.last_seen_at >= bindparam("heard_since"), false())
     columns = [User.id, User.role, User.reach_kind, target, heard_from, User.display_name, User.status, User.watch_all]
-    if with_work:
-        # Per user, along an index each: ix_calls_status_agent for the live call, ix_calls_agent_ended
-        # for the wrap-up (an agent's ended calls, newest first, stop at the window).
-        held = (select(Call.call_sid)
-                .where(Call.status.in_(LIVE_STATUSES), Call.agent_id == User.id, Call.started_at >= bindparam("live_since"))
-                .order_by(Call.started_at.desc()).limit(1))
-        wrapping = (select(Call.call_sid)
-                    .where(Call.agent_id == User.id, Call.ended_at >= bindparam("wrap_since"), Call.disposition.is_(None))
-                    .order_by(Call.ended_at.desc()).limit(1))
-        wrap_end = wrapping.with_only_columns(Call.ended_at)
-        # A caller on the way to them from the line (ix_calls_queue_agent) keeps them as busy as a
-        # call they hold: it rings them until they answer it or it goes back in line.
-        coming = (select(Call.call_sid)
-                  .where(Call.queue_agent_id == User.id, Call.queue_state.in_(("moving", "moved")),
-                         Call.status.in_(LIVE_STATUSES), Call.agent_id.is_(None))
-                  .limit(1))
-        columns += [func.coalesce(held.correlate(User).scalar_subquery(), coming.correlate(User).scalar_subquery()),
-                    wrapping.correlate(User).scalar_subquery(), wrap_end.correlate(User).scalar_subquery()]
-    return columns
+    users = select(*columns).select_from(User)
+    users = users.join(seen, seen.c.user_id == User.id) if connected_only else users.outerjoin(seen, seen.c.user_id == User.id)
+    if not with_work:
+        return users
+    held = (select(Call.agent_id.label("user_id"), func.max(Call.call_sid).label("call_sid"))
+            .where(Call.status.in_(LIVE_STATUSES), Call.agent_id.is_not(None), Call.started_at >= bindparam("live_since"))
+            .group_by(Call.agent_id).subquery("held"))
+    # A caller on the way to them from the line keeps them as busy as a call they hold: it rings
+    # them until they answer it or it goes back in line.
+    coming = (select(Call.queue_agent_id.label("user_id"), func.max(Call.call_sid).label("call_sid"))
+              .where(Call.queue_state.in_(("moving", "moved")), Call.status.in_(LIVE_STATUSES),
+                     Call.agent_id.is_(None), Call.queue_agent_id.is_not(None))
+              .group_by(Call.queue_agent_id).subquery("coming"))
+    wrapping = (select(Call.agent_id.label("user_id"), func.max(Call.call_sid).label("call_sid"),
+                       func.max(Call.ended_at).label("ended_at"))
+                .where(Call.ended_at >= bindparam("wrap_since"), Call.agent_id.is_not(None), Call.disposition.is_(None))
+                .group_by(Call.agent_id).subquery("wrapping"))
+    return (
+        users.add_columns(func.coalesce(held.c.call_sid, coming.c.call_sid), wrapping.c.call_sid, wrapping.c.ended_at)
+        .outerjoin(held, held.c.user_id == User.id)
+        .outerjoin(coming, coming.c.user_id == User.id)
+        .outerjoin(wrapping, wrapping.c.user_id == User.id)
+    )
 
 
 def _floor_statement(with_work: bool):
     """Built once: constructing this select took longer than running it (the webhook asks per call)."""
     return (
-        select(*user_columns(with_work=with_work))
-        .where(User.active.is_(True), User.id.in_(select(AgentPresence.user_id)))
+        users_select(with_work=with_work, connected_only=True)
+        .where(User.active.is_(True))
         .order_by(User.id)
     )
 

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_
 
 from app.extensions import db
 from app.models import CHOSEN_STATUSES, User, isoformat
 from app.realtime import push
 from app.services.errors import InvalidInput
-from app.services.people.presence import ConnectedUser, Work, read_user, user_columns
+from app.services.people.presence import ConnectedUser, Work, read_user, users_select
 
 # Shown in the list of agents: agents, and anyone else who made themselves available.
 _AGENTS = (
-    select(*user_columns(with_work=True))
+    users_select(with_work=True)
     .where(User.active.is_(True), or_(User.role == "agent", User.status == "available"))
     .order_by(User.display_name, User.id)
 )
-_ONE = select(*user_columns(with_work=True)).where(User.id == bindparam("user_id"))
+_ONE = users_select(with_work=True).where(User.id == bindparam("user_id"))
 
 
 def _params(ttl_seconds: int, work: Work, now: datetime) -> dict:
