@@ -23,8 +23,10 @@ from app.devtools.simulator import (
     Exchange,
     SimulatedCall,
     SimulationError,
+    gather_action,
     new_call_sid,
     parse_statuses,
+    wait_url,
 )
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, TERMINAL_STATUSES, User
@@ -161,7 +163,7 @@ def ensure_demo_agent() -> None:
 
 def _report(exchange: Exchange) -> None:
     click.echo(f"POST {exchange.path:<14} CallStatus={exchange.call_status:<12} -> {exchange.status_code}")
-    if exchange.path.startswith(("/twilio/voice", "/twilio/dial-result", "/twilio/survey")) and \
+    if exchange.path.startswith(("/twilio/voice", "/twilio/dial-result", "/twilio/survey", "/twilio/queue")) and \
             exchange.status_code == 200:
         click.echo("  TwiML: " + " ".join(exchange.body.split())[:400])
 
@@ -194,9 +196,11 @@ def _parse_then(_ctx, _param, value: str | None) -> list[str]:
 @click.option("--survey", "survey_digits", metavar="DIGITS",
               help="Play the survey after the call: the agent hangs up, the caller presses DIGITS (0-10 is a "
                    "score; anything else is asked again). Implies --then in-progress,completed.")
+@click.option("--callback", is_flag=True,
+              help="When the caller is put in line (every agent busy or away), they press 1 to be called back.")
 @with_appcontext
 def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: float, call_sid: str | None,
-                  agent_name: str | None, survey_digits: str | None) -> None:
+                  agent_name: str | None, survey_digits: str | None, callback: bool = False) -> None:
     """Play the provider: send a running server signed Twilio webhooks for an inbound call."""
     provider = settings().provider
     agent = None
@@ -214,7 +218,21 @@ def simulate_call(from_: str, to: str, base_url: str, then: list[str], delay: fl
     before_end = [s for s in then if s not in TERMINAL_STATUSES]
     ending = [s for s in then if s in TERMINAL_STATUSES] if survey_digits is not None else []
     try:
-        call.play(before_end if survey_digits is not None else then, delay=delay, on_exchange=_report)
+        call.play([], delay=delay, on_exchange=_report)
+        line = wait_url(call.exchanges[-1].body)
+        if line is not None:  # put in line: what the caller hears, and 1 for a callback
+            time.sleep(min(delay, 1.0))
+            waiting = _checked(call.wait_in_line(line))
+            _report(waiting)
+            if callback and gather_action(waiting.body):
+                time.sleep(delay)
+                _report(_checked(call.press(gather_action(waiting.body), "1")))
+                then = ["completed"]
+        elif callback:
+            click.echo("  The caller was not put in line (an agent was offerable), so there is no callback to ask for.")
+        for status in (before_end if survey_digits is not None else then):
+            time.sleep(delay)
+            _report(_checked(call.status(status)))
         if agent is not None:
             time.sleep(delay)
             _report(_checked(call.answer_as(agent.id)))

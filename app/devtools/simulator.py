@@ -109,6 +109,15 @@ def gather_action(twiml: str) -> str | None:
     return gather.get("action") if gather is not None else None
 
 
+def wait_url(twiml: str) -> str | None:
+    """The wait URL of an <Enqueue> answer (the caller was put in line), or None."""
+    try:
+        enqueue = ET.fromstring(twiml).find("Enqueue")
+    except ET.ParseError:
+        return None
+    return enqueue.get("waitUrl") if enqueue is not None else None
+
+
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
     """The X-Twilio-Signature for a POST of `params` to exactly `url`."""
     return RequestValidator(auth_token).compute_signature(url, params)
@@ -189,6 +198,15 @@ class SimulatedCall:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         params = status_params(self.call_sid, "in-progress", AccountSid=self.account_sid, From=self.from_,
                                To=self.to, Digits=digits, FinishedOnKey="")
+        return self._post(path, params)
+
+    def wait_in_line(self, url: str, waited_seconds: int = 5) -> Exchange:
+        """The provider asks the <Enqueue>'s wait URL what the waiting caller hears (SPEC §11)."""
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        params = status_params(self.call_sid, "queued", AccountSid=self.account_sid, From=self.from_, To=self.to,
+                               QueueSid="QU" + self.call_sid[2:], QueueTime=str(waited_seconds), QueuePosition="1",
+                               CurrentQueueSize="1", AvgQueueTime="0")
         return self._post(path, params)
 
     def answer_survey(self, digits: str, on_exchange: Callable[[Exchange], None] = lambda exchange: None) -> None:

@@ -219,6 +219,24 @@ def test_simulated_call_is_recorded_and_walks_through_its_statuses(runner, live_
         assert call.duration is not None
 
 
+def test_simulated_call_put_in_line_hears_its_place_and_may_ask_for_a_callback(runner, live_server):
+    from app.models import AgentPresence, FollowUp, utcnow
+
+    with live_server.app.app_context():
+        ann = make_user("ann", status="away")  # signed in, away: nobody offerable, the caller waits
+        db.session.add(AgentPresence(sid="s-ann", user_id=ann.id, connected_at=utcnow(), last_seen_at=utcnow()))
+        db.session.commit()
+    result = invoke(runner, "simulate-call", "--from", "+14155550100", "--base-url", live_server.base_url,
+                    "--callback", "--delay", "0")
+    assert result.exit_code == 0, result.output
+    assert "<Enqueue" in result.output and "number 1 in line" in result.output
+    assert "call you back" in result.output
+    with live_server.app.app_context():
+        call = db.session.scalar(select(Call))
+        assert (call.queue_state, call.status) == ("callback", "completed")
+        assert db.session.scalar(select(FollowUp.reason).where(FollowUp.call_id == call.id)) == "callback_requested"
+
+
 def test_simulated_call_from_a_shared_number_offers_every_candidate(runner, live_server):
     with live_server.app.app_context():
         make_customer("Wei Huang", phones=("+14155550111",))
