@@ -88,6 +88,26 @@ def test_pressing_1_requests_a_callback_and_ends_the_call(app, provider, floor_a
     assert [el.tag for el in other] == ["Gather"]  # not 1: back to waiting
 
 
+def test_a_callback_is_owed_by_the_agent_who_knows_the_caller(app, provider, floor_away):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from tests.factories import make_call
+
+    with app.app_context():
+        alice = make_customer("Alice Wong", phones=("+14155550100",))
+        bob = make_user("bob", status="away")
+        helped = utcnow() - timedelta(days=2)
+        make_call(new_call_sid(), alice, bob, status="completed", started_at=helped, connected_at=helped)
+        bob_id = bob.id
+    call_sid, response = provider.call(from_="+14155550100")
+    assert [el.tag for el in xml(response)] == ["Enqueue"]  # Bob is away: nobody to ring
+    provider.post("/twilio/queue-key", dict(status_params(call_sid, "queued"), Digits="1"))
+    with app.app_context():
+        owner = db.session.scalar(db.select(FollowUp.owner_id).where(FollowUp.reason == "callback_requested"))
+        assert owner == bob_id
+
+
 def test_past_the_longest_wait_the_caller_leaves_the_line_for_voicemail(app, provider, floor_away):
     call_sid, _ = provider.call(from_="+14155550100")
     assert [el.tag for el in xml(_wait(provider, call_sid, waited=app.config["QUEUE_MAX_WAIT_SECONDS"]))] == ["Leave"]

@@ -212,7 +212,9 @@ def record_callback_request(params: Mapping[str, str], *, received_at: datetime 
     call = calls.get_call(params.get("CallSid", ""))
     if call is None:
         return False
-    queue.request_callback(call, hours=settings().care.follow_up_hours, now=received_at or utcnow())
+    config = settings()
+    queue.request_callback(call, hours=config.care.follow_up_hours, now=received_at or utcnow(), care=config.care,
+                           known_agent_days=config.routing.known_agent_days)
     queue_changed()
     return True
 

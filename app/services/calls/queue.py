@@ -102,13 +102,21 @@ def leave(call: Call, state: str) -> None:
         call.queue_claimed_at = None
 
 
-def request_callback(call: Call, *, hours: int, now: datetime) -> FollowUp:
+def request_callback(call: Call, *, hours: int, now: datetime, care=None, known_agent_days: int = 30) -> FollowUp:
     """The caller pressed 1 in line: the call ends, and someone owes them a call back within
-    `hours` (a `callback_requested` follow-up, one per call). Commits."""
-    from app.services.care import follow_ups
+    `hours` (a `callback_requested` follow-up, one per call), owned by the agent who knows them
+    when there is one (`care`: the CareSettings to read their history with). Commits."""
+    from app.services.calls.routing import known_agents
+    from app.services.care import follow_ups, stage
 
     leave(call, CALLBACK)
-    follow_up = follow_ups.open_for_callback(call, hours=hours, now=now)
+    owner_id = None
+    if call.customer is not None and care is not None:
+        history = stage.histories([call.customer_id], care, at=now, call_id=call.id).get(call.customer_id)
+        open_complaints = [c for c in call.customer.complaints if c.status != "resolved"]
+        known = known_agents(history, open_complaints, days=known_agent_days, now=now)
+        owner_id = known[0].agent_id if known else None
+    follow_up = follow_ups.open_for_callback(call, hours=hours, now=now, owner_id=owner_id)
     db.session.commit()
     return follow_up
 

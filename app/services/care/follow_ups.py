@@ -55,13 +55,12 @@ def open_for_detractor(survey: Survey, *, hours: int, now: datetime) -> FollowUp
         due_at=now + timedelta(hours=hours), now=now, note=f"Scored us {survey.score}/10")
 
 
-def open_for_callback(call: Call, *, hours: int, now: datetime) -> FollowUp:
+def open_for_callback(call: Call, *, hours: int, now: datetime, owner_id: int | None = None) -> FollowUp:
     """A caller waiting in line asked to be called back (SPEC §11): due `hours` after `now`, owned
-    by the agent who knows them when there is one, else by nobody (anyone may take it). One per
-    call. Added to the session; the caller commits."""
+    by `owner_id` (the agent who knows them), else by nobody (anyone may take it). One per call.
+    Added to the session; the caller commits."""
     return _existing(call.id, "callback_requested") or _open(
-        "callback_requested", customer_id=call.customer_id, call_id=call.id,
-        owner_id=call.offered_ids[0] if call.known_because and call.offered_ids else None,
+        "callback_requested", customer_id=call.customer_id, call_id=call.id, owner_id=owner_id,
         due_at=now + timedelta(hours=hours), now=now, note="Asked to be called back while waiting in line")
 
 
