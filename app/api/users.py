@@ -88,7 +88,9 @@ class UserDetail(MethodView):
         them, or deactivate them (`"active": false`), which cuts them off at once."""
         change = users.update_user(user_id, changes, acting_user_id=api_user().id,
                                    region=settings().calls.region)
-        if change.deactivated or "password" in changes:
-            # Their logins and tokens are gone; so go their sockets, at once, on every process.
+        if change.deactivated or "password" in changes or "role" in changes:
+            # Their logins and tokens are gone; so go their sockets, at once, on every process. A
+            # new role changes the calls they may see (SPEC §11): their desktop reconnects into
+            # the rooms of the new one.
             push.disconnect_sockets(presence.sockets_of(change.user.id))
         return user_json(change.user, _online())

@@ -94,3 +94,11 @@ def test_an_agent_who_gives_a_call_back_still_hears_how_it_ends(app, live_server
     assert ann.post(f"/api/v1/calls/{call_sid}/release").status_code == 200
     live_server.provider.status(call_sid, "completed", sequence=3)
     desktop.wait_for("call_update", lambda u: u["call_sid"] == call_sid and u["status"] == "completed")
+
+
+def test_a_supervisor_made_an_agent_leaves_every_calls_audience_at_once(app, live_server, socket_factory, api_as):
+    admin = api_as("admin")
+    sue = api_as("supervisor", username="sue")
+    desktop = socket_factory(token=sue.token)
+    assert admin.patch(f"/api/v1/users/{sue.user.id}", json={"role": "agent"}).status_code == 200
+    assert wait_until(lambda: not desktop.sio.connected, timeout=5)  # it reconnects into an agent's rooms
