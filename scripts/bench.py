@@ -117,19 +117,24 @@ class Bench:
         users = seeded.agents[:agents] + supervisors
         servers = start_app_servers(seeded, PROCESSES, len(users), self.workdir, tag, compression=compression)
         self.servers.extend(servers)
+        started = time.monotonic()
         ids, deflated = self.pool.connect(servers, [u.token for u in users], not self.args.no_client_deflate)
         return Target("app", servers, {u.username: i for u, i in zip(users[:agents], ids)},
-                      frozenset(ids[agents:]), seeded, compression, deflated)
+                      frozenset(ids[agents:]), seeded, compression, deflated,
+                      connect_s=round(time.monotonic() - started, 1))
 
-    def floor(self, agents: int, tag: str, *, compression: bool, audience: str) -> Target:
+    def floor(self, agents: int, tag: str, *, compression: bool, audience: str, gevent: bool = False) -> Target:
         """The floor, one process, with `agents` agents and the supervisors connected."""
         names = [f"floor-agent-{i}" for i in range(agents)]
         names += [f"floor-supervisor-{i}" for i in range(self.args.supervisors)]
-        server = start_floor(len(names), self.workdir, tag, compression=compression, audience=audience)
+        server = start_floor(len(names), self.workdir, tag, compression=compression, audience=audience,
+                             gevent_path=self.args.floor_gevent if gevent else None)
         self.servers.append(server)
+        started = time.monotonic()
         ids, deflated = self.pool.connect([server], names, not self.args.no_client_deflate)
         return Target("floor", [server], dict(zip(names[:agents], ids)), frozenset(ids[agents:]), None,
-                      compression, deflated, audience)
+                      compression, deflated, audience, round(time.monotonic() - started, 1),
+                      "gevent" if gevent else "gthread")
 
     def close(self, *targets: Target) -> None:
         for target in targets:
@@ -174,7 +179,8 @@ def run(args) -> dict:
                    "crowd_agents": args.crowd, "crowd_rate": args.crowd_rate, "crowd_seconds": args.crowd_seconds,
                    "lever_rate": args.lever_rate if args.levers else None, "lever_seconds": args.lever_seconds,
                    "websocket_compression": args.websocket_compression, "client_offers_deflate": not args.no_client_deflate,
-                   "floor_audience": args.floor_audience, "processes": PROCESSES,
+                   "floor_audience": args.floor_audience, "floor_gevent": args.floor_gevent is not None,
+                   "processes": PROCESSES,
                    "threads_per_process": threads_for(sockets, PROCESSES), "floor_threads": threads_for(sockets),
                    "client_processes": args.client_processes,
                    "status_callbacks": ["in-progress", "completed"], "status_delay_s": STATUS_DELAY_S,
@@ -215,7 +221,7 @@ def run(args) -> dict:
         bench.warm_up(floor, app)
         done: dict[float, dict] = {}
         while (rate := next_rate(done, args.rates, args.max_rate if args.escalate else 0, args.keep_going,
-                                        narrow=not args.quick)) is not None:
+                                        narrow=args.narrow)) is not None:
             results["floor"].append(bench.measure("floor", floor, rate, args.seconds))
             profile = (Path(args.profile), args.profile_format) if args.profile and rate == args.rate else None
             done[rate] = bench.measure("app", app, rate, args.seconds, profile)
@@ -235,6 +241,7 @@ def run(args) -> dict:
             print(f"connecting {args.crowd:,} agents and {args.supervisors} supervisors to each", flush=True)
             app = bench.app(big, args.crowd, "crowd", compression=mode)
             floor = bench.floor(args.crowd, "floor-crowd", compression=mode, audience=args.floor_audience)
+            print(f"  connected in {app.connect_s:.0f} s (app) and {floor.connect_s:.0f} s (floor)", flush=True)
             bench.warm_up(floor, app, seconds=2)
             results["crowd"]["floor"] = bench.measure(f"floor {args.crowd}", floor, args.crowd_rate, args.crowd_seconds)
             results["crowd"]["app"] = bench.measure(f"app {args.crowd}", app, args.crowd_rate, args.crowd_seconds)
@@ -252,6 +259,14 @@ def run(args) -> dict:
                     bench.warm_up(floor, seconds=2)
                     results["levers"].append(bench.measure(f"{floor_name(audience)} {compression_name(compression)}",
                                                            floor, args.lever_rate, args.lever_seconds))
+                    bench.close(floor)
+            if args.floor_gevent is not None:
+                for audience in FLOOR_AUDIENCES:
+                    floor = bench.floor(args.agents, f"floor-{audience}-gevent", compression=False, audience=audience,
+                                        gevent=True)
+                    bench.warm_up(floor, seconds=2)
+                    results["levers"].append(bench.measure(f"{floor_name(audience)} gevent", floor, args.lever_rate,
+                                                           args.lever_seconds))
                     bench.close(floor)
             app = bench.app(big, args.agents, "lever", compression=not mode)
             bench.warm_up(app, seconds=2)
@@ -305,6 +320,8 @@ def parse_args(argv=None):
     parser.add_argument("--keep-going", action="store_true",
                         help="run every listed rate even past saturation (default: stop at the first rate "
                              "that does not hold, then narrow down the highest that does)")
+    parser.add_argument("--no-narrow", dest="narrow", action="store_false",
+                        help="only the rates listed: no narrowing down to the highest that holds")
     parser.add_argument("--seconds", type=float, default=20, help="seconds of calls per run (default 20)")
     parser.add_argument("--crowd", type=int, default=1000,
                         help="agents connected for the crowd step (default 1,000; 0 skips it)")
@@ -319,6 +336,9 @@ def parse_args(argv=None):
                              "the levers run the other setting")
     parser.add_argument("--no-client-deflate", action="store_true",
                         help="agents do not offer permessage-deflate (browsers always do)")
+    parser.add_argument("--floor-gevent", nargs="?", const="", metavar="DIR",
+                        help="the levers also run the floor on gevent (uncompressed), gevent importable from the "
+                             "venv or from DIR (e.g. pip install --target DIR gevent); not a project requirement")
     parser.add_argument("--floor-audience", choices=FLOOR_AUDIENCES, default="targeted",
                         help="the floor of the main steps sends to each call's audience, or to everyone")
     parser.add_argument("--lookups", type=int, default=2000, help="lookups timed per database (default 2000)")
@@ -336,7 +356,7 @@ def parse_args(argv=None):
     if args.quick:
         # Just the listed rates, no narrowing down: a smoke test, not a measurement.
         args.customers, args.agents, args.rates, args.seconds, args.escalate = 10_000, 50, "10,50", 5, False
-        args.keep_going = True
+        args.keep_going, args.narrow = True, False
         args.lookups = min(args.lookups, 500)
         args.crowd, args.crowd_seconds, args.lever_seconds = min(args.crowd, 200), 5, 5
     args.rates = [_number(r) for r in str(args.rates).split(",") if r.strip()]

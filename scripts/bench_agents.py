@@ -37,6 +37,7 @@ class AgentPool:
         self.pops: list[tuple[int, str, float, str | None]] = []
         self.updates: list[tuple[int, str]] = []
         self.resyncs = 0
+        self.other_events = 0  # any other server event (agent_status, queue_update…)
         self.dropped = 0
         self.deflated: set[int] = set()  # agents whose socket the server agreed to compress
         self.tasks: dict[int, asyncio.Task] = {}
@@ -94,8 +95,8 @@ class AgentPool:
         if command == "collect":
             pops, self.pops = self.pops, []
             updates, self.updates = self.updates, []
-            counts = {"resyncs": self.resyncs, "dropped": self.dropped}
-            self.resyncs = 0
+            counts = {"resyncs": self.resyncs, "other_events": self.other_events, "dropped": self.dropped}
+            self.resyncs = self.other_events = 0
             return pops, updates, counts
         if command == "quit":
             for task in self.tasks.values():
@@ -156,6 +157,8 @@ class AgentPool:
                     await ws.send_str("3")
                 elif data.startswith('42["resync"'):
                     self.resyncs += 1
+                elif data.startswith("42"):
+                    self.other_events += 1
                 elif data.startswith("41"):
                     break
         finally:
@@ -218,7 +221,7 @@ class Agents:
 
     def collect(self) -> tuple[list, list, dict]:
         """Every pop and call update received since the last collect, and the sockets' counts."""
-        pops, updates, counts = [], [], {"resyncs": 0, "dropped": 0}
+        pops, updates, counts = [], [], {"resyncs": 0, "other_events": 0, "dropped": 0}
         for part, part_updates, part_counts in self._all("collect"):
             pops.extend(part)
             updates.extend(part_updates)

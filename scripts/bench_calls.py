@@ -162,6 +162,8 @@ class Target:
     compression: bool = False  # the server's WEBSOCKET_COMPRESSION
     deflated: int = 0  # sockets the server agreed to compress
     audience: str = "targeted"  # the floor's FLOOR_AUDIENCE
+    connect_s: float = 0.0  # how long connecting every socket took
+    worker: str = "gthread"  # gunicorn's worker class: gthread (threading mode), or gevent (the floor only)
 
     @property
     def everyone(self) -> frozenset[int]:
@@ -228,7 +230,7 @@ def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: 
     latencies = [(at - sent[sid]) * 1000 for (socket_id, sid), at in first.items() if socket_id in audience[sid]]
     my_updates = [(socket_id, sid) for socket_id, sid in updates if sid in sent and socket_id in mine]
     update_strays = sum(socket_id not in audience[sid] for socket_id, sid in my_updates)
-    delivered = len(first) + duplicates + len(my_updates)
+    delivered = len(first) + duplicates + len(my_updates) + counts["other_events"]
     answered = [c.answered_ms for c in calls if c.answered_ms is not None]
     status_ms = [ms for c in calls for ms in c.status_ms]
     cpu_total = sum(cpu.values())
@@ -251,9 +253,11 @@ def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: 
         "status_failures": sum(c.status_failed for c in calls),
         "routed_to_agents": sum(c.routed for c in calls),
         "call_updates_received": len(my_updates), "call_update_strays": update_strays,
-        "resyncs": counts["resyncs"], "sockets_dropped": counts["dropped"],
+        "resyncs": counts["resyncs"], "other_events_received": counts["other_events"],
+        "sockets_dropped": counts["dropped"],
         "messages_delivered": delivered, "messages_per_call": round(delivered / count, 1),
         "websocket_compression": target.compression, "sockets_deflated": target.deflated,
+        "connect_s": target.connect_s, "worker": target.worker,
         "send_lag_p99_ms": round(send_lag_p99, 1),
         "server_cpu_s": cpu, "client_cpu_s": client_cpu, "wall_s": round(wall, 1),
         "server_cpu_ms_per_call": round(cpu_total / count * 1000, 2),

@@ -18,6 +18,8 @@ Who a call goes to mirrors SPEC §11, with every agent available and none ever a
 A socket's `auth={"token": …}` is its Client identity; identities containing `-supervisor-` are
 supervisors. `WEBSOCKET_COMPRESSION` (default false) is the app's setting of the same name: unless
 true, the client's `Sec-WebSocket-Extensions` offer is dropped and sockets open uncompressed.
+`FLOOR_ASYNC_MODE=gevent` runs it on gevent instead of threads (with `gunicorn -k gevent`; gevent
+is not one of the project's requirements: the bench's `--floor-gevent` measures it).
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ FIXED_POP = {
 }
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode="threading", transports=["websocket", "polling"])
+socketio = SocketIO(app, async_mode=os.environ.get("FLOOR_ASYNC_MODE", "threading"), transports=["websocket", "polling"])
 
 lock = threading.Lock()
 online: dict[str, int] = {}  # agent identity -> sockets open

@@ -184,6 +184,7 @@ def lever_row(r: dict) -> dict:
     return {"label": r["label"], "target": r["target"], "rate_per_s": r["rate_per_s"],
             "websocket_compression": r["websocket_compression"], "sockets_deflated": r["sockets_deflated"],
             "sockets": r["agents"] + r["supervisors"], "audience": r.get("floor_audience", "app"),
+            "worker": r.get("worker", "gthread"),
             "messages_per_call": r["messages_per_call"], "server_cpu_ms_per_call": r["server_cpu_ms_per_call"],
             "server_cpu_us_per_message": r["server_cpu_us_per_message"], "p99_ms": r["pop_ms"]["p99"],
             "client_cpu_s": r["client_cpu_s"]}

@@ -83,13 +83,19 @@ FLOOR_AUDIENCES = ("targeted", "everyone")
 
 
 def start_floor(sockets: int, workdir: Path, tag: str = "floor", *, compression: bool = False,
-                audience: str = "targeted") -> Server:
+                audience: str = "targeted", gevent_path: str | None = None) -> Server:
     """The floor (scripts/bench_floor_app.py), one process holding every socket; `audience`:
     `targeted` (a call's events to the agents it rings and the supervisors, SPEC §11) or
-    `everyone` (every event to every socket, as before §11)."""
+    `everyone` (every event to every socket, as before §11). With `gevent_path` (where gevent can
+    be imported from, "" for the venv itself) it runs on gunicorn's gevent worker instead of threads."""
     env = {"LOG_LEVEL": "WARNING", "WEBSOCKET_COMPRESSION": str(compression).lower(), "FLOOR_AUDIENCE": audience}
-    return start_gunicorn(tag, "bench_floor_app:app", env, threads_for(sockets), workdir,
-                          extra=("--pythonpath", str(ROOT / "scripts")))
+    extra: tuple[str, ...] = ("--pythonpath", str(ROOT / "scripts"))
+    if gevent_path is not None:
+        env["FLOOR_ASYNC_MODE"] = "gevent"
+        extra += ("-k", "gevent")
+        if gevent_path:
+            env["PYTHONPATH"] = os.pathsep.join([str(ROOT), gevent_path])
+    return start_gunicorn(tag, "bench_floor_app:app", env, threads_for(sockets), workdir, extra=extra)
 
 
 def cpu_seconds(pid: int | None) -> float:
