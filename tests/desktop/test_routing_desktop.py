@@ -104,6 +104,19 @@ def test_an_agent_steps_away_and_back_and_the_dashboard_sees_it_live(live_server
     assert ann.errors == [] and sam.errors == []
 
 
+def test_my_status_changed_in_another_tab_moves_the_switch_here(live_server, open_page, people):
+    from playwright.sync_api import expect
+
+    first = open_desktop(live_server, open_page(), "ann")
+    second = first.context.new_page()  # the same login, in a second tab
+    second.goto(f"{live_server.base_url}/")
+    expect(second.locator("#connection")).to_have_attribute("data-state", "connected")
+    second.get_by_role("combobox", name="My status").select_option("away")
+    expect(first.get_by_role("combobox", name="My status")).to_have_value("away")
+    expect(first.locator("#my-status")).to_have_attribute("data-state", "away")
+    assert first.errors == []
+
+
 def test_a_refused_status_change_puts_the_switch_back_and_says_why(live_server, open_page, people):
     from playwright.sync_api import expect
 

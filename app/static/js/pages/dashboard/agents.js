@@ -18,7 +18,7 @@ export function createAgents(panel, { callerOf }) {
   const empty = panel.querySelector("#agents-empty");
   const summary = panel.querySelector("[data-role=agents-summary]");
   const status = panel.querySelector("[data-role=agents-status]");
-  /** id -> {id, name, status, call_sid, heardAt} in the server's order */
+  /** id -> {id, name, status, chosen, call_sid, heardAt} in the server's order */
   const agents = new Map();
 
   function render() {
@@ -31,6 +31,10 @@ export function createAgents(panel, { callerOf }) {
       tr.appendChild(el("td", null, agent.name));
       const cell = el("td");
       cell.appendChild(el("span", "agent-status agent-status-" + agent.status, stateLabel(agent.status)));
+      // Busy now, and what they chose for after: "On a call · away after".
+      if (agent.chosen === "away" && agent.status !== "away" && agent.status !== "offline") {
+        cell.appendChild(el("span", "muted agent-after", " · away after"));
+      }
       tr.appendChild(cell);
       tr.appendChild(el("td", null, agent.call_sid ? callerOf(agent.call_sid) || "A call" : ""));
       tbody.appendChild(tr);
@@ -42,12 +46,12 @@ export function createAgents(panel, { callerOf }) {
     summary.textContent = ORDER.filter((s) => counts[s]).map((s) => counts[s] + " " + stateLabel(s).toLowerCase()).join(" · ");
   }
 
-  /** An `agent_status` event: {id, name, status, call_sid, at}. */
+  /** An `agent_status` event: {id, name, status (derived), chosen, call_sid, at}. */
   function receive(event) {
     if (!event || event.id === undefined || event.id === null) return;
     const known = agents.get(event.id) || { id: event.id };
     agents.set(event.id, { ...known, name: event.name || known.name || "", status: event.status,
-      call_sid: event.call_sid || null, heardAt: Date.now() });
+      chosen: event.chosen || known.chosen, call_sid: event.call_sid || null, heardAt: Date.now() });
     render();
   }
 

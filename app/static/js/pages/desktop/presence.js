@@ -75,15 +75,17 @@ export function createPresence(widget, { watchAll, liveStatus, me, onWatchAllCha
     });
   });
 
-  /** An `agent_status` event: mine moves the switch; its `status` is the derived one, so when it
-   *  is neither available nor away (on a call…) the chosen one is read again. */
+  /** An `agent_status` event: mine moves the switch. Its `status` is the derived one and `chosen`
+   *  the choice; an event without `chosen` saying neither available nor away (on a call…) has the
+   *  choice read again. */
   function receive(event) {
     if (!event || !me.id || event.id !== me.id) return;
     if (saving) return;  // the save's own answer settles it
     derived = event.status || derived;
-    if (CHOSEN.includes(event.status)) status = event.status;
+    const choice = CHOSEN.includes(event.chosen) ? event.chosen : CHOSEN.includes(event.status) ? event.status : null;
+    if (choice) status = choice;
     render();
-    if (!CHOSEN.includes(event.status)) load();
+    if (!choice) load();
   }
 
   /** The socket dropped: nobody can ring me now. */
