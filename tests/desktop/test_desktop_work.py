@@ -66,6 +66,9 @@ def test_claim_shows_who_took_it_at_once_and_a_late_claim_is_told_who(live_serve
     assert stored_call(live_server, call_sid).agent_id is not None
 
     # Frank's desktop misses the news (dropped socket) and he tries to take the next call too late.
+    # Dana holds a call, so the next one is offered to Frank alone (SPEC §11): she watches them all.
+    dana.get_by_role("checkbox", name="Show every call").check()
+    expect(dana.locator("#live-status")).to_have_text("Showing every call.")
     second, _ = live_server.provider.call(from_="+14155550100")
     expect(card(frank, second).get_by_role("button", name="I'm taking this")).to_be_visible()
     frank.evaluate("window.kcTestHook.socket.disconnect()")
