@@ -64,9 +64,16 @@ def plot(results: dict, path: Path) -> None:
         if r and r["pop_ms"]["p99"] is not None:
             ax.scatter([r["rate_per_s"]], [r["pop_ms"]["p99"]], marker="*", s=160, color=color, zorder=6,
                        label=f"{'KnownCaller' if kind == 'app' else 'floor'} p99, {r['agents']:,} agents")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    rates = sorted({r["rate_per_s"] for r in results["sweep"] + results["floor"]}
+                   | {r["rate_per_s"] for r in (results.get("crowd") or {}).values()})
     for axis in (ax, bx):
         axis.set_xscale("log")
         axis.set_yscale("log")
+        axis.set_xticks(rates)
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+        axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel("inbound calls per second")
         axis.grid(True, which="both", alpha=0.3)
     ax.axhline(P99_LIMIT_MS, color="red", lw=0.8, alpha=0.6)
