@@ -18,13 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import create_app
-from app.extensions import db
 from tests.factories import make_customer, make_token, make_user
-from tests.support import services
 from tests.support.api import Api
 from tests.support.provider import ACCOUNT_SID, Provider, new_call_sid, status_params
-from tests.support.servers import ServerProcess, start_server
+from tests.support.servers import ServerProcess, two_processes
 from tests.support.sockets import SocketRecorder, connect_socket, wait_until
 from tests.support.twilio_api import RunningStandIn, TwilioApiStandIn
 
@@ -123,36 +120,10 @@ def rest_api():
 def cluster(tmp_path_factory, rest_api):
     """Two gunicorn processes sharing a fresh PostgreSQL database, a Redis channel and the
     provider's REST API (the stand-in)."""
-    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
-    services.require(services.redis_available(), "Redis is not reachable on 127.0.0.1:6379")
-    database_url = services.create_postgres_database()
-    env = {
-        "KNOWNCALLER_ENV": "development",
-        "DATABASE_URL": database_url,
-        "SOCKETIO_MESSAGE_QUEUE": services.REDIS_URL,
-        "SOCKETIO_CHANNEL": "kc-test-" + uuid.uuid4().hex,
-        "SECRET_KEY": uuid.uuid4().hex,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_API_BASE_URL": rest_api.base_url,
-        "PUBLIC_BASE_URL": PUBLIC_URL,
-        "TRUSTED_PROXIES": "0",
-        "QUEUE_RETRY_SECONDS": str(QUEUE_RETRY_SECONDS),
-    }
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
-    with app.app_context():
-        db.create_all()
-    log_dir = tmp_path_factory.mktemp("servers")
-    servers = []
-    try:
-        servers = [start_server(env, log_dir, name=name) for name in ("a", "b")]
-        yield tuple(servers), app
-    finally:
-        for server in servers:
-            server.stop()
-        with app.app_context():
-            db.engine.dispose()
-        services.drop_postgres_database(database_url)
+    with two_processes(tmp_path_factory.mktemp("servers"), auth_token=AUTH_TOKEN, public_url=PUBLIC_URL,
+                       TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_API_BASE_URL=rest_api.base_url,
+                       QUEUE_RETRY_SECONDS=str(QUEUE_RETRY_SECONDS)) as (servers, app):
+        yield servers, app
 
 
 @pytest.fixture

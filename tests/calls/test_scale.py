@@ -5,12 +5,10 @@ import uuid
 
 import pytest
 
-from app import create_app
 from app.extensions import db
 from tests.factories import make_customer, make_token, make_user
-from tests.support import services
 from tests.support.provider import Provider
-from tests.support.servers import start_server
+from tests.support.servers import two_processes
 from tests.support.sockets import connect_socket, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.multiprocess]
@@ -27,36 +25,12 @@ def provider_via(server) -> Provider:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two gunicorn processes sharing a fresh PostgreSQL database and a Redis channel."""
-    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
-    services.require(services.redis_available(), "Redis is not reachable on 127.0.0.1:6379")
-    database_url = services.create_postgres_database()
-    env = {
-        "KNOWNCALLER_ENV": "development",
-        "DATABASE_URL": database_url,
-        "SOCKETIO_MESSAGE_QUEUE": services.REDIS_URL,
-        "SOCKETIO_CHANNEL": "kc-test-" + uuid.uuid4().hex,
-        "SECRET_KEY": uuid.uuid4().hex,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "PUBLIC_BASE_URL": PUBLIC_URL,
-        "TRUSTED_PROXIES": "0",
-        "SOCKET_RECHECK_SECONDS": "1",
-    }
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
-    with app.app_context():
-        db.create_all()
-        token = make_token(make_user("agent1", display_name="Ann Lee"))
-        make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "high-calcium"})
-    log_dir = tmp_path_factory.mktemp("servers")
-    servers = []
-    try:
-        servers = [start_server(env, log_dir, name=name) for name in ("a", "b")]
-        yield servers, token, app
-    finally:
-        for server in servers:
-            server.stop()
+    with two_processes(tmp_path_factory.mktemp("servers"), auth_token=AUTH_TOKEN, public_url=PUBLIC_URL,
+                       SOCKET_RECHECK_SECONDS="1") as (servers, app):
         with app.app_context():
-            db.engine.dispose()
-        services.drop_postgres_database(database_url)
+            token = make_token(make_user("agent1", display_name="Ann Lee"))
+            make_customer("Alice Wong", phones=("+14155550100",), preferences={"milk": "high-calcium"})
+        yield list(servers), token, app
 
 
 def test_webhook_on_one_process_pops_on_an_agent_of_the_other(cluster):

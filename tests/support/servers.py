@@ -5,8 +5,11 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import requests
 
@@ -58,3 +61,43 @@ def start_server(env: dict[str, str], log_dir: Path, threads: int = 32, name: st
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"{name} did not start within 60 s:\n{server.log()}")
+
+
+@contextmanager
+def two_processes(log_dir: Path, *, auth_token: str, public_url: str, **settings: str
+                  ) -> Iterator[tuple[tuple[ServerProcess, ServerProcess], object]]:
+    """Two gunicorn processes ("a", "b") sharing a fresh PostgreSQL database and a Redis channel of
+    their own, as several hosts serve one contact center; yields them and an app on the same
+    database (to set up rows and read what the servers stored). `settings`: more of their
+    environment. The database is dropped afterwards."""
+    from app import create_app
+    from app.extensions import db
+    from tests.support import services
+
+    services.require(services.postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
+    services.require(services.redis_available(), "Redis is not reachable on 127.0.0.1:6379")
+    database_url = services.create_postgres_database()
+    env = {
+        "KNOWNCALLER_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SOCKETIO_MESSAGE_QUEUE": services.REDIS_URL,
+        "SOCKETIO_CHANNEL": "kc-test-" + uuid.uuid4().hex,
+        "SECRET_KEY": uuid.uuid4().hex,
+        "TWILIO_AUTH_TOKEN": auth_token,
+        "PUBLIC_BASE_URL": public_url,
+        "TRUSTED_PROXIES": "0",
+        **settings,
+    }
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url, TWILIO_AUTH_TOKEN=auth_token)
+    with app.app_context():
+        db.create_all()
+    servers = []
+    try:
+        servers = [start_server(env, log_dir, name=name) for name in ("a", "b")]
+        yield (servers[0], servers[1]), app
+    finally:
+        for server in servers:
+            server.stop()
+        with app.app_context():
+            db.engine.dispose()
+        services.drop_postgres_database(database_url)
