@@ -211,9 +211,6 @@ class Agents:
     def disconnect(self, ids: list[int]) -> None:
         self._all("disconnect", [ids] * len(self.pipes))
 
-    def count(self) -> int:
-        return sum(pops for pops, _ in self._all("count"))
-
     def counts(self) -> tuple[int, int]:
         """Pops and call updates received so far (both grow while the servers still send)."""
         both = self._all("count")

@@ -196,15 +196,15 @@ def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: 
     send_lag_p99 = asyncio.run(_fire(calls, rate))
     audience = {call.sid: target.expected(call) for call in calls}
     expected = sum(len(who) for who in audience.values())
-    # Until every expected pop could have arrived, and the servers have stopped sending (a server
-    # that sends to everyone reaches the expected count before it is done).
-    deadline, last = time.monotonic() + DRAIN_TIMEOUT_S, -1
+    # Until every expected pop could have arrived, and the servers have stopped sending pops and
+    # updates (a server that sends to everyone reaches the expected count before it is done).
+    deadline, last = time.monotonic() + DRAIN_TIMEOUT_S, None
     while time.monotonic() < deadline:
-        received = agents.count()
-        if received >= expected and received == last:
+        received = agents.counts()
+        if received[0] >= expected and received == last:
             break
         last = received
-        time.sleep(0.1 if received < expected else 0.3)
+        time.sleep(0.1 if received[0] < expected else 0.3)
     wall = time.monotonic() - started
     for profiler in profilers:
         profiler.wait(timeout=60)
