@@ -4,6 +4,7 @@ the app's processes sharing PostgreSQL and Redis, and the floor (scripts/bench_f
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 import uuid
@@ -117,6 +118,7 @@ def profile_worker(server: Server, folder: Path, fmt: str, seconds: float) -> su
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{server.name}-{time.strftime('%H%M%S')}.{PROFILE_FORMATS[fmt]}"
     print(f"  profiling {server.name} into {out}", flush=True)
-    return subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(server.worker_pid()), "--duration",
+    py_spy = shutil.which("py-spy") or str(BIN / "py-spy")  # on PATH, or in the venv
+    return subprocess.Popen([py_spy, "record", "--pid", str(server.worker_pid()), "--duration",
                              str(int(seconds) + 1), "--rate", "100", "--nonblocking", "--gil", "--format", fmt,
                              "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
