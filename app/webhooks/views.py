@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import twiml
 from app.extensions import db
-from app.models import utcnow
+from app.models import TERMINAL_STATUSES, utcnow
 from app.services.calls import delivery, ghosts, provider_events, routing, spool
 from app.services.calls.lifecycle import CallNotStored
 from app.services.care import surveys, wording
@@ -130,6 +130,8 @@ def dial_result():
     """
     form = request.form
     if form.get("DialCallStatus") not in ("completed", "answered"):
+        if form.get("CallStatus") in TERMINAL_STATUSES:
+            return _twiml(twiml.empty())  # the caller hung up while it rang: nobody to route on
         return _twiml(_not_answered(form.get("CallSid", ""), request.args.get("stage", "floor")))
     if form.get("CallStatus") == "in-progress":
         try:

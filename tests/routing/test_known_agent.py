@@ -121,3 +121,21 @@ def test_a_dial_result_for_an_unknown_or_ended_call_ends_politely(app, provider)
     answer = xml(provider.post("/twilio/dial-result", dict(status_params(ended, "in-progress"),
                                                             DialCallStatus="no-answer")))
     assert [el.tag for el in answer] == ["Say", "Hangup"]
+
+
+def test_a_caller_who_hung_up_while_the_known_agent_rang_is_not_routed_on(app, provider, live_server,
+                                                                             socket_factory):
+    with app.app_context():
+        ann, bob = make_user("ann"), make_user("bob")
+        _helped(_mei(), ann, days_ago=1)
+        bob_desktop = socket_factory(token=make_token(bob))
+        socket_factory(token=make_token(ann))
+    call_sid, response = live_server.provider.call(from_="+14155550112")
+    action = _dial(xml(response)).get("action")
+    path = urlsplit(action)
+    gone = xml(live_server.provider.post(f"{path.path}?{path.query}", dict(status_params(call_sid, "completed"),
+                                                                          DialCallStatus="canceled")))
+    assert list(gone) == []
+    with app.app_context():
+        assert call_row(call_sid).routing_reason == "known_agent"
+    assert not [p for p in bob_desktop.events("screen_pop") if p["call_sid"] == call_sid]
