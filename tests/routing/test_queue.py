@@ -51,6 +51,34 @@ def test_nobody_offerable_puts_the_caller_in_line_not_voicemail(app, provider, f
         assert (call.routing_reason, call.queue_state) == ("queued", "waiting")
 
 
+def test_a_new_caller_does_not_jump_a_line_that_is_waiting(app, provider, floor_away):
+    first, _ = provider.call(from_="+14155550100")
+    with app.app_context():
+        bob = make_user("bob")  # free now; the line's first caller is his, not the next one to ring
+        online(bob)
+    second, response = provider.call(from_="+14155550199")
+    assert [el.tag for el in xml(response)] == ["Enqueue"]
+    with app.app_context():
+        assert call_row(second).queue_state == "waiting"
+
+
+def test_a_claim_taken_by_an_answered_agent_is_never_taken_back(app):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.services.calls import queue
+    from tests.factories import make_call
+
+    with app.app_context():
+        ann = make_user("ann")
+        old = utcnow() - timedelta(seconds=queue.STALE_CLAIM_SECONDS + 5)
+        make_call(new_call_sid(), None, ann, status="in-progress", queued_at=old, queue_state="moving",
+                  queue_claimed_at=old, queue_agent_id=ann.id, queue_tier=3)
+        make_call(new_call_sid(), None, None, status="in-progress", queued_at=old, queue_state="moving",
+                  queue_claimed_at=old, queue_agent_id=ann.id, queue_tier=3)
+        assert queue.waiting_count(utcnow()) == 1  # the unanswered one a stopped process left behind
+
+
 def test_nobody_signed_in_at_all_is_still_voicemail(app, provider):
     _sid, response = provider.call(from_="+14155550100")
     assert [el.tag for el in xml(response)] == ["Say", "Record"]
@@ -219,16 +247,20 @@ def test_an_agent_who_does_not_answer_a_moved_caller_sends_them_back_to_their_pl
         ann = make_user("ann", status="away")
         online(ann)
         token = make_token(ann)
+        ann_id = ann.id
     call_sid, _ = live_server.provider.call(from_="+14155550199")
     with app.app_context():
         queued_at = call_row(call_sid).queued_at
     app.test_client().put("/api/v1/me/status", json={"status": "away"}, headers={"Authorization": f"Bearer {token}"})
     app.test_client().put("/api/v1/me/status", json={"status": "available"}, headers={"Authorization": f"Bearer {token}"})
     assert wait_until(lambda: call_row_state(app, call_sid) == "moved", timeout=5)
-    app.test_client().put("/api/v1/me/status", json={"status": "away"}, headers={"Authorization": f"Bearer {token}"})
     back = xml(live_server.provider.post("/twilio/dial-result?stage=queue", dict(
         status_params(call_sid, "in-progress"), DialCallStatus="no-answer")))
     assert [el.tag for el in back] == ["Enqueue"]
     with app.app_context():
         call = call_row(call_sid)
         assert (call.queue_state, call.queued_at, call.queue_agent_id) == ("waiting", queued_at, None)
+        # Not ready after no answer: the line must not send the caller straight back to her.
+        assert db.session.get(type(ann), ann_id).status == "away"
+    wait_until(lambda: False, timeout=1.0)
+    assert call_row_state(app, call_sid) == "waiting"

@@ -43,9 +43,12 @@ class Audience:
 
 
 def offered_to_nobody(call: Call) -> bool:
-    """A call offered to no agent goes to everyone; so does one that waited in line, which everyone
-    saw waiting and hears the end of."""
-    return (not call.offered_ids and call.agent_id is None) or call.queued_at is not None
+    """A call offered to no agent goes to everyone, and keeps going to everyone once someone takes
+    it (everyone saw it, and must hear who took it and how it ended); so does one that waited in
+    line. Offered to no agent: routed to the fallback (or before routing kept its reason)."""
+    if call.queued_at is not None:
+        return True
+    return not call.offered_ids and call.routing_reason in (None, "fallback", "queued")
 
 
 def in_audience(call: Call, user) -> bool:

@@ -88,13 +88,13 @@ def dispatch_once() -> int:
         return queue.waiting_count(now)
     connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
     offerable = [u.dial_target for u in connected if u.offerable]
-    moves = queue.dispatch(offerable, send_move, now) if offerable else []
-    for move in moves:
-        call = queue.moved(move, utcnow())
-        if call is not None and not call.ended:
-            log.info("moved a waiting caller to an agent", extra={"call_sid": call.call_sid, "agent_id": move.agent[0]})
+    moved = queue.dispatch(offerable, send_move, now) if offerable else []
+    for call in moved:
+        if not call.ended:
+            log.info("moved a waiting caller to an agent", extra={"call_sid": call.call_sid,
+                                                                   "agent_id": call.queue_agent_id})
             delivery.pop_call(call, customers_for(call), delivery.audience(call, connected),
                               region=config.calls.region, now=utcnow())
-    if moves:
+    if moved:
         announce_line()
     return queue.waiting_count(utcnow())

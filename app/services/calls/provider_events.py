@@ -43,6 +43,8 @@ def _router(connected: list[presence.ConnectedUser], config, call_sid: str):
     """Where a call goes, once its caller is known: `routing.decide` over who is connected, with
     the agents who know a single-match caller first (SPEC §11)."""
     def route(recognition, at: datetime) -> routing.RoutingDecision:
+        if queue.waiting_count(at):  # callers wait already: a new one does not jump the line
+            return routing.decide(connected, limit=0, call_sid=call_sid, line_waiting=True)
         known = []
         if recognition.match_kind == "single":
             customer = recognition.customer
@@ -172,6 +174,8 @@ def reroute(call_sid: str, stage: str) -> routing.RoutingDecision | None:
                                   excluded=call.offered_ids)
     elif stage == "queue" or any(u.online and u.role == "agent" for u in connected):
         decision = routing.RoutingDecision(routing.QUEUED)
+        if stage == "queue" and call.queue_agent_id is not None:
+            _not_ready(call.queue_agent_id, now)
     else:
         decision = routing.RoutingDecision(routing.FALLBACK)
     offered_before = set(call.offered_ids)
@@ -183,6 +187,20 @@ def reroute(call_sid: str, stage: str) -> routing.RoutingDecision | None:
         delivery.pop_call(call, calls.customers_for(call), delivery.audience(call, connected),
                           region=config.calls.region, now=now)
     return decision
+
+
+def _not_ready(agent_id: int, now: datetime) -> None:
+    """An agent let a caller moved to them from the line ring out: they are set away (a contact
+    center's "not ready after no answer"), or the line would send the same caller back to them
+    again and again while other agents are free. Supervisors see it at once."""
+    from app.models import User
+    from app.services.people import status as people_status
+
+    agent = db.session.get(User, agent_id)
+    if agent is not None and agent.status != "away":
+        people_status.choose(agent, "away", now)
+        log.warning("an agent let a caller from the line ring out; set away", extra={"agent_id": agent_id})
+        people_status.announce([agent_id], settings(), now)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
-from app.models import LIVE_STATUSES, Call, FollowUp, User, isoformat
+from app.models import LIVE_STATUSES, Call, FollowUp, User, isoformat, utcnow
 from app.services import phone_numbers
 from app.services.calls.routing import TIER_RANK, UNKNOWN_TIER_RANK
 
@@ -52,10 +52,12 @@ def enqueue(call: Call, now: datetime) -> None:
 
 
 def _in_line(now: datetime):
-    """Waiting calls, and calls a stopped process claimed and never moved."""
+    """Waiting calls, and calls a stopped process claimed and never moved (nobody answered them:
+    a call an agent answered is never taken back)."""
     return and_(Call.status.in_(LIVE_STATUSES), or_(
         Call.queue_state == WAITING,
-        and_(Call.queue_state == MOVING, Call.queue_claimed_at < now - timedelta(seconds=STALE_CLAIM_SECONDS))))
+        and_(Call.queue_state == MOVING, Call.agent_id.is_(None),
+             Call.queue_claimed_at < now - timedelta(seconds=STALE_CLAIM_SECONDS))))
 
 
 def line(now: datetime, limit: int = MAX_LISTED) -> list[Call]:
@@ -133,33 +135,42 @@ class Move:
     base_url: str | None
 
 
-def _has_caller_coming(agent_id: int):
-    return select(Call.id).where(Call.queue_agent_id == agent_id, Call.queue_state.in_((MOVING, MOVED)),
-                                 Call.status.in_(LIVE_STATUSES)).exists()
+def _busy(agent_id: int):
+    """The agent holds a live call, or a caller is on the way to them from the line: an EXISTS
+    over another alias of calls, so it can sit inside an UPDATE of calls and be decided with it."""
+    other = aliased(Call)
+    return select(other.id).where(other.status.in_(LIVE_STATUSES), or_(
+        other.agent_id == agent_id,
+        and_(other.queue_agent_id == agent_id, other.queue_state.in_((MOVING, MOVED)), other.agent_id.is_(None)),
+    )).exists()
 
 
-def claim_for(agent: tuple[int, str, str], now: datetime) -> Move | None:
-    """Claim the first caller in line for `agent` (who is offerable), or None: nobody waits, or a
-    caller is already on the way to them. Commits.
+def claim_for(agent: tuple[int, str, str], now: datetime, skip: set[int] | frozenset = frozenset()) -> Move | None:
+    """Claim the first caller in line for `agent` (who was offerable when the floor was read), or
+    None: nobody waits, they chose away since, or they hold a call or have a caller on the way.
+    `skip`: calls not to claim in this pass (the provider just refused to move them). Commits.
 
     The agent's row is locked first, so two processes cannot each send them a caller; the call is
-    claimed by one conditional UPDATE, so two processes cannot move the same caller. A claim that
-    loses the race to another process tries the next caller, so nobody is skipped.
+    claimed by one conditional UPDATE that also says the agent is still free (SQLite locks no row,
+    so the statement itself must decide), so two processes cannot move the same caller. A claim
+    that loses the race to another process tries the next caller, so nobody is skipped.
     """
     agent_id = agent[0]
-    db.session.execute(select(User.id).where(User.id == agent_id).with_for_update())
-    if db.session.scalar(select(_has_caller_coming(agent_id))):
+    chosen = db.session.scalar(select(User.status).where(User.id == agent_id).with_for_update())
+    if chosen == "away" or db.session.scalar(select(_busy(agent_id))):
         db.session.rollback()
         return None
     for _ in range(5):
-        first = db.session.execute(
-            select(Call.id, Call.call_sid, Call.queue_state, Call.callback_base_url).where(_in_line(now))
-            .order_by(Call.queue_tier, Call.queued_at, Call.id).limit(1)).first()
+        stmt = select(Call.id, Call.call_sid, Call.queue_state, Call.callback_base_url).where(_in_line(now))
+        if skip:
+            stmt = stmt.where(Call.id.not_in(skip))
+        first = db.session.execute(stmt.order_by(Call.queue_tier, Call.queued_at, Call.id).limit(1)).first()
         if first is None:
             db.session.rollback()
             return None
         taken = db.session.execute(
-            update(Call).where(Call.id == first.id, Call.queue_state == first.queue_state, _in_line(now))
+            update(Call).where(Call.id == first.id, Call.queue_state == first.queue_state, _in_line(now),
+                               ~_busy(agent_id))
             .values(queue_state=MOVING, queue_claimed_at=now, queue_agent_id=agent_id,
                     queue_attempts=Call.queue_attempts + 1)
             .execution_options(synchronize_session=False)).rowcount
@@ -195,15 +206,16 @@ def move_failed(move: Move, error: str) -> None:
     db.session.commit()
 
 
-def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None], now: datetime) -> list[Move]:
+def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None], now: datetime) -> list[Call]:
     """Move the first callers in line to these offerable agents (in the order given), one each,
-    with `send` (which asks the provider to move the call, raising on refusal). Returns the moves
-    the provider took."""
-    done = []
+    with `send` (which asks the provider to move the call, raising on refusal); each move the
+    provider took is marked at once. Returns the calls moved. A caller the provider refused to
+    move keeps their place but is not tried again in this pass, so they hold up nobody behind them."""
+    done, refused = [], set()
     for agent in offerable:
-        move = claim_for(agent, now)
+        move = claim_for(agent, utcnow(), skip=refused)
         if move is None:
-            if not waiting_count(now):
+            if not waiting_count(utcnow()):
                 break
             continue
         try:
@@ -212,6 +224,9 @@ def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None]
             log.warning("could not move a waiting caller to an agent; will retry: %s", exc,
                         extra={"call_sid": move.call_sid, "agent_id": agent[0]})
             move_failed(move, str(exc) or type(exc).__name__)
+            refused.add(move.call_id)
             continue
-        done.append(move)
+        call = moved(move, utcnow())
+        if call is not None:
+            done.append(call)
     return done

@@ -85,10 +85,14 @@ def known_agents(history, open_complaints: Iterable, *, days: int, now: datetime
 
 
 def decide(users: Sequence[ConnectedUser], *, limit: int, call_sid: str, known: Sequence[KnownAgent] = (),
-           excluded: Iterable[int] = ()) -> RoutingDecision:
+           excluded: Iterable[int] = (), line_waiting: bool = False) -> RoutingDecision:
     """Where a call goes, given who is connected (`users`, with their work read) and who knows the
     caller (`known`, best first). `excluded`: agents already rung for this call (the floor after the
-    known agent did not answer)."""
+    known agent did not answer). `line_waiting`: callers wait in line already, so this one joins
+    them (the line gives the next free agent to the first in it), unless nobody is signed in."""
+    if line_waiting:
+        signed_in = any(u.online and (u.role == "agent" or u.chosen_status == "available") for u in users)
+        return RoutingDecision(QUEUED if signed_in else FALLBACK)
     excluded = set(excluded)
     offerable = [u for u in users if u.offerable and u.id not in excluded]
     by_id = {u.id: u for u in offerable}
