@@ -225,9 +225,13 @@ def test_a_refused_move_keeps_the_caller_in_line_and_is_retried(app, live_server
     caplog.set_level(logging.WARNING, logger="app.services.calls.queue")
     app.test_client().put("/api/v1/me/status", json={"status": "available"}, headers={"Authorization": f"Bearer {token}"})
     assert wait_until(lambda: len(_moves(rest_api, call_sid)) >= 2, timeout=5)  # refused, and tried again
-    with app.app_context():
-        call = call_row(call_sid)
-        assert call.queue_state == "waiting" and "Cannot redirect" in call.queue_error
+
+    def back_in_line() -> bool:  # between two attempts (one may be under way: the claim is then "moving")
+        with app.app_context():
+            call = call_row(call_sid)
+            return call.queue_state == "waiting" and "Cannot redirect" in (call.queue_error or "")
+
+    assert wait_until(back_in_line, timeout=5)
     assert any("could not move a waiting caller" in r.getMessage() and getattr(r, "call_sid", None) == call_sid
                for r in caplog.records)
     rest_api.accept_call_updates()
