@@ -37,8 +37,7 @@ def _state(user: User):
 def me_json(user: User) -> Annotated:
     """The user as GET /api/v1/me shows them: with their status and routing settings."""
     state = _state(user)
-    return Annotated(user, online=state.online, status=state.chosen_status, state=state.state,
-                     call_sid=state.call_sid if state.state in ("on_call", "wrap_up") else None)
+    return Annotated(user, online=state.online, status=state.chosen_status, state=state.state, call_sid=state.call_sid)
 
 
 @bp.put("/me/status")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import twiml
 from app.extensions import db
 from app.models import TERMINAL_STATUSES, utcnow
-from app.services.calls import delivery, ghosts, provider_events, routing, spool
+from app.services.calls import delivery, ghosts, provider_events, queue, routing, spool
 from app.services.calls.lifecycle import CallNotStored
 from app.services.care import surveys, wording
 from app.services.errors import InvalidInput
@@ -301,7 +301,7 @@ def queue_result():
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not note how a caller left the line", extra={"call_sid": form.get("CallSid")})
-    if result in ("leave", "error", "system-error", "queue-full"):
+    if result in queue.TO_VOICEMAIL:
         config = settings().routing
         return _twiml(twiml.fallback(number=None, greeting=config.voicemail_greeting,
                                      record_action_url=external_url("webhooks.voicemail"),

@@ -14,7 +14,7 @@ import logging
 from flask import Flask, current_app
 
 from app import jobs, twiml
-from app.models import utcnow
+from app.models import isoformat, utcnow
 from app.realtime import push
 from app.services import provider_api
 from app.services.calls import delivery, queue
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def announce_line() -> None:
     """Everyone hears the line as it is now."""
     now = utcnow()
-    push.queue_update({"items": queue.items(now, settings().calls.region), "at": now.isoformat() + "Z"})
+    push.queue_update({"items": queue.items(now, settings().calls.region), "at": isoformat(now)})
 
 
 def line_changed(app: Flask) -> None:
@@ -88,7 +88,7 @@ def dispatch_once() -> int:
         return queue.waiting_count(now)
     connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
     offerable = [u.dial_target for u in connected if u.offerable]
-    moved = queue.dispatch(offerable, send_move, now) if offerable else []
+    moved = queue.dispatch(offerable, send_move) if offerable else []
     for call in moved:
         if not call.ended:
             log.info("moved a waiting caller to an agent", extra={"call_sid": call.call_sid,

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Call, OrphanEvent, utcnow
+from app.models import Call, OrphanEvent, User, utcnow
 from app.services.calls import delivery, orphans, queue, routing, spool
 from app.services.calls import lifecycle as calls
 from app.services.errors import InvalidInput
@@ -172,7 +172,7 @@ def reroute(call_sid: str, stage: str) -> routing.RoutingDecision | None:
     if stage == "known":
         decision = routing.decide(connected, limit=config.routing.dial_max_agents, call_sid=call_sid,
                                   excluded=call.offered_ids)
-    elif stage == "queue" or any(u.online and u.role == "agent" for u in connected):
+    elif stage == "queue" or routing.signed_in(connected):
         decision = routing.RoutingDecision(routing.QUEUED)
         if stage == "queue" and call.queue_agent_id is not None:
             _not_ready(call.queue_agent_id, now)
@@ -193,14 +193,11 @@ def _not_ready(agent_id: int, now: datetime) -> None:
     """An agent let a caller moved to them from the line ring out: they are set away (a contact
     center's "not ready after no answer"), or the line would send the same caller back to them
     again and again while other agents are free. Supervisors see it at once."""
-    from app.models import User
-    from app.services.people import status as people_status
-
     agent = db.session.get(User, agent_id)
     if agent is not None and agent.status != "away":
-        people_status.choose(agent, "away", now)
+        status.choose(agent, "away", now)
         log.warning("an agent let a caller from the line ring out; set away", extra={"agent_id": agent_id})
-        people_status.announce([agent_id], settings(), now)
+        status.announce([agent_id], settings(), now)
 
 
 @dataclass(frozen=True)
@@ -242,7 +239,7 @@ def left_line(call_sid: str, result: str) -> None:
     call = calls.get_call(call_sid)
     if call is None:
         return
-    if result == "leave" or result in ("error", "system-error", "queue-full"):
+    if result in queue.TO_VOICEMAIL:
         queue.leave(call, queue.VOICEMAIL)
     elif result == "hangup":
         queue.leave(call, queue.LEFT)

@@ -29,6 +29,9 @@ from app.services.calls.routing import TIER_RANK, UNKNOWN_TIER_RANK
 log = logging.getLogger(__name__)
 
 WAITING, MOVING, MOVED, CALLBACK, VOICEMAIL, LEFT = "waiting", "moving", "moved", "callback", "voicemail", "left"
+# How a caller left the line (the <Enqueue>'s QueueResult) when they are to leave a voicemail: out of
+# time (we said <Leave/>), or the provider's queue failed them.
+TO_VOICEMAIL = ("leave", "error", "system-error", "queue-full")
 # A claim older than this was left by a process that stopped mid-move: the line takes it back (a
 # move that did reach the provider has rung its agent out, DIAL_TIMEOUT_SECONDS, by then).
 STALE_CLAIM_SECONDS = 60
@@ -181,7 +184,7 @@ def claim_for(agent: tuple[int, str, str], now: datetime, skip: set[int] | froze
     return None
 
 
-def moved(move: Move, now: datetime) -> Call | None:
+def moved(move: Move) -> Call | None:
     """The provider took the move: the caller is ringing the agent, who is now in the call's
     audience. Commits; the call, or None if it ended meanwhile."""
     call = db.session.get(Call, move.call_id, populate_existing=True)
@@ -206,7 +209,7 @@ def move_failed(move: Move, error: str) -> None:
     db.session.commit()
 
 
-def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None], now: datetime) -> list[Call]:
+def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None]) -> list[Call]:
     """Move the first callers in line to these offerable agents (in the order given), one each,
     with `send` (which asks the provider to move the call, raising on refusal); each move the
     provider took is marked at once. Returns the calls moved. A caller the provider refused to
@@ -226,7 +229,7 @@ def dispatch(offerable: list[tuple[int, str, str]], send: Callable[[Move], None]
             move_failed(move, str(exc) or type(exc).__name__)
             refused.add(move.call_id)
             continue
-        call = moved(move, utcnow())
+        call = moved(move)
         if call is not None:
             done.append(call)
     return done

@@ -29,7 +29,6 @@ KNOWN_AGENT = "known_agent"  # the agent who knows the caller rings alone first
 FLOOR = "floor"  # ring offerable agents
 QUEUED = "queued"  # nobody offerable: wait in line
 FALLBACK = "fallback"  # nobody signed in: the fallback number or voicemail
-REASONS = (KNOWN_AGENT, FLOOR, QUEUED, FALLBACK)
 
 # Why the known agent is the one (the card says so).
 LAST_CALL, FOLLOW_UP, COMPLAINT = "last_call", "follow_up", "complaint"
@@ -63,9 +62,6 @@ class RoutingDecision:
     def agent_ids(self) -> tuple[int, ...]:
         return tuple(agent[0] for agent in self.agents)
 
-    def shown(self) -> list[dict]:
-        return [{"id": agent[0], "name": name} for agent, name in zip(self.agents, self.names)]
-
 
 def known_agents(history, open_complaints: Iterable, *, days: int, now: datetime) -> list[KnownAgent]:
     """Who knows this customer, best first: the agent of their latest answered call (if within
@@ -91,8 +87,7 @@ def decide(users: Sequence[ConnectedUser], *, limit: int, call_sid: str, known: 
     known agent did not answer). `line_waiting`: callers wait in line already, so this one joins
     them (the line gives the next free agent to the first in it), unless nobody is signed in."""
     if line_waiting:
-        signed_in = any(u.online and (u.role == "agent" or u.chosen_status == "available") for u in users)
-        return RoutingDecision(QUEUED if signed_in else FALLBACK)
+        return RoutingDecision(QUEUED if signed_in(users) else FALLBACK)
     excluded = set(excluded)
     offerable = [u for u in users if u.offerable and u.id not in excluded]
     by_id = {u.id: u for u in offerable}
@@ -103,9 +98,13 @@ def decide(users: Sequence[ConnectedUser], *, limit: int, call_sid: str, known: 
     if offerable:
         chosen = choose_agents([(u.id, u) for u in offerable], limit, call_sid)
         return RoutingDecision(FLOOR, tuple(u.dial_target for _, u in chosen), tuple(u.name for _, u in chosen))
-    if any(u.online and (u.role == "agent" or u.chosen_status == "available") for u in users):
-        return RoutingDecision(QUEUED)
-    return RoutingDecision(FALLBACK)
+    return RoutingDecision(QUEUED if signed_in(users) else FALLBACK)
+
+
+def signed_in(users: Iterable[ConnectedUser]) -> bool:
+    """Someone takes calls at all (an agent online, whatever their state, or a supervisor who made
+    themselves available): with nobody offerable, a caller waits in line rather than the fallback."""
+    return any(u.online and (u.role == "agent" or u.chosen_status == "available") for u in users)
 
 
 def choose_agents(free: Sequence[Target], limit: int, call_sid: str) -> tuple[Target, ...]:

@@ -113,7 +113,10 @@ class ConnectedUser:
 
     @property
     def call_sid(self) -> str | None:
-        return self.live_call_sid or self.wrap_call_sid
+        """The call their state is about: the one they are on, or wrapping up (None otherwise)."""
+        if self.state == ON_CALL:
+            return self.live_call_sid
+        return self.wrap_call_sid if self.state == WRAP_UP else None
 
     @property
     def dial_target(self) -> tuple[int, str, str]:
@@ -197,6 +200,11 @@ class Work:
                 "wrap_since": now - timedelta(seconds=self.wrapup_seconds)}
 
 
+def select_params(ttl_seconds: int, now: datetime, work: Work | None = None) -> dict:
+    """The parameters of a `users_select`: who counts as heard from, and (with `work`) the windows."""
+    return {"heard_since": now - timedelta(seconds=ttl_seconds), **(work.params(now) if work is not None else {})}
+
+
 def connected_users(ttl_seconds: int, now: datetime, *, work: Work | None = None) -> list[ConnectedUser]:
     """Every active user with a socket row, by id, in one query: a call's audience is drawn from
     them, and routing offers calls to the `offerable` ones.
@@ -204,11 +212,7 @@ def connected_users(ttl_seconds: int, now: datetime, *, work: Work | None = None
     With `work`, the same query also tells who holds a call that has not ended and who is wrapping
     one up: the webhook reads the floor once.
     """
-    params = {"heard_since": now - timedelta(seconds=ttl_seconds)}
-    if work is None:
-        rows = db.session.execute(_FLOOR, params)
-    else:
-        rows = db.session.execute(_FLOOR_WITH_WORK, {**params, **work.params(now)})
+    rows = db.session.execute(_FLOOR if work is None else _FLOOR_WITH_WORK, select_params(ttl_seconds, now, work))
     return [read_user(row) for row in rows]
 
 

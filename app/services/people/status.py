@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import CHOSEN_STATUSES, User, isoformat
 from app.realtime import push
 from app.services.errors import InvalidInput
-from app.services.people.presence import ConnectedUser, Work, read_user, users_select
+from app.services.people.presence import ConnectedUser, Work, read_user, select_params, users_select
 
 # Shown in the list of agents: agents, and anyone else who made themselves available.
 _AGENTS = (
@@ -23,18 +23,14 @@ _AGENTS = (
 _ONE = users_select(with_work=True).where(User.id == bindparam("user_id"))
 
 
-def _params(ttl_seconds: int, work: Work, now: datetime) -> dict:
-    return {"heard_since": now - timedelta(seconds=ttl_seconds), **work.params(now)}
-
-
 def agents(ttl_seconds: int, work: Work, now: datetime) -> list[ConnectedUser]:
     """Every active agent (and any supervisor or admin who made themselves available), by name,
     each with their state as of `now`: one query."""
-    return [read_user(row) for row in db.session.execute(_AGENTS, _params(ttl_seconds, work, now))]
+    return [read_user(row) for row in db.session.execute(_AGENTS, select_params(ttl_seconds, now, work))]
 
 
 def state_of(user_id: int, ttl_seconds: int, work: Work, now: datetime) -> ConnectedUser | None:
-    row = db.session.execute(_ONE, {"user_id": user_id, **_params(ttl_seconds, work, now)}).first()
+    row = db.session.execute(_ONE, {"user_id": user_id, **select_params(ttl_seconds, now, work)}).first()
     return read_user(row) if row is not None else None
 
 
@@ -55,7 +51,7 @@ def shown(user: ConnectedUser, work: Work, now: datetime) -> dict:
     if user.state == "wrap_up" and user.wrap_ended_at is not None:
         until = isoformat(user.wrap_ended_at + timedelta(seconds=work.wrapup_seconds))
     return {"id": user.id, "name": user.name, "status": user.state, "chosen": user.chosen_status,
-            "call_sid": user.call_sid if user.state in ("on_call", "wrap_up") else None, "until": until,
+            "call_sid": user.call_sid, "until": until,
             "at": isoformat(now)}
 
 
