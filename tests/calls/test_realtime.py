@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import pytest
 import socketio as socketio_client
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AgentPresence
 
 from tests.factories import make_customer, make_token, make_user
 from tests.support.login import login
+from tests.support.sockets import wait_until
 
 
 @pytest.fixture
@@ -134,11 +139,19 @@ def test_cross_origin_browser_socket_is_refused(live_server, socket_factory, age
 
 def test_connected_agent_is_rung_and_a_disconnected_one_is_not(live_server, socket_factory, app):
     with app.app_context():
-        token = make_token(make_user("dana", reach_kind="phone", reach_address="+14155550123"))
+        dana = make_user("dana", reach_kind="phone", reach_address="+14155550123")
+        dana_id, token = dana.id, make_token(dana)
     agent = socket_factory(token=token)
     _, response = live_server.provider.call()
     assert "<Number" in response.text and "+14155550123" in response.text
     agent.sio.disconnect()
+
+    def presence_gone():  # the client's disconnect returns before the server has handled it
+        with app.app_context():
+            db.session.remove()
+            return db.session.scalar(select(func.count()).select_from(AgentPresence)
+                                     .where(AgentPresence.user_id == dana_id)) == 0
+    assert wait_until(presence_gone)
     _, response = live_server.provider.call()
     assert "+14155550123" not in response.text
     assert "<Record" in response.text
