@@ -40,6 +40,21 @@ def _bool(name: str, default: bool) -> bool:
     raise RuntimeError(f"{name} must be true or false, got {value!r}")
 
 
+def _fraction(name: str, default: float) -> float:
+    """A target written as a fraction (0.8) or a percentage (80, 80%)."""
+    value = (os.environ.get(name) or "").strip().rstrip("%").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a percentage (80, 80%) or a fraction (0.8), got {value!r}") from exc
+    number = number / 100 if number > 1 else number
+    if not 0 < number <= 1:
+        raise RuntimeError(f"{name} must be between 0 and 100 %, got {os.environ.get(name)!r}")
+    return number
+
+
 DEFAULT_DISPOSITIONS = (
     "resolved,follow-up needed,complaint opened,information given,transferred,wrong number,no action"
 )
@@ -166,6 +181,13 @@ class Config:
     LOYAL_MIN_DAYS = _int("LOYAL_MIN_DAYS", 30)
     REPEAT_CALL_HOURS = _int("REPEAT_CALL_HOURS", 24)
     API_TOKEN_TTL_HOURS = _int("API_TOKEN_TTL_HOURS", 12)
+
+    # The supervisor's view (SPEC §12): a call answered within SERVICE_LEVEL_SECONDS of arriving is
+    # in service level; the dashboard marks SERVICE_LEVEL_TARGET (80 % = 80 of 100 such calls).
+    # Gold and VIP customers nobody has spoken to for CARE_SILENCE_DAYS join the care list.
+    SERVICE_LEVEL_SECONDS = _int("SERVICE_LEVEL_SECONDS", 20)
+    SERVICE_LEVEL_TARGET = _fraction("SERVICE_LEVEL_TARGET", 0.8)
+    CARE_SILENCE_DAYS = _int("CARE_SILENCE_DAYS", 90)
 
     # Working the call: the wrap-up dispositions agents choose from, and when a complaint is due.
     DISPOSITIONS = _dispositions(os.environ.get("DISPOSITIONS"))

@@ -89,6 +89,23 @@ class CareSettings:
 
 
 @dataclass(frozen=True)
+class InsightSettings:
+    """The supervisor's view (SPEC §12): what the figures count, the target, the care list."""
+
+    service_level_seconds: int
+    service_level_target: float  # a fraction: 0.8 for 80 %
+    wrapup_seconds: int
+    repeat_call_hours: int
+    care_silence_days: int
+
+    @property
+    def definitions(self):
+        from app.services.insight.metrics import Definitions
+
+        return Definitions(self.service_level_seconds, self.wrapup_seconds, self.repeat_call_hours)
+
+
+@dataclass(frozen=True)
 class CustomerSettings:
     region: str
     complaint_sla_hours: Mapping[str, int]
@@ -111,6 +128,7 @@ class Settings:
     customers: CustomerSettings
     people: PeopleSettings
     care: CareSettings
+    insight: InsightSettings
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -174,6 +192,13 @@ class Settings:
                 loyal_min_calls=config["LOYAL_MIN_CALLS"],
                 loyal_min_days=config["LOYAL_MIN_DAYS"],
                 repeat_call_hours=config["REPEAT_CALL_HOURS"],
+            ),
+            insight=InsightSettings(
+                service_level_seconds=config["SERVICE_LEVEL_SECONDS"],
+                service_level_target=config["SERVICE_LEVEL_TARGET"],
+                wrapup_seconds=config["WRAPUP_SECONDS"],
+                repeat_call_hours=config["REPEAT_CALL_HOURS"],
+                care_silence_days=config["CARE_SILENCE_DAYS"],
             ),
         )
 

@@ -103,6 +103,12 @@ class Call(db.Model):
     # Where the provider reached us for this call (scheme, host, root): a move made later by a
     # background job tells the provider the same webhook addresses.
     callback_base_url: Mapped[str | None] = mapped_column(String(255))
+    # When its disposition was first saved: the end of the agent's wrap-up (handle time, SPEC §12).
+    wrapped_at: Mapped[datetime | None]
+    # An outbound callback placed from the care list: the follow-up it answers, closed when the
+    # call is wrapped up. Not a foreign key: follow_ups.call_id already points here, and a cycle of
+    # keys would tie the two tables' creation and deletion together; a follow-up gone is just None.
+    callback_follow_up_id: Mapped[int | None] = mapped_column(index=True)
 
     customer: Mapped[Customer | None] = relationship()
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])

@@ -67,6 +67,8 @@ class Survey(db.Model):
         # A customer's latest answer (the pop's last_survey and stage), and SURVEY_MIN_DAYS.
         Index("ix_surveys_customer_sent", "customer_id", "sent_at"),
         Index("ix_surveys_status", "status"),
+        # NPS over a range: the surveys answered in it.
+        Index("ix_surveys_answered_at", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import LIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User, utcnow
+from app.models import LIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, Customer, FollowUp, User, utcnow
 from app.services import phone_numbers, validation
 from app.services.calls.recognition import customers_with_number, recognize
 from app.services.care import follow_ups
@@ -459,6 +459,22 @@ def update_call(
         call.notes = notes
     if "disposition" in changes:
         call.disposition = disposition
+        if disposition is not None and call.wrapped_at is None:
+            call.wrapped_at = utcnow()  # the wrap-up ends here: handle time counts up to it (SPEC §12)
+            _close_called_back(call, user)
     db.session.commit()
     return CallChange(call, linked)
+
+
+def _close_called_back(call: Call, user: User) -> None:
+    """A callback placed from the care list is wrapped up: the follow-up it answered is done, when
+    the customer was reached. A callback nobody answered leaves it open, for another try."""
+    if call.callback_follow_up_id is None or call.connected_at is None:
+        return
+    follow_up = db.session.get(FollowUp, call.callback_follow_up_id)
+    if follow_up is None or follow_up.status != "open":
+        return
+    follow_up.status, follow_up.done_at, follow_up.done_by_id = "done", call.wrapped_at, user.id
+    follow_up.owner_id = follow_up.owner_id or user.id
+    follow_up.outcome = f"Called back: {call.disposition}" + (f" — {call.notes}" if call.notes else "")
 
