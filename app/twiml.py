@@ -182,3 +182,22 @@ def sms_reply(text: str | None) -> str:
     if text:
         response.message(text)
     return str(response)
+
+
+# --- calling a customer back (SPEC §12) -----------------------------------------------------------
+
+CUSTOMER_LEG_EVENTS = "answered completed"
+
+
+def callback_bridge(*, say: str, number: str, caller_id: str, timeout: int, action_url: str,
+                    leg_status_url: str) -> str:
+    """The agent answered the callback: tell them who is being rung, then dial the customer from
+    `caller_id`. The customer's leg reports when it is answered (talk time starts there); the
+    <Dial>'s action says how it ended."""
+    response = VoiceResponse()
+    response.say(say)
+    dial = Dial(caller_id=caller_id, timeout=timeout, action=action_url, method="POST")
+    dial.number(number, status_callback=leg_status_url, status_callback_event=CUSTOMER_LEG_EVENTS,
+                status_callback_method="POST")
+    response.append(dial)
+    return str(response)

@@ -19,10 +19,11 @@ from app.schemas.calls import (
     DispositionsSchema,
 )
 from app.schemas.common import Annotated
+from app.services import validation
 from app.services.calls import delivery, dispatcher, ghosts
 from app.services.calls import lifecycle as calls
 from app.services.calls.screen_pop import build_screen_pop
-from app.services.errors import NotFound
+from app.services.errors import Forbidden, NotFound
 from app.services.people import audit, roles, status
 from app.settings import settings
 
@@ -76,10 +77,13 @@ def list_calls(args: dict):
                   if delivery.in_audience(call, user)]
         return _page(active, "active calls")
     user = api_user()
-    if roles.has_role(user, "supervisor"):
-        items, total = calls.recent_calls(args["page"], args["per_page"])
-    else:
-        items, total = calls.recent_calls(args["page"], args["per_page"], agent_id=user.id)
+    agent_id = args.get("agent_id")
+    if not roles.has_role(user, "supervisor"):
+        if agent_id not in (None, user.id):
+            raise Forbidden("agents see their own calls only")
+        agent_id = user.id
+    since, until = validation.naive_utc_or_none(args.get("since")), validation.naive_utc_or_none(args.get("until"))
+    items, total = calls.recent_calls(args["page"], args["per_page"], agent_id=agent_id, since=since, until=until)
     return _page(items, "call history", args["page"], args["per_page"], total)
 
 

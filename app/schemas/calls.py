@@ -11,6 +11,10 @@ from app.services.validation import MAX_LENGTHS
 
 
 class CallQuerySchema(PagingSchema):
+    agent_id = Id(strict=False, metadata={"description": "Only the calls this agent took (supervisors; agents "
+                                                         "always get their own)."})
+    since = fields.DateTime(metadata={"description": "Started at or after (ISO 8601; UTC without an offset)."})
+    until = fields.DateTime(metadata={"description": "Started before."})
     active = fields.Boolean(
         load_default=False,
         metadata={"description": "Only calls that have not ended (all of them, newest first, one page)."},

@@ -98,6 +98,13 @@ def email(errors: FieldErrors, value: Any) -> str | None:
     return address
 
 
+def naive_utc_or_none(value: datetime | None) -> datetime | None:
+    """A parsed query time as the database holds it: naive UTC (an aware one converted)."""
+    if value is not None and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def naive_utc(errors: FieldErrors, field: str, value: Any) -> datetime | None:
     """The database holds naive UTC; an aware time is converted, a naive one is taken as UTC."""
     if value is None:
@@ -105,6 +112,4 @@ def naive_utc(errors: FieldErrors, field: str, value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         errors.add(field, "must be a date and time")
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+    return naive_utc_or_none(value)

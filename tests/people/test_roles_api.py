@@ -56,6 +56,15 @@ MINIMUM_ROLE = {
     ("PATCH", "/api/v1/promises/<promise_id>"): "agent",
     ("GET", "/api/v1/surveys"): "agent",
     ("POST", "/api/v1/customers/<customer_id>/merge"): "supervisor",
+    ("GET", "/api/v1/metrics"): "supervisor",
+    ("GET", "/api/v1/metrics/series"): "supervisor",
+    ("GET", "/api/v1/metrics.csv"): "supervisor",
+    ("GET", "/api/v1/scorecards"): "agent",  # an agent gets their own row only (tests/insight)
+    ("GET", "/api/v1/scorecards.csv"): "agent",
+    ("GET", "/api/v1/me/figures"): "agent",
+    ("GET", "/api/v1/care-list"): "agent",  # an agent gets their own and unowned items
+    ("POST", "/api/v1/care-list/assign"): "agent",  # an agent takes an unowned item for themselves
+    ("POST", "/api/v1/callbacks"): "agent",
 }
 OPEN_RULES = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 

@@ -274,15 +274,18 @@ def unwrapped_calls(agent_id: int, window_hours: int, now: datetime) -> list[Cal
     return list(db.session.scalars(stmt))
 
 
-def recent_calls(page: int, per_page: int, agent_id: int | None = None) -> tuple[list[Call], int]:
+def recent_calls(page: int, per_page: int, agent_id: int | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> tuple[list[Call], int]:
     """Calls newest first, one page of them, with what their pops show loaded up front.
 
-    With `agent_id`, only the calls that agent took (an agent's own history).
+    With `agent_id`, only the calls that agent took (an agent's own history); `since` and `until`
+    narrow them to those that started in that time.
     """
-    stmt = select(Call)
-    count = select(func.count(Call.id))
-    if agent_id is not None:
-        stmt, count = stmt.where(Call.agent_id == agent_id), count.where(Call.agent_id == agent_id)
+    conditions = [Call.agent_id == agent_id] if agent_id is not None else []
+    conditions += [Call.started_at >= since] if since is not None else []
+    conditions += [Call.started_at < until] if until is not None else []
+    stmt = select(Call).where(*conditions)
+    count = select(func.count(Call.id)).where(*conditions)
     total = db.session.scalar(count)
     stmt = (
         stmt.options(

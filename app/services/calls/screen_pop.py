@@ -58,7 +58,9 @@ def build_screen_pop(call: Call, customers: list[Customer], region: str, now: da
         "from": call.from_e164,
         "from_raw": call.from_raw,
         # What an agent reads: never the provider's raw "anonymous" once a withheld call is linked.
-        "from_display": phone_numbers.display(call.from_e164, region)
+        "direction": call.direction,
+        # The other party's number as an agent reads it: the caller's, or the one a callback rings.
+        "from_display": phone_numbers.display(call.to_e164 if call.direction == "outbound" else call.from_e164, region)
         or ("Number withheld" if phone_numbers.is_withheld(call.from_raw) else None),
         "to": call.to_e164 or call.to_raw,
         "match": call.match_kind,

@@ -3,9 +3,9 @@ every timestamp the database holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
-from app.services.validation import FieldErrors
+from app.services.validation import FieldErrors, naive_utc_or_none
 
 MAX_RANGE_DAYS = 366
 BUCKETS = {"hour": 3600, "day": 86400}
@@ -40,17 +40,11 @@ def today(now: datetime) -> TimeRange:
     return TimeRange(start, start + timedelta(days=1))
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
 def time_range(since: datetime | None, until: datetime | None, now: datetime,
                max_days: int = MAX_RANGE_DAYS) -> TimeRange:
     """The range asked for: by default today (UTC midnight to midnight); with only `since`, up to
     now. An `until` not after `since`, or a range over `max_days`, is refused naming the field."""
-    since, until = _naive_utc(since), _naive_utc(until)
+    since, until = naive_utc_or_none(since), naive_utc_or_none(until)
     if since is None and until is None:
         return today(now)
     if since is None:
