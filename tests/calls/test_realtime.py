@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AgentPresence
-
 from tests.factories import make_customer, make_token, make_user
 from tests.support.login import login
 from tests.support.sockets import wait_until

@@ -3,7 +3,7 @@ records every request, so tests check what the app asked without reaching the in
 patching the twilio library (the app's client is pointed here by TWILIO_API_BASE_URL).
 
 Covered: fetch a call (`GET …/Calls/<sid>.json`), update one (`POST …/Calls/<sid>.json`, e.g. a
-queued call moved with `Url`/`Twiml`), create one (`POST …/Calls.json`), and send an SMS
+queued call moved with `Url`/`Twiml`), create one (`POST …/Calls.json`, a callback), and send an SMS
 (`POST …/Messages.json`). Anything else is Twilio's 404; a wrong account or password its 401.
 
 A test can make sending an SMS go wrong the ways Twilio's does: `refuse_messages(400, 21211, "…")`
@@ -51,6 +51,7 @@ class TwilioApiStandIn:
     message_refusal: dict | None = None  # Twilio's error JSON Messages.json answers instead, and its status
     message_delay: float = 0.0  # seconds Messages.json waits before answering
     call_update_refusal: dict | None = None  # Twilio's error JSON POST …/Calls/<sid>.json answers instead
+    call_create_refusal: dict | None = None  # Twilio's error JSON POST …/Calls.json answers instead
 
     def refuse_call_updates(self, status: int = 400, code: int = 21220,
                             message: str = "Call is not in-progress. Cannot redirect.") -> None:
@@ -66,6 +67,17 @@ class TwilioApiStandIn:
         """The changes to calls the app asked for (moving a queued caller), oldest first."""
         return [r for r in list(self.requests) if r.method == "POST" and re.fullmatch(
             r".*/Calls/CA\w+\.json", r.path)]
+
+    def refuse_call_creation(self, status: int = 400, code: int = 21215,
+                             message: str = "Account not authorized to call +4420. Perhaps you need to enable "
+                                            "some international permissions") -> None:
+        """Every new call (a callback) from now on is refused as Twilio refuses one."""
+        self.call_create_refusal = _error(status, code, message)
+
+    @property
+    def created_calls(self) -> list[RecordedRequest]:
+        """The calls the app asked the provider to place (callbacks), oldest first."""
+        return [r for r in list(self.requests) if r.method == "POST" and r.path.endswith("/Calls.json")]
 
     def refuse_messages(self, status: int = 400, code: int = 21211,
                         message: str = "The 'To' number is not a valid phone number.") -> None:
@@ -151,6 +163,8 @@ def _handler(stand_in: TwilioApiStandIn, lock: threading.Lock):
                     resource["status"] = form["Status"][0]
                 return self._answer(200, resource)
             if rest == "Calls.json" and method == "POST":
+                if stand_in.call_create_refusal is not None:
+                    return self._answer(stand_in.call_create_refusal["status"], stand_in.call_create_refusal)
                 sid = "CA" + uuid.uuid4().hex
                 resource = stand_in.calls[sid] = stand_in.call_resource(
                     sid, to=form.get("To", [None])[0], **{"from": form.get("From", [None])[0]})

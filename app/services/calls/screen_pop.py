@@ -104,6 +104,7 @@ def build_unavailable_pop(params: Mapping[str, str], region: str, received_at: d
 def build_call_update(call: Call, now: datetime) -> dict:
     return {
         "call_sid": call.call_sid,
+        "direction": call.direction,
         "status": call.status,
         "agent": person(call.agent),
         "duration": call.duration,
