@@ -118,7 +118,8 @@ def seed_demo(customers: int, if_empty: bool, replace: bool, random_seed: int) -
     click.echo(
         f"Seeded {report.customers} demo customers ({report.phone_numbers} numbers, {report.shared_numbers} "
         f"shared, {report.preferences} preferences, {report.complaints} complaints; {report.calls} past calls, "
-        f"{report.surveys} surveys, {report.promises} promises, {report.follow_ups} follow-ups) "
+        f"{report.surveys} surveys, {report.promises} promises, {report.follow_ups} follow-ups; a month of "
+        f"traffic for the dashboard: {report.traffic_calls} calls, {report.traffic_surveys} surveys) "
         f"in {time.monotonic() - started:.1f} s."
     )
     if customers >= 6:

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from sqlalchemy import delete, func, insert, select, update
 
+from app.devtools import demo_traffic
 from app.extensions import db
 from app.models import Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, Promise, Survey, utcnow
 from app.services.errors import Conflict
@@ -200,6 +201,8 @@ class SeedReport:
     surveys: int = 0
     promises: int = 0
     follow_ups: int = 0
+    traffic_calls: int = 0  # the month of calls the dashboard shows (demo_traffic)
+    traffic_surveys: int = 0
 
 
 def customer_count() -> int:
@@ -216,6 +219,7 @@ def remove_demo_customers() -> int:
     and their made-up past calls with those calls' surveys go with them)."""
     demo = Customer.external_id.like(f"{EXTERNAL_ID_PREFIX}%")
     ids = select(Customer.id).where(demo)
+    demo_traffic.remove()
     demo_calls = select(Call.id).where(Call.call_sid.like(f"{DEMO_CALL_PREFIX}%"))
     db.session.execute(delete(Survey).where(Survey.call_id.in_(demo_calls)))
     db.session.execute(delete(FollowUp).where(FollowUp.call_id.in_(demo_calls)))
@@ -332,6 +336,10 @@ def seed(count: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, region: str =
         if rows:
             db.session.execute(insert(model), rows)
     history = _seed_history(list(zip(ids, people)), now)
+    generated = list(zip(ids, people))[len(STORY_CUSTOMERS):]
+    quiet = [customer_id for customer_id, p in generated if p.tier in ("gold", "vip")][:3]
+    callers = [(customer_id, p.phones[0][0]) for customer_id, p in generated if customer_id not in quiet]
+    history.update(demo_traffic.seed_traffic(callers, quiet, now, seed))
     db.session.commit()
     return SeedReport(
         customers=len(ids), phone_numbers=len(phone_rows),
@@ -389,6 +397,13 @@ def adopt_history(agent_id: int) -> int:
     for model in (Survey,):
         db.session.execute(update(model).where(model.call_id.in_(call_ids), model.agent_id.is_(None))
                            .values(agent_id=agent_id).execution_options(synchronize_session=False))
+    # The demo agent's share of the month's traffic too (its follow-ups stay unowned: anyone may take them).
+    traffic = Call.call_sid.like(f"{demo_traffic.TRAFFIC_CALL_PREFIX}%")
+    adopted += db.session.execute(update(Call).where(traffic, Call.agent_id.is_(None), Call.connected_at.is_not(None))
+                                  .values(agent_id=agent_id).execution_options(synchronize_session=False)).rowcount
+    db.session.execute(update(Survey).where(Survey.call_id.in_(select(Call.id).where(traffic)),
+                                            Survey.agent_id.is_(None)).values(agent_id=agent_id)
+                       .execution_options(synchronize_session=False))
     db.session.execute(update(FollowUp).where(FollowUp.call_id.in_(call_ids), FollowUp.owner_id.is_(None))
                        .values(owner_id=agent_id).execution_options(synchronize_session=False))
     db.session.execute(update(Promise).where(Promise.made_by_id.is_(None), Promise.customer_id.in_(
