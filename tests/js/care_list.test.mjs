@@ -43,6 +43,8 @@ test("the callback names the customer and the follow-up it settles", () => {
 
 test("a refused callback says why", () => {
   assert.equal(callbackError({ status: 502, message: "Invalid 'To' number" }), "The provider refused the call: Invalid 'To' number");
+  assert.equal(callbackError({ status: 502, message: "the provider refused the call: 21215 geo permissions" }),
+    "The provider refused the call: 21215 geo permissions");  // the server's own words are not said twice
   assert.equal(callbackError({ status: 503, message: "Calling back is not set up" }), "Calling back is not set up");
   assert.match(callbackError({ status: 409, message: "" }), /on a call/);
   assert.match(callbackError({ status: 0 }), /could not be reached/);

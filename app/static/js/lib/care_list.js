@@ -74,12 +74,15 @@ export function callbackBody(item) {
   return body;
 }
 
+function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
 /** What a refused callback means, as the person who clicked reads it. `error`: an ApiError. */
 export function callbackError(error) {
   const message = error && error.message ? error.message : "";
   switch (error && error.status) {
     case 409: return message || "You are on a call: finish it before calling back.";
-    case 502: return "The provider refused the call: " + (message || "no reason given.");
+    case 502: return /^the provider refused/i.test(message) ? capital(message)
+      : "The provider refused the call: " + (message || "no reason given.");
     case 503: return message || "Calling back is not set up.";
     case 0: return "The server could not be reached: nothing was dialled.";
     default: return "Could not call back: " + (message || "the server answered " + (error && error.status) + ".");
