@@ -8,13 +8,23 @@
  * (components/queue_panel.js) and the live calls (dashboard/live_calls.js) as they happen. The
  * figures no event carries (complaints, what is owed, recent calls) are read again shortly after
  * events arrive, and every minute whatever happens. Without the socket client the page polls.
+ *
+ * Above them, how today is going (SPEC §12): the figures of today beside an earlier range
+ * (dashboard/figures.js), the charts (dashboard/charts.js, Chart.js), the care list
+ * (components/care_list.js) and the agents' scorecards over that range (dashboard/scorecards.js),
+ * read when the page opens and every minute; the earlier range when it is chosen.
  */
 import * as api from "../lib/api.js";
-import { el, onAction } from "../lib/dom.js";
+import { currentUser, el, onAction } from "../lib/dom.js";
 import { dateTime, duration } from "../lib/format.js";
+import { createCareList } from "../components/care_list.js";
 import { createQueuePanel } from "../components/queue_panel.js";
 import { createAgents } from "./dashboard/agents.js";
+import { createCharts } from "./dashboard/charts.js";
+import { createFigures } from "./dashboard/figures.js";
+import { createInsight } from "./dashboard/insight.js";
 import { callerNumber, createLiveCalls, customerLink, fill } from "./dashboard/live_calls.js";
+import { createScorecards } from "./dashboard/scorecards.js";
 
 const root = document.getElementById("dashboard");
 
@@ -62,6 +72,15 @@ function start() {
     },
   });
   const queue = createQueuePanel(document.getElementById("queue-panel"), { customerUrl: "/customers/" });
+  const customerUrl = root.getAttribute("data-customer-url") || "/customers/";
+  const care = createCareList(document.getElementById("care-panel"), { me: currentUser(), customerUrl });
+  createInsight({
+    figures: createFigures(document.getElementById("figures"), document.getElementById("figures-status")),
+    charts: createCharts(document.getElementById("charts"), document.getElementById("charts-status")),
+    scorecards: createScorecards(document.getElementById("scorecards-panel"), document.getElementById("agent-dialog"),
+      { customerUrl }),
+    care,
+  });
 
   function stamp(text) {
     updated.textContent = text || "Updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
@@ -165,8 +184,9 @@ function start() {
   socket.on("connect_error", () => setConnection("reconnecting", "Reconnecting…"));
   socket.on("agent_status", agents.receive);
   socket.on("queue_update", (update) => queue.update(update && update.items));
-  socket.on("screen_pop", (pop) => { live.receivePop(pop); soon(); });
-  socket.on("call_update", (update) => { if (live.receiveUpdate(update)) soon(); });
+  // A pop or an ended call may put someone on the care list (a voicemail, a callback asked for).
+  socket.on("screen_pop", (pop) => { live.receivePop(pop); soon(); care.soon(); });
+  socket.on("call_update", (update) => { if (live.receiveUpdate(update)) { soon(); care.soon(); } });
   socket.on("resync", () => refresh());
   setInterval(() => { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
   setInterval(() => { if (document.visibilityState === "visible") refresh(); }, POLL_MS);
