@@ -17,6 +17,7 @@ import { callerNumber, isEnded, isRinging, overdueCount, ringingState, titleFor 
 import { button, el, link } from "../lib/dom.js";
 import { flagLead, flagLevel, scoreKind, shownFlags, stageLabel } from "../lib/care.js";
 import { duration, shortDate, timeOfDay, tierLabel } from "../lib/format.js";
+import { isOutbound, outboundPill, outboundTitle } from "../lib/outbound.js";
 import { routingLine } from "../lib/routing.js";
 import { openComplaintsBlock } from "./complaints.js";
 import { followUpsBlock } from "./follow_ups.js";
@@ -43,6 +44,12 @@ function header(call, me) {
   const who = el("div", "who");
   const titleRow = el("div", "title-row");
   titleRow.appendChild(el("h3", "caller-name", titleFor(pop)));
+  if (isOutbound(pop)) {
+    // We placed this call (a callback from the care list): nobody is ringing us.
+    const direction = badge("Outbound · callback", "direction");
+    direction.setAttribute("data-role", "direction");
+    titleRow.appendChild(direction);
+  }
   if (pop.match === "single" && pop.customer && pop.customer.tier) {
     const tier = pop.customer.tier;
     titleRow.appendChild(badge(tierLabel(tier), "tier badge-tier-" + tier));
@@ -78,7 +85,10 @@ function stateBlock(call, me) {
   const block = el("div", "call-state");
   const status = call.status;
   let pill;
-  if (isRinging(status)) {
+  const callback = isOutbound(call.pop) ? outboundPill(status) : null;
+  if (callback) {
+    pill = el("span", "pill pill-" + callback.kind, callback.text);
+  } else if (isRinging(status)) {
     const state = ringingState(call, me && me.id);
     pill = el("span", "pill pill-" + state.kind, state.text);
   } else if (status === "in-progress") {
@@ -146,10 +156,14 @@ function claimBar(call, me) {
   if (isRinging(call.status) && call.unsettled) bar.appendChild(ghostNotice(call, me));
   if (call.agent) {
     const mine = me && call.agent.id === me.id;
-    const who = el("span", "claimed-by" + (mine ? " claimed-by-me" : ""), mine ? "You took this" : "Taken by " + call.agent.name);
+    const outbound = isOutbound(call.pop);
+    const who = el("span", "claimed-by" + (mine ? " claimed-by-me" : ""), outbound
+      ? (mine ? "Your callback" : "Callback by " + call.agent.name)
+      : (mine ? "You took this" : "Taken by " + call.agent.name));
     who.setAttribute("data-role", "claimed-by");
     bar.appendChild(who);
-    if (!isEnded(call.status) && (mine || (me && OVERSEERS.includes(me.role)))) {
+    // A callback is the caller-back's own call: there is nobody to give it back to.
+    if (!outbound && !isEnded(call.status) && (mine || (me && OVERSEERS.includes(me.role)))) {
       const back = button("Give back", "button-small button-ghost button-release", "release");
       back.setAttribute("aria-keyshortcuts", "g");
       back.title = mine ? "Let a colleague take this call (shortcut: g)" : "Take this call from " + call.agent.name + " (shortcut: g)";
@@ -365,7 +379,9 @@ function footer(call, urls) {
     voicemail.setAttribute("data-role", "voicemail");
     foot.appendChild(voicemail);
   }
-  if (pop.to) foot.appendChild(el("span", "line muted", "Line " + pop.to));
+  if (isOutbound(pop)) {
+    if (pop.from) foot.appendChild(el("span", "line muted", "From our line " + pop.from));
+  } else if (pop.to) foot.appendChild(el("span", "line muted", "Line " + pop.to));
   return foot;
 }
 
@@ -380,6 +396,7 @@ export function renderCard(call, urls, me) {
   if (call.holding) card.classList.add("is-wrapping-up");
   if (call.lingering) card.classList.add("is-wrapped-up");
   if (isRinging(call.status) && call.unsettled) card.classList.add("is-unsettled");
+  if (isOutbound(pop)) card.classList.add("is-outbound");
   if (call.agent) card.classList.add("is-claimed");
   if (call.agent && me && call.agent.id === me.id) card.classList.add("is-mine");
   if (pop.customer && pop.customer.tier) card.classList.add("tier-" + pop.customer.tier);
@@ -387,7 +404,8 @@ export function renderCard(call, urls, me) {
   card.setAttribute("data-call-sid", pop.call_sid);
   card.setAttribute("data-match", pop.match);
   card.setAttribute("data-status", call.status);
-  card.setAttribute("aria-label", titleFor(pop));
+  card.setAttribute("data-direction", isOutbound(pop) ? "outbound" : "inbound");
+  card.setAttribute("aria-label", isOutbound(pop) ? outboundTitle(pop) : titleFor(pop));
   card.tabIndex = -1;
   const flags = flagsPart(pop);
   if (flags) card.appendChild(flags);
@@ -422,7 +440,7 @@ function sameContent(old, fresh) {
  */
 export function patchCard(card, fresh, popChanged) {
   card.className = fresh.className;
-  ["data-match", "data-status", "aria-label"].forEach((name) => {
+  ["data-match", "data-status", "data-direction", "aria-label"].forEach((name) => {
     card.setAttribute(name, fresh.getAttribute(name));
   });
   const keep = { message: true, wrapup: true, body: !popChanged };

@@ -228,7 +228,7 @@ export function createBoard(root, { onRinging, drafts }) {
     document.getElementById("recent-count").textContent = String(recent);
     document.getElementById("live-empty").hidden = live > 0;
     document.getElementById("recent-empty").hidden = recent > 0;
-    const ringing = liveList.querySelectorAll(".is-ringing").length;
+    const ringing = liveList.querySelectorAll(".is-ringing:not(.is-outbound)").length;  // a callback rings my phone, not the desk
     document.title = ringing ? "(" + ringing + ") Ringing · " + baseTitle : baseTitle;
   }
 
