@@ -14,6 +14,7 @@ import { createBoard } from "./desktop/board.js";
 import { createQueuePanel } from "../components/queue_panel.js";
 import { createFollowUpsPanel } from "./desktop/follow_ups.js";
 import { installKeys } from "./desktop/keys.js";
+import { createMyDay } from "./desktop/my_day.js";
 import { createPresence } from "./desktop/presence.js";
 import { createWork } from "./desktop/work.js";
 
@@ -24,13 +25,19 @@ function start(root) {
   const connection = document.getElementById("connection");
   let alerts = null;
   const drafts = createDrafts(null, { user: root.getAttribute("data-user-id") || "" });
-  const desk = createBoard(root, { onRinging: (call) => alerts.announce(call), drafts });
+  // A callback I placed rings my phone, not the desk: no alert for an outbound call.
+  const desk = createBoard(root, {
+    onRinging: (call) => { if (call.pop.direction !== "outbound") alerts.announce(call); }, drafts,
+  });
   alerts = createAlerts(document.getElementById("enable-alerts"), desk.log);
   const followUpsPanel = document.getElementById("follow-ups-panel");
   const followUps = followUpsPanel ? createFollowUpsPanel(followUpsPanel, {
     customerUrl: root.getAttribute("data-customer-url"), me: desk.me,
   }) : { refresh() {}, soon() {} };
-  const work = createWork(root, desk, drafts, { onFollowUpChange: () => followUps.refresh() });
+  const myDayPanel = document.getElementById("my-day");
+  const myDay = myDayPanel ? createMyDay(myDayPanel, { me: desk.me, customerUrl: root.getAttribute("data-customer-url") })
+    : { refresh() {}, soon() {} };
+  const work = createWork(root, desk, drafts, { onFollowUpChange: () => { followUps.refresh(); myDay.soon(); } });
   installKeys(work);
   const queuePanel = document.getElementById("queue-panel");
   const queue = queuePanel ? createQueuePanel(queuePanel, { customerUrl: root.getAttribute("data-customer-url"), newTab: true })
@@ -129,8 +136,12 @@ function start(root) {
     desk.receivePop(pop, "socket");
     // A follow-up may have opened, closed or changed hands: the panel reads its list again.
     followUps.soon();
+    myDay.soon();
   });
-  socket.on("call_update", desk.receiveUpdate);
+  socket.on("call_update", (update) => {
+    desk.receiveUpdate(update);
+    myDay.soon();  // a call ended: my figures moved on
+  });
   // My status changed (here, in another tab, or a call started or ended): the switch follows.
   socket.on("agent_status", presence.receive);
   socket.on("queue_update", (update) => queue.update(update && update.items));
