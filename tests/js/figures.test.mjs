@@ -45,6 +45,7 @@ test("today against an earlier range: points for rates, better or worse by the f
   assert.equal(sl.direction, "up");
   assert.equal(sl.verdict, "better");
   assert.equal(sl.words, "4 points higher (better)");
+  assert.equal(plain(change(0.71, 0.72, figure("service_level")).text), "-1 pt");
   const abandoned = change(0.1, 0.05, figure("abandonment_rate"));
   assert.equal(abandoned.verdict, "worse");
   const asa = change(30, 42, figure("asa_seconds"));

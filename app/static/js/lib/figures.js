@@ -122,7 +122,7 @@ export function change(today, earlier, spec, days = 1) {
   if (spec.kind === "rate") {
     diff = Math.round(diff * 100);
     unit = Math.abs(diff) === 1 ? "point" : "points";
-    text = Math.abs(diff) + NBSP + "pts";
+    text = Math.abs(diff) + NBSP + (Math.abs(diff) === 1 ? "pt" : "pts");
   } else if (spec.kind === "seconds") {
     diff = Math.round(diff);
     unit = "";

@@ -129,7 +129,7 @@ export function createCharts(root, status) {
       type: "line",
       data: { labels, datasets: [
         { label: "Service level", data: items.map((i) => chartPercent(i.service_level)), borderColor: c.primary,
-          backgroundColor: c.primary, spanGaps: true, tension: 0.2, pointRadius: 3 },
+          backgroundColor: c.primary, spanGaps: true, cubicInterpolationMode: "monotone", pointRadius: 3 },
         { label: "Target " + percent(goal).replace(/\u00a0/g, " "), data: items.map(() => chartPercent(goal)),
           borderColor: c.warn, borderDash: [6, 4], pointRadius: 0, borderWidth: 2, fill: false },
       ] },
@@ -152,7 +152,7 @@ export function createCharts(root, status) {
       type: "line",
       data: { labels: items.map((i) => dayLabel(i.start)), datasets: [
         { label: "NPS", data: items.map((i) => (typeof i.nps === "number" ? i.nps : null)), borderColor: c.ok,
-          backgroundColor: c.ok, spanGaps: true, tension: 0.2, pointRadius: 3 },
+          backgroundColor: c.ok, spanGaps: true, cubicInterpolationMode: "monotone", pointRadius: 3 },
       ] },
       options: { plugins: { legend: { display: false } },
         scales: { x: { grid: { display: false }, ticks: { maxTicksLimit: 10 } },

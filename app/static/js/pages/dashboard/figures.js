@@ -78,7 +78,8 @@ export function createFigures(host, status) {
     const days = rangeDays(earlier.since || range.since, earlier.until || range.until);
     const name = range.label.charAt(0).toUpperCase() + range.label.slice(1);
     cell.appendChild(el("span", "figure-earlier-text", name + ": " + earlierText(earlier[spec.key], spec, days)));
-    const delta = change(todayValue, earlier[spec.key], spec, days);
+    // Counts get no arrow: today is not over, so it is always "down" on a whole day.
+    const delta = spec.kind === "count" ? null : change(todayValue, earlier[spec.key], spec, days);
     if (delta && delta.direction !== "same") {
       const mark = el("span", "delta delta-" + delta.verdict, (delta.direction === "up" ? "▲ " : "▼ ") + delta.text);
       mark.setAttribute("data-role", "delta");
