@@ -114,6 +114,9 @@ def test_today_reads_in_big_numbers_beside_the_earlier_range_and_the_charts_draw
     page.get_by_label("Compared with").select_option("yesterday")
     expect(page.locator('[data-figure="calls"] [data-role=earlier]')).to_contain_text("Yesterday: 3")
     expect(page.locator("#export-scorecards")).to_have_attribute("href", re.compile(r"^/api/v1/scorecards\.csv\?since="))
+    for link in ("#export-metrics", "#export-metrics-hourly", "#export-scorecards"):  # downloads with this login
+        answer = page.request.get(live_server.base_url + page.locator(link).get_attribute("href"))
+        assert answer.status == 200 and answer.headers["content-type"].startswith("text/csv"), (link, answer.status)
 
     # The charts: Chart.js from this origin's /vendor/, each canvas drawn, each with its words.
     assert page.evaluate("""() => performance.getEntriesByType("resource")
