@@ -20,6 +20,7 @@ from app.api.guard import api_user
 from app.extensions import db
 from app.models import FollowUp, utcnow
 from app.schemas.calls import CallSchema
+from app.schemas.common import ErrorSchema
 from app.schemas.insight import (
     CallbackRequestSchema,
     CareAssignedSchema,
@@ -205,6 +206,8 @@ def assign_care_item(data: dict):
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@bp.alt_response(502, schema=ErrorSchema, description="The provider refused the call (its message is given).")
+@bp.alt_response(503, schema=ErrorSchema, description="Calling back is not set up (the message names what is missing).")
 def place_callback(data: dict):
     """Call a customer back: the provider rings you first (your phone or browser), then them, from
     TWILIO_CALLER_ID. 503 when that is not set up, 502 with the provider's word when it refuses."""

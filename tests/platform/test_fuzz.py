@@ -57,6 +57,7 @@ def test_api_never_fails_with_a_server_error(fuzz_app, label):
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     (operation,) = [r.ok() for r in loaded.get_all_operations() if r.ok().label == label]
     headers = bearer(fuzz_app.config["FUZZ_TOKEN"])
+    documented = {code for code in operation.definition.raw.get("responses", {}) if code.startswith("5")}
 
     @given(case=operation.as_strategy())
     @FUZZ_SETTINGS
@@ -64,7 +65,9 @@ def test_api_never_fails_with_a_server_error(fuzz_app, label):
         with fuzz_app.app_context():
             before = row_counts()
             response = case.call(headers=headers)
-            assert response.status_code < 500, response.text
+            # A 5xx only where the operation documents it: the provider unreachable or not set up
+            # (POST /callbacks: 502, 503), never an error nobody meant.
+            assert response.status_code < 500 or str(response.status_code) in documented, response.text
             if response.status_code != 204:
                 content_type = (response.headers.get("content-type") or [""])[0]
                 assert content_type.startswith(("application/json", "text/csv")), (
