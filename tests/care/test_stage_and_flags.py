@@ -187,6 +187,14 @@ def test_a_repeat_caller_is_told_which_call_this_is(provider, ann):
         assert "first_call" not in kinds(card)
 
 
+def test_our_callback_is_not_a_repeat_call(provider, ann, alice):
+    """We called Alice back an hour ago (SPEC §12): her call now is not her second in 24 h."""
+    callback = earlier_call(alice, ago=timedelta(hours=1))
+    callback.direction = "outbound"
+    db.session.commit()
+    assert "repeat_caller" not in kinds(pop_card(provider, ann))
+
+
 @pytest.mark.app_config(REPEAT_CALL_HOURS=48)
 def test_repeat_call_hours_is_read_from_the_settings(provider, ann, alice):
     earlier_call(alice, ago=timedelta(hours=30), answered=False)

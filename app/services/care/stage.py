@@ -74,7 +74,9 @@ def history_columns() -> list:
         scalar(select(func.min(calls.connected_at)).where(answered)),
         scalar(select(func.max(calls.connected_at)).where(answered)),
         scalar(select(func.count(calls.id)).where(earlier)),
-        scalar(select(func.count(calls.id)).where(earlier, calls.started_at >= bindparam("repeat_since"))),
+        # Repeat calls are the customer calling us again: our callbacks to them are not.
+        scalar(select(func.count(calls.id)).where(earlier, calls.direction == "inbound",
+                                                  calls.started_at >= bindparam("repeat_since"))),
         scalar(latest_survey.with_only_columns(Survey.score)),
         scalar(latest_survey.with_only_columns(Survey.answered_at)),
         scalar(select(func.max(FollowUp.done_at)).where(FollowUp.customer_id == Customer.id,
