@@ -178,7 +178,7 @@ def get_care_list(args: dict):
     """Who to call before they call us, most urgent first, each with one line saying why: your
     items and unowned ones (supervisors: everyone's). `counts` has every item, not only those listed."""
     user = api_user()
-    viewer = care_list.Viewer(user.id, everything=roles.has_role(user, "supervisor"))
+    viewer = care_list.Viewer(user.id, everything=roles.has_role(user, "supervisor") and not args["mine"])
     items, counts = care_list.care_list(viewer, now=utcnow(), silence_days=settings().insight.care_silence_days,
                                         reason=args.get("reason"), owner=args.get("owner"), limit=args["limit"])
     return {"items": [item.as_dict() for item in items], "counts": counts, "callbacks": _callback_setup()}

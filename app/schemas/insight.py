@@ -102,6 +102,8 @@ class MyFiguresSchema(Schema):
 
 class CareQuerySchema(Schema):
     reason = fields.String(validate=validate.OneOf(REASONS))
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "Only your items and unowned ones, whatever your role (a supervisor's own desktop)."})
     owner = fields.String(metadata={"description": "`me`, `none` (unowned) or a user id."})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 

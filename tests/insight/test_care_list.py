@@ -77,6 +77,9 @@ def test_an_agent_sees_their_own_items_and_unowned_ones(floor):
         "overdue_complaint", "callback_requested"]
     assert [i["reason"] for i in floor["ben"].get("/api/v1/care-list", query_string={"reason": "voicemail"})
             .json["items"]] == ["voicemail"]
+    # On a supervisor's own desktop (My day), the list is theirs and nobody's, like an agent's.
+    sue_mine = floor["sue"].get("/api/v1/care-list", query_string={"mine": "true"}).json["items"]
+    assert [i["reason"] for i in sue_mine] == ["overdue_complaint", "callback_requested"]
     assert_error(floor["ann"].get("/api/v1/care-list", query_string={"reason": "bored"}), 422, field="reason")
     assert_error(floor["ann"].get("/api/v1/care-list", query_string={"owner": "everyone"}), 422, field="owner")
 

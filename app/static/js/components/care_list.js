@@ -29,11 +29,12 @@ const SETTLE_MS = 500;
  * The care list in `panel` ([data-role=care-list], care-empty, care-count, care-status,
  * callbacks-off, and optionally care-reason / care-owner selects and care-more). Options:
  * `me` {id, role}; `customerUrl` ("/customers/"); `newTab` (links open a tab of their own: the
- * desktop); `owner` (the owner filter sent when the panel has no owner select: "me" on the
- * desktop means mine; the server adds nobody's); `limit` (how many to show before "Show all").
+ * desktop); `mine` (only my items and nobody's, whatever my role: the desktop's My day, where a
+ * supervisor takes work rather than hands it out); `limit` (how many to show before "Show all").
  * Returns {refresh, soon}.
  */
-export function createCareList(panel, { me, customerUrl = "/customers/", newTab = false, limit = 0 } = {}) {
+export function createCareList(panel, { me, customerUrl = "/customers/", newTab = false, mine = false,
+  limit = 0 } = {}) {
   const list = panel.querySelector("[data-role=care-list]");
   const empty = panel.querySelector("[data-role=care-empty]");
   const count = panel.querySelector("[data-role=care-count]");
@@ -42,7 +43,7 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
   const reasonSelect = panel.querySelector("[data-role=care-reason]");
   const ownerSelect = panel.querySelector("[data-role=care-owner]");
   const more = panel.querySelector("[data-role=care-more]");
-  const assigning = canAssign(me);
+  const assigning = canAssign(me) && !mine;
   let agents = [];
   let data = { items: [], counts: {}, callbacks: { available: true, reason: null } };
   let shown = null;
@@ -56,7 +57,7 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
   function say(text, kind) { setStatusLine(status, text, kind); }
 
   function params() {
-    const out = {};
+    const out = mine ? { mine: "true" } : {};
     if (reasonSelect && reasonSelect.value) out.reason = reasonSelect.value;
     if (ownerSelect && ownerSelect.value) out.owner = ownerSelect.value;
     return out;

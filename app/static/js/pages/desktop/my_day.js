@@ -25,7 +25,7 @@ const MY_FIGURES = [
 /** The panel `panel` (#my-day); `me` {id, role}; `customerUrl` leads a name to its record. Returns {refresh, soon}. */
 export function createMyDay(panel, { me, customerUrl }) {
   const status = panel.querySelector("[data-role=my-day-status]");
-  const care = createCareList(panel.querySelector("#my-care"), { me, customerUrl, newTab: true, limit: SHOWN_ITEMS });
+  const care = createCareList(panel.querySelector("#my-care"), { me, customerUrl, newTab: true, mine: true, limit: SHOWN_ITEMS });
   let timer = null;
 
   function show(figures) {
