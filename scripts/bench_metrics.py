@@ -30,10 +30,14 @@ script measures it with the app's own functions, not hand-written SQL:
    listener) and writes EXPLAIN (ANALYZE, BUFFERS) of its main one (the calls with their
    neighbours by window functions) to bench-results/metrics-explain-<timestamp>.txt, with the
    plan's costliest nodes by their own time.
-5. With --prototypes (on by default; --no-prototypes to skip), times variants of that statement
-   without changing the app: more work_mem, and a narrower query shape (see `PROTOTYPES`).
+5. With --prototypes (the default; --no-prototypes skips them), times the year's main statement
+   as the app sends it under other settings (index scans off, work_mem 256MB, date_part() for
+   EXTRACT()), then two other shapes computing the same ten numbers (checked against the app's):
+   the plain figures in one pass plus repeat calls / first-contact resolution from two covering
+   partial indexes in caller order; and one pass over a copy of calls with each call's previous
+   and next call stored on it. Only this benchmark's database gets those indexes and that table.
 
-    .venv/bin/python scripts/bench_metrics.py                  # 1,000,000 calls (~4-6 min on 2 cores)
+    .venv/bin/python scripts/bench_metrics.py                  # 1,000,000 calls (~3 min on 2 cores)
     .venv/bin/python scripts/bench_metrics.py --calls 100000 --customers 20000 --runs 3
     .venv/bin/python scripts/bench_metrics.py --keep           # leave the database for psql
 
