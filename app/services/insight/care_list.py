@@ -171,37 +171,37 @@ def _complaints(viewer: Viewer, owner: str | None, now: datetime, limit: int | N
                      order=(c.due_at, RANK["overdue_complaint"], c.id)) for c in rows]
 
 
-def _silent_customers(silence_days: int, now: datetime):
+def _silent(silence_days: int, now: datetime) -> tuple:
     """Valued customers with us longer than the silence, not called nor calling since, with
-    nothing open; with when we last spoke (None: never)."""
+    nothing open: the conditions on `Customer`, for the list and for its count alike."""
     cutoff = now - timedelta(days=silence_days)
-    last_call = (select(func.max(Call.started_at)).where(Call.customer_id == Customer.id)
-                 .correlate(Customer).scalar_subquery())
-    return (select(Customer, last_call.label("last_call"))
-            .where(Customer.tier.in_(VALUED_TIERS), Customer.created_at < cutoff,
-                   ~exists().where(Call.customer_id == Customer.id, Call.started_at >= cutoff),
-                   ~exists().where(FollowUp.customer_id == Customer.id, FollowUp.status == "open"),
-                   ~exists().where(Promise.customer_id == Customer.id, Promise.status == "open")))
+    return (Customer.tier.in_(VALUED_TIERS), Customer.created_at < cutoff,
+            ~exists().where(Call.customer_id == Customer.id, Call.started_at >= cutoff),
+            ~exists().where(FollowUp.customer_id == Customer.id, FollowUp.status == "open"),
+            ~exists().where(Promise.customer_id == Customer.id, Promise.status == "open"))
 
 
 def _not_contacted(silence_days: int, now: datetime, limit: int | None):
-    stmt = _silent_customers(silence_days, now)
-    if limit is None:
-        return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    silent = _silent(silence_days, now)
+    if limit is None:  # the count needs no last call: that is read only for the customers listed
+        return db.session.scalar(select(func.count()).select_from(Customer).where(*silent)) or 0
+    last_call = (select(func.max(Call.started_at)).where(Call.customer_id == Customer.id)
+                 .correlate(Customer).scalar_subquery().label("last_call"))
+    stmt = select(Customer, last_call).where(*silent)
     vip_first = func.coalesce(func.nullif(Customer.tier, "vip"), "")  # "" (vip) sorts before "gold"
-    rows = db.session.execute(stmt.order_by(vip_first, stmt.selected_columns.last_call.asc().nulls_first(),
+    rows = db.session.execute(stmt.order_by(vip_first, last_call.asc().nulls_first(),
                                             Customer.id).limit(limit))
     items = []
-    for customer, last_call in rows:
+    for customer, last in rows:
         tier = TIER_NAMES.get(customer.tier, customer.tier)
-        if last_call is None:
+        if last is None:
             text = f"{tier} customer since {_day(customer.created_at)} {customer.created_at.year}: never called"
         else:
-            text = f"{tier} customer: no call for {(now - last_call).days} days (last {_day(last_call)} {last_call.year})"
+            text = f"{tier} customer: no call for {(now - last).days} days (last {_day(last)} {last.year})"
         items.append(CareItem(id=f"customer:{customer.id}", reason="not_contacted", customer=customer,
-                              since=last_call or customer.created_at, text=text,
+                              since=last or customer.created_at, text=text,
                               order=(datetime.max, RANK["not_contacted"], customer.tier != "vip",
-                                     last_call or datetime.min, customer.id)))
+                                     last or datetime.min, customer.id)))
     return items
 
 
