@@ -12,13 +12,11 @@ from datetime import timedelta
 
 from flask import Response
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from app.api import guard
 from app.api.calls import call_with_pop
 from app.api.guard import api_user
-from app.extensions import db
-from app.models import FollowUp, utcnow
+from app.models import isoformat, utcnow
 from app.schemas.calls import CallSchema
 from app.schemas.common import ErrorSchema
 from app.schemas.insight import (
@@ -62,10 +60,6 @@ def _csv(header: list[str], rows: list[list], name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def _stamp(at) -> str:
-    return at.isoformat() + "Z"
-
-
 @bp.get("/metrics")
 @guard.require_role("supervisor")
 @bp.arguments(RangeQuerySchema, location="query")
@@ -106,10 +100,10 @@ def get_metrics_csv(args: dict):
     span, definitions, now = _span(args), settings().insight.definitions, utcnow()
     if args.get("by"):
         size = timedelta(seconds=ranges.BUCKETS[args["by"]])
-        rows = [[_stamp(start), _stamp(start + size), *f.as_dict().values()]
+        rows = [[isoformat(start), isoformat(start + size), *f.as_dict().values()]
                 for start, f in metrics.series(span, args["by"], definitions, now)]
     else:
-        rows = [[_stamp(span.since), _stamp(span.until), *metrics.figures(span, definitions, now).as_dict().values()]]
+        rows = [[isoformat(span.since), isoformat(span.until), *metrics.figures(span, definitions, now).as_dict().values()]]
     return _csv(["since", "until", *metrics.FIGURES], rows, f"metrics-{span.since:%Y%m%d}.csv")
 
 
@@ -153,15 +147,7 @@ def get_scorecards_csv(args: dict):
 def my_figures():
     """Your own figures for today (UTC): calls you took, their handle time, your customers' NPS,
     and your open follow-ups due by tonight (and those overdue now)."""
-    user, now = api_user(), utcnow()
-    span = ranges.today(now)
-    card = scorecards.scorecards(span, settings().insight.definitions, [user.id])
-    row = card[0] if card else {"calls": 0, "aht_seconds": None, "nps": None, "surveys": 0}
-    mine = (FollowUp.status == "open", FollowUp.owner_id == user.id)
-    due = db.session.scalar(select(func.count()).select_from(FollowUp).where(*mine, FollowUp.due_at < span.until))
-    overdue = db.session.scalar(select(func.count()).select_from(FollowUp).where(*mine, FollowUp.due_at < now))
-    return {"since": span.since, "until": span.until, "calls": row["calls"], "aht_seconds": row["aht_seconds"],
-            "nps": row["nps"], "surveys": row["surveys"], "follow_ups_due": due or 0, "follow_ups_overdue": overdue or 0}
+    return scorecards.my_day(api_user().id, settings().insight.definitions, utcnow())
 
 
 def _callback_setup() -> dict:

@@ -12,12 +12,14 @@ over a time range, each column one grouped query.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.models import Call, Complaint, FollowUp, Promise, Survey, User
 from app.services.insight.metrics import Definitions, count_if, handle_time, net_promoter, seconds_figure
-from app.services.insight.ranges import TimeRange
+from app.services.insight.ranges import TimeRange, today
 
 COLUMNS = ("calls", "aht_seconds", "nps", "surveys", "promises_kept", "promises_broken", "follow_ups_done_on_time",
            "follow_ups_done", "complaints_resolved_in_sla", "complaints_resolved")
@@ -102,3 +104,16 @@ def scorecards(span: TimeRange, definitions: Definitions, agent_ids: list[int] |
             "complaints_resolved": int(c.resolved) if c else 0,
         })
     return rows
+
+
+def my_day(user_id: int, definitions: Definitions, now: datetime) -> dict:
+    """A user's own figures for today (UTC): their scorecard's calls, handle time, NPS and surveys,
+    and their open follow-ups due by tonight (and those overdue now), in one read each."""
+    span = today(now)
+    card = scorecards(span, definitions, [user_id])
+    row = card[0] if card else {"calls": 0, "aht_seconds": None, "nps": None, "surveys": 0}
+    due, overdue = db.session.execute(
+        select(count_if(FollowUp.due_at < span.until), count_if(FollowUp.due_at < now))
+        .where(FollowUp.status == "open", FollowUp.owner_id == user_id)).one()
+    return {"since": span.since, "until": span.until, "calls": row["calls"], "aht_seconds": row["aht_seconds"],
+            "nps": row["nps"], "surveys": row["surveys"], "follow_ups_due": int(due), "follow_ups_overdue": int(overdue)}
