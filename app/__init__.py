@@ -118,8 +118,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (tables must be known before migrate sees them)
     from app.extensions import csrf, db, login, migrate, socketio
+    from app.services.calls import neighbours
 
     db.init_app(app)
+    neighbours.keep_linked()  # every inbound call stored knows its caller's previous and next call
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -27,15 +27,13 @@ script measures it with the app's own functions, not hand-written SQL:
    `scorecards.scorecards` for 30 days and the year; `care_list.care_list` for a supervisor and for
    an agent (limit 100). Prints min / median / max in ms, the rows seeded and the machine.
 4. Captures the statements `metrics.figures` runs over the year (a `before_cursor_execute`
-   listener) and writes EXPLAIN (ANALYZE, BUFFERS) of its main one (the calls with their
-   neighbours by window functions) to bench-results/metrics-explain-<timestamp>.txt, with the
-   plan's costliest nodes by their own time.
-5. With --prototypes (the default; --no-prototypes skips them), times the year's main statement
-   as the app sends it under other settings (index scans off, work_mem 256MB, date_part() for
-   EXTRACT()), then two other shapes computing the same ten numbers (checked against the app's):
-   the plain figures in one pass plus repeat calls / first-contact resolution from two covering
-   partial indexes in caller order; and one pass over a copy of calls with each call's previous
-   and next call stored on it. Only this benchmark's database gets those indexes and that table.
+   listener) and writes EXPLAIN (ANALYZE, BUFFERS) of its main one (the calls, each with its
+   caller's previous and next call stored on it) to bench-results/metrics-explain-<timestamp>.txt,
+   with the plan's costliest nodes by their own time.
+
+The COPY leaves each call's previous and next call empty: they are filled as migration 0015's
+backfill does (`neighbours.restitch_all`, timed and printed), then the table is compacted, since
+the app writes them when it stores a call and leaves no dead rows behind.
 
     .venv/bin/python scripts/bench_metrics.py                  # 1,000,000 calls (~3 min on 2 cores)
     .venv/bin/python scripts/bench_metrics.py --calls 100000 --customers 20000 --runs 3
@@ -64,10 +62,11 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.services.calls import neighbours  # noqa: E402
 from app.services.insight import care_list, metrics, ranges, scorecards  # noqa: E402
 from app.services.insight.ranges import TimeRange  # noqa: E402
 from app.settings import settings  # noqa: E402
@@ -460,6 +459,22 @@ def seed(url: str, *, calls: int, customers: int, agents: int, outbound: int, no
             "seconds": {"copy": round(load_s, 1), "indexes": round(index_s, 1), "analyze": round(analyze_s, 1)}}
 
 
+def link_calls(app, url: str) -> float:
+    """Store each inbound call's neighbours as the migration's backfill does (the COPY left them
+    empty), then compact the table: the app writes them with the call, so no row is left dead."""
+    import psycopg
+
+    started = time.perf_counter()
+    with app.app_context():
+        with db.engine.begin() as connection:
+            neighbours.restitch_all(connection)
+        db.engine.dispose()
+    took = time.perf_counter() - started
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute("VACUUM FULL ANALYZE calls")
+    return took
+
+
 # --- timing -------------------------------------------------------------------------------------
 
 def timed(fn, runs: int) -> tuple[list[float], object]:
@@ -530,10 +545,9 @@ def capture(fn) -> list[tuple[str, dict]]:
     return statements
 
 
-def explain(statement: str, parameters, work_mem: str = "64MB", json_format: bool = False):
-    """EXPLAIN (ANALYZE, BUFFERS) of one captured statement, with the work_mem the app sets."""
+def explain(statement: str, parameters, json_format: bool = False):
+    """EXPLAIN (ANALYZE, BUFFERS) of one captured statement, with the server's settings as the app has them."""
     try:
-        db.session.execute(text(f"SET LOCAL work_mem = '{work_mem}'"))
         options = "ANALYZE, BUFFERS" + (", FORMAT JSON" if json_format else "")
         rows = db.session.connection().exec_driver_sql(f"EXPLAIN ({options}) {statement}", parameters).all()
     finally:
@@ -578,185 +592,6 @@ def costliest(plan_json, top: int = 6) -> list[dict]:
     return sorted(nodes, key=lambda n: -n["own_ms"])[:top]
 
 
-# --- prototypes: other shapes of the main statement, measured, the app left as it is ------------
-#
-# Each computes the same ten numbers as the app's main statement (checked against it), over the
-# same range, as of the same `now`. Only the benchmark's database is changed (indexes, a table).
-
-FIGURE_COLUMNS = ("calls", "answered", "in_time", "abandoned", "asa", "aht", "known", "repeats", "settled", "resolved")
-
-# The figures that need no neighbour: one pass over the range, no sort. date_part() is double
-# precision; EXTRACT() is numeric since PostgreSQL 14, and numeric arithmetic is slow.
-PLAIN_PASS = """
-SELECT count(*) AS calls,
-       count(*) FILTER (WHERE connected_at IS NOT NULL) AS answered,
-       count(*) FILTER (WHERE connected_at IS NOT NULL
-                        AND date_part('epoch', connected_at - started_at) <= %(service_level_s)s) AS in_time,
-       count(*) FILTER (WHERE connected_at IS NULL AND status = ANY(%(terminal)s) AND recording_url IS NULL
-                        AND (queue_state IS NULL OR queue_state <> 'callback')) AS abandoned,
-       avg(date_part('epoch', connected_at - started_at)) FILTER (WHERE connected_at IS NOT NULL) AS asa,
-       avg(GREATEST(date_part('epoch', ended_at - connected_at), 0)
-           + CASE WHEN wrapped_at IS NULL THEN %(wrapup_s)s
-                  ELSE LEAST(GREATEST(date_part('epoch', wrapped_at - ended_at), 0), %(wrapup_s)s) END)
-           FILTER (WHERE connected_at IS NOT NULL AND ended_at IS NOT NULL) AS aht,
-       count(customer_id) AS known{stored}
-FROM {table}
-WHERE direction = 'inbound' AND started_at >= %(since)s AND started_at < %(until)s
-"""
-STORED_NEIGHBOURS = """,
-       count(*) FILTER (WHERE customer_id IS NOT NULL
-                        AND date_part('epoch', started_at - previous_at) <= %(repeat_s)s) AS repeats,
-       count(*) FILTER (WHERE connected_at IS NOT NULL AND started_at <= %(settled_before)s) AS settled,
-       count(*) FILTER (WHERE connected_at IS NOT NULL AND started_at <= %(settled_before)s
-                        AND (customer_id IS NULL AND from_e164 IS NULL OR next_at IS NULL
-                             OR date_part('epoch', next_at - started_at) > %(fcr_s)s)) AS resolved"""
-
-# Repeat calls and first-contact resolution: each caller's calls in order, read from two covering
-# partial indexes (known callers by customer, unknown ones by number), so nothing is sorted and
-# the heap is not read (an index-only scan); the two parts are added up.
-NEIGHBOUR_PASS = """
-SELECT sum(repeats) AS repeats, sum(settled) AS settled, sum(resolved) AS resolved FROM (
-  SELECT count(*) FILTER (WHERE date_part('epoch', started_at - previous_at) <= %(repeat_s)s) AS repeats,
-         count(*) FILTER (WHERE answered AND started_at <= %(settled_before)s) AS settled,
-         count(*) FILTER (WHERE answered AND started_at <= %(settled_before)s
-                          AND (next_at IS NULL OR date_part('epoch', next_at - started_at) > %(fcr_s)s)) AS resolved
-  FROM (SELECT started_at, connected_at IS NOT NULL AS answered,
-               lag(started_at) OVER w AS previous_at, lead(started_at) OVER w AS next_at
-        FROM calls
-        WHERE direction = 'inbound' AND customer_id IS NOT NULL
-          AND started_at >= %(wide_since)s AND started_at < %(wide_until)s
-        WINDOW w AS (PARTITION BY customer_id ORDER BY started_at, id)) known
-  WHERE started_at >= %(since)s AND started_at < %(until)s
-  UNION ALL
-  SELECT 0,
-         count(*) FILTER (WHERE answered AND started_at <= %(settled_before)s),
-         count(*) FILTER (WHERE answered AND started_at <= %(settled_before)s
-                          AND (from_e164 IS NULL OR next_at IS NULL
-                               OR date_part('epoch', next_at - started_at) > %(fcr_s)s))
-  FROM (SELECT started_at, from_e164, connected_at IS NOT NULL AS answered, lead(started_at) OVER w AS next_at
-        FROM calls
-        WHERE direction = 'inbound' AND customer_id IS NULL
-          AND started_at >= %(wide_since)s AND started_at < %(wide_until)s
-        WINDOW w AS (PARTITION BY from_e164 ORDER BY started_at, id)) unknown
-  WHERE started_at >= %(since)s AND started_at < %(until)s
-) parts
-"""
-NEIGHBOUR_INDEXES = (
-    "CREATE INDEX kc_proto_calls_known_order ON calls (customer_id, started_at, id) INCLUDE (connected_at) "
-    "WHERE direction = 'inbound' AND customer_id IS NOT NULL",
-    "CREATE INDEX kc_proto_calls_unknown_order ON calls (from_e164, started_at, id) INCLUDE (connected_at) "
-    "WHERE direction = 'inbound' AND customer_id IS NULL",
-)
-# The calls as they would be with each inbound call's previous and next call from the same caller
-# stored on it (kept when a call is stored), built once here by the app's own window.
-STORED_TABLE = """
-CREATE TABLE kc_proto_calls AS
-SELECT c.*,
-       CASE WHEN direction = 'inbound' THEN lag(started_at) OVER w END AS previous_at,
-       CASE WHEN direction = 'inbound' THEN lead(started_at) OVER w END AS next_at
-FROM calls c
-WINDOW w AS (PARTITION BY direction, customer_id, CASE WHEN customer_id IS NULL THEN from_e164 END
-             ORDER BY started_at, id)
-"""
-
-
-def _proto_params(span: TimeRange, now: datetime) -> dict:
-    from app.models import TERMINAL_STATUSES
-
-    d = settings().insight.definitions
-    return {"since": span.since, "until": span.until, "wide_since": span.since - timedelta(hours=d.repeat_call_hours),
-            "wide_until": span.until + timedelta(days=metrics.FCR_DAYS),
-            "settled_before": now - timedelta(days=metrics.FCR_DAYS), "service_level_s": d.service_level_seconds,
-            "wrapup_s": d.wrapup_seconds, "repeat_s": d.repeat_call_hours * 3600, "fcr_s": metrics.FCR_DAYS * 86400,
-            "terminal": sorted(TERMINAL_STATUSES)}
-
-
-def _one(sql: str, params, setup: tuple[str, ...] = ()) -> dict:
-    """Run `sql` in a fresh transaction with the work_mem the app sets (and `setup`): its one row."""
-    try:
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-        for statement in setup:
-            db.session.execute(text(statement))
-        row = db.session.connection().exec_driver_sql(sql, params).mappings().one()
-        return dict(row)
-    finally:
-        db.session.remove()
-
-
-def _same(expected: dict, got: dict) -> bool:
-    for name in FIGURE_COLUMNS:
-        a, b = expected[name], got[name]
-        if a is None or b is None:
-            if a is not b:
-                return False
-        elif abs(float(a) - float(b)) > (0.05 if name in ("asa", "aht") else 0):
-            return False
-    return True
-
-
-def prototypes(span: TimeRange, now: datetime, captured: str, captured_params, runs: int) -> tuple[list[dict], dict]:
-    """Time the app's main statement under other settings, then other shapes of it, each checked to
-    give the app's numbers."""
-    params = _proto_params(span, now)
-    expected = _one(captured, captured_params)
-    numeric_free = captured.replace("EXTRACT(EPOCH FROM (", "date_part('epoch', (")
-    variants = [
-        ("the app's statement as it is (work_mem 64MB, the planner's choice)", lambda: _one(captured, captured_params)),
-        ("the app's statement, index scans off (a sequential scan and a sort)",
-         lambda: _one(captured, captured_params, ("SET LOCAL enable_indexscan = off",))),
-        ("the app's statement, work_mem 256MB", lambda: _one(captured, captured_params,
-                                                             ("SET LOCAL work_mem = '256MB'",))),
-        ("the app's statement, date_part() for EXTRACT(), index scans off",
-         lambda: _one(numeric_free, captured_params, ("SET LOCAL enable_indexscan = off",))),
-    ]
-    out: list[dict] = []
-    built: dict = {}
-
-    def measure(label, fn):
-        samples, result = timed(fn, runs)
-        ok = _same(expected, result)
-        out.append({"variant": label, "ms": samples, "same_figures": ok})
-        print(f"| {label} | {min(samples):,.1f} | {statistics.median(samples):,.1f} | {max(samples):,.1f} | "
-              f"{'yes' if ok else 'NO: ' + json.dumps(result, default=str)} |", flush=True)
-
-    for label, fn in variants:
-        measure(label, fn)
-
-    # Two covering partial indexes give each caller's calls in order: no sort, no heap.
-    started = time.perf_counter()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for statement in NEIGHBOUR_INDEXES:
-            conn.exec_driver_sql(statement)
-        conn.exec_driver_sql("VACUUM ANALYZE calls")  # as autovacuum would have: index-only scans need it
-        size = conn.exec_driver_sql(
-            "SELECT pg_size_pretty(sum(pg_relation_size(c.oid))) FROM pg_class c "
-            "WHERE relname IN ('kc_proto_calls_known_order', 'kc_proto_calls_unknown_order')").scalar()
-    built["neighbour_indexes"] = {"seconds": round(time.perf_counter() - started, 1), "size": size}
-
-    plain = PLAIN_PASS.format(stored="", table="calls")
-
-    def split():
-        return {**_one(plain, params), **_one(NEIGHBOUR_PASS, params)}
-
-    measure("two statements: the plain figures in one pass (date_part), repeat/FCR from two covering partial "
-            f"indexes in caller order (index-only, no sort; indexes {size}, built in "
-            f"{built['neighbour_indexes']['seconds']} s)", split)
-
-    # Neighbours stored on each call: one pass, no window, no sort.
-    started = time.perf_counter()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(STORED_TABLE)
-        conn.exec_driver_sql("CREATE INDEX ON kc_proto_calls (started_at)")
-        conn.exec_driver_sql("VACUUM (FREEZE, ANALYZE) kc_proto_calls")
-    built["stored_table_s"] = round(time.perf_counter() - started, 1)
-    stored = PLAIN_PASS.format(stored=STORED_NEIGHBOURS, table="kc_proto_calls")
-    measure("one statement over calls with previous_at/next_at stored on each call (no window, no sort)",
-            lambda: _one(stored, params))
-    return out, built
-
-
-# --- report -------------------------------------------------------------------------------------
-
 def machine(url: str) -> dict:
     import psycopg
 
@@ -783,9 +618,6 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each, after one warm-up")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
-    parser.add_argument("--prototypes", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time other shapes of the full-year statement")
-    parser.add_argument("--proto-runs", type=int, default=3, help="timed runs of each prototype")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -809,9 +641,12 @@ def main(argv=None) -> int:
         seeded = seed(url, calls=args.calls, customers=args.customers, agents=args.agents, outbound=args.outbound,
                       now=now, rng_seed=args.seed)
         rows, counts = seeded["rows"], seeded["calls"]
+        links_s = link_calls(app, url)
         print(f"schema {schema_s:.1f} s; COPY {seeded['seconds']['copy']} s, indexes {seeded['seconds']['indexes']} s, "
               f"ANALYZE {seeded['seconds']['analyze']} s; calls table {seeded['calls_size']} "
               f"({seeded['calls_heap']} heap)", flush=True)
+        print(f"each call's previous and next call from the same caller, stored as migration 0015 backfills "
+              f"them: {links_s:.1f} s (then VACUUM FULL ANALYZE calls)", flush=True)
         print("rows: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
         inbound = counts["inbound"]
         print("calls: " + ", ".join(f"{n:,} {k}" for k, n in counts.items())
@@ -845,7 +680,7 @@ def main(argv=None) -> int:
 
             statements = capture(lambda: metrics.figures(year, definitions, now))
             queries = [(sql, params) for sql, params in statements if sql.lstrip().upper().startswith("SELECT")]
-            main_sql, main_params = next((sql, params) for sql, params in queries if "lag(" in sql)
+            main_sql, main_params = next((sql, params) for sql, params in queries if "previous_call_at" in sql)
             plan = explain(main_sql, main_params)
             plan_json = explain(main_sql, main_params, json_format=True)
             top = costliest(plan_json)
@@ -857,8 +692,7 @@ def main(argv=None) -> int:
             explain_path = out_dir / f"metrics-explain-{stamp}.txt"
             explain_path.write_text(
                 f"-- metrics.figures over {year.since:%Y-%m-%d %H:%M} .. {year.until:%Y-%m-%d %H:%M} UTC, "
-                f"{counts['inbound']:,} inbound calls seeded\n-- the main statement, as captured "
-                f"(work_mem 64MB, as metrics._roomy_sort sets it):\n{main_sql}\n-- parameters: {main_params!r}\n\n"
+                f"{counts['inbound']:,} inbound calls seeded\n-- the main statement, as captured:\n{main_sql}\n-- parameters: {main_params!r}\n\n"
                 f"-- EXPLAIN (ANALYZE, BUFFERS):\n{plan}\n\n-- nodes by their own time:\n"
                 + "\n".join(f"{n['own_ms']:>10,.1f} ms  {n['node']}  ({n['detail']})" for n in top) + "\n"
                 + "".join(f"\n-- the other statement metrics.figures ran:\n{sql}\n-- parameters: {params!r}\n"
@@ -873,19 +707,13 @@ def main(argv=None) -> int:
                                  if " Scan " in line or line.strip().startswith(("Seq Scan", "Index", "Bitmap")))
                 print(f"the {what} statement: {ms:,.1f} ms ({scan})")
 
-            proto, built = [], {}
-            if args.prototypes:
-                print(f"\nthe year's main statement: other settings and shapes, ms (one warm-up, {args.proto_runs} runs)")
-                print("| variant | min | median | max | the app's figures |\n|---|---:|---:|---:|---|")
-                proto, built = prototypes(year, now, main_sql, main_params, args.proto_runs)
             db.engine.dispose()
 
         box["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         json_path = out_dir / f"metrics-{stamp}.json"
         json_path.write_text(json.dumps({"rows": rows, "calls": counts, "machine": box, "seeding_s": seeded["seconds"],
                                          "timings": results, "year_figures": figures.as_dict(),
-                                         "costliest": top, "prototypes": proto,
-                                         "prototype_setup": built}, indent=2, default=str))
+                                         "costliest": top, "links_s": links_s}, indent=2, default=str))
         year_median = statistics.median(next(r["ms"] for r in results if r["range"].startswith("last 366")
                                              and r["function"] == "metrics.figures"))
         verdict = "met" if year_median < 1000 else "MISSED"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,7 +48,10 @@ class Call(db.Model):
                       # The line: waiting calls in order (tier, then wait).
                       Index("ix_calls_queue", "queue_state", "queue_tier", "queued_at"),
                       # A caller on the way to an agent from the line (routing's floor, per agent).
-                      Index("ix_calls_queue_agent", "queue_agent_id", "queue_state"))
+                      Index("ix_calls_queue_agent", "queue_agent_id", "queue_state"),
+                      # The callbacks placed in a range (SPEC §12): a few among all the inbound calls.
+                      Index("ix_calls_outbound_started", "started_at", postgresql_where=text("direction = 'outbound'"),
+                            sqlite_where=text("direction = 'outbound'")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -109,6 +112,11 @@ class Call(db.Model):
     # call is wrapped up. Not a foreign key: follow_ups.call_id already points here, and a cycle of
     # keys would tie the two tables' creation and deletion together; a follow-up gone is just None.
     callback_follow_up_id: Mapped[int | None] = mapped_column(index=True)
+    # When the same caller (the customer, or an unknown caller's number) called before and after
+    # this inbound call: repeat calls and first-contact resolution read them (SPEC §12). Kept by
+    # app/services/calls/neighbours.py on every flush; None for outbound and withheld calls.
+    previous_call_at: Mapped[datetime | None]
+    next_call_at: Mapped[datetime | None]
 
     customer: Mapped[Customer | None] = relationship()
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])

@@ -76,6 +76,8 @@ class Customer(db.Model):
         Index("ix_customers_name_search", "name_search",
               postgresql_using="gin", postgresql_ops={"name_search": "gin_trgm_ops"}),
         Index("ix_customers_name_search_prefix", "name_search", postgresql_ops={"name_search": "text_pattern_ops"}),
+        # The care list's valued customers (gold, VIP) with us long enough to have gone silent.
+        Index("ix_customers_tier_created", "tier", "created_at"),
     )
 
     phones: Mapped[list["PhoneNumber"]] = relationship(

@@ -21,6 +21,7 @@ from app.models import (
     Survey,
     utcnow,
 )
+from app.services.calls import neighbours
 from app.services.customers.records import get_customer
 from app.services.errors import InvalidInput
 from app.services.people import audit
@@ -44,6 +45,8 @@ def merge_customers(kept_id: int, duplicate_id: int, *, acting_user_id: int | No
     # and remove the duplicate's row, empty by now, so its external id is free to take.
     db.session.expire_all()
     db.session.execute(delete(Customer).where(Customer.id == duplicate_id))
+    # The calls moved in bulk: the kept customer's history interleaves both now.
+    neighbours.restitch(db.session.connection(), neighbours.Caller(kept_id, None))
     kept = get_customer(kept_id)
     kept.email = kept.email or email
     kept.external_id = kept.external_id or external_id

@@ -1,6 +1,6 @@
 """The supervisor's service figures (SPEC §12), computed in SQL over a time range: one query over
-the calls (with each caller's previous and next call found by window functions), one over the
-surveys, and one count of callbacks. Nothing loads calls into Python.
+the calls (each carrying when the same caller called before and after it, so nothing is sorted
+by caller), one over the surveys, and one count of callbacks. Nothing loads calls into Python.
 
 Each figure's definition is in `Figures`, word for word as the README gives it.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select, text
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from app.extensions import db
 from app.models import TERMINAL_STATUSES, Call, Survey
@@ -92,7 +92,12 @@ def net_promoter(promoters: int, detractors: int, answers: int) -> int | None:
 
 
 def count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """How many rows meet `condition` (an aggregate FILTER: cheaper per row than SUM(CASE ...))."""
+    return func.count().filter(condition)
+
+
+def mean_if(value, condition):
+    return func.avg(value).filter(condition)
 
 
 def handle_time(connected_at, ended_at, wrapped_at, wrapup_seconds: int):
@@ -112,25 +117,20 @@ def _bucket(at, span: TimeRange, bucket: str | None):
     return (bucket_of(at, span.since, BUCKETS[bucket]) if bucket else literal(0)).label("bucket")
 
 
-def _calls_with_neighbours(span: TimeRange, definitions: Definitions, bucket: str | None):
-    """Inbound calls of the range widened by what the window functions must see: each caller's
-    previous call (up to REPEAT_CALL_HOURS before) and next call (up to 7 days after)."""
-    unknown_callers_number = case((Call.customer_id.is_(None), Call.from_e164), else_=None)
-    window = {"partition_by": (Call.customer_id, unknown_callers_number), "order_by": (Call.started_at, Call.id)}
+def _inbound_calls(span: TimeRange, bucket: str | None):
+    """The range's inbound calls, each with when the same caller called before and after it
+    (stored on the call by app/services/calls/neighbours.py)."""
     return (
-        select(_bucket(Call.started_at, span, bucket), Call.started_at, Call.connected_at, Call.ended_at, Call.wrapped_at, Call.status, Call.recording_url,
-               Call.queue_state, Call.customer_id, Call.from_e164,
-               func.lag(Call.started_at).over(**window).label("previous_at"),
-               func.lead(Call.started_at).over(**window).label("next_at"))
-        .where(Call.direction == "inbound",
-               Call.started_at >= span.since - timedelta(hours=definitions.repeat_call_hours),
-               Call.started_at < span.until + timedelta(days=FCR_DAYS))
+        select(_bucket(Call.started_at, span, bucket), Call.started_at, Call.connected_at, Call.ended_at, Call.wrapped_at,
+               Call.status, Call.recording_url, Call.queue_state, Call.customer_id, Call.from_e164,
+               Call.previous_call_at.label("previous_at"), Call.next_call_at.label("next_at"))
+        .where(Call.direction == "inbound", Call.started_at >= span.since, Call.started_at < span.until)
         .subquery("c")
     )
 
 
 def _call_figures(span: TimeRange, definitions: Definitions, now: datetime, bucket: str | None):
-    c = _calls_with_neighbours(span, definitions, bucket)
+    c = _inbound_calls(span, bucket)
     answered = c.c.connected_at.is_not(None)
     wait = seconds_between(c.c.connected_at, c.c.started_at)
     abandoned = and_(c.c.connected_at.is_(None), c.c.status.in_(TERMINAL_STATUSES), c.c.recording_url.is_(None),
@@ -146,11 +146,10 @@ def _call_figures(span: TimeRange, definitions: Definitions, now: datetime, buck
     stmt = (select(c.c.bucket, func.count().label("calls"), count_if(answered).label("answered"),
                    count_if(and_(answered, wait <= definitions.service_level_seconds)).label("in_time"),
                    count_if(abandoned).label("abandoned"),
-                   func.avg(case((answered, wait))).label("asa"),
-                   func.avg(case((and_(answered, c.c.ended_at.is_not(None)), handle))).label("aht"),
+                   mean_if(wait, answered).label("asa"),
+                   mean_if(handle, and_(answered, c.c.ended_at.is_not(None))).label("aht"),
                    count_if(known).label("known"), count_if(repeat).label("repeats"),
                    count_if(settled).label("settled"), count_if(resolved).label("resolved"))
-            .where(c.c.started_at >= span.since, c.c.started_at < span.until)
             .group_by(c.c.bucket))
     return {row.bucket: row for row in db.session.execute(stmt)}
 
@@ -191,16 +190,8 @@ def _figures(calls, surveys, callbacks: int) -> Figures:
     )
 
 
-def _roomy_sort() -> None:
-    """The window functions sort the range's calls by caller: on PostgreSQL, give this one
-    transaction the memory to do it in RAM rather than on disk (a year's range is ~1M rows)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-
-
 def figures(span: TimeRange, definitions: Definitions, now: datetime) -> Figures:
     """The figures of the whole range, as of `now` (which decides what is 7 days old)."""
-    _roomy_sort()
     calls = _call_figures(span, definitions, now, None).get(0)
     surveys = _survey_figures(span, None).get(0)
     return _figures(calls, surveys, _callback_counts(span, None).get(0, 0))
@@ -210,7 +201,6 @@ def series(span: TimeRange, bucket: str, definitions: Definitions, now: datetime
     """The figures of every hour or day of `span` (widened to whole buckets), in order, each
     bucket present even when nothing happened in it."""
     span = span.aligned(bucket)
-    _roomy_sort()
     calls = _call_figures(span, definitions, now, bucket)
     surveys = _survey_figures(span, bucket)
     callbacks = _callback_counts(span, bucket)

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Call, Complaint, FollowUp, Promise, Survey, User
-from app.services.insight.metrics import Definitions, count_if, handle_time, net_promoter, seconds_figure
+from app.services.insight.metrics import (
+    Definitions,
+    count_if,
+    handle_time,
+    mean_if,
+    net_promoter,
+    seconds_figure,
+)
 from app.services.insight.ranges import TimeRange, today
 
 COLUMNS = ("calls", "aht_seconds", "nps", "surveys", "promises_kept", "promises_broken", "follow_ups_done_on_time",
@@ -28,7 +35,7 @@ COLUMNS = ("calls", "aht_seconds", "nps", "surveys", "promises_kept", "promises_
 def _handled(span: TimeRange, definitions: Definitions, agent_ids):
     handle = handle_time(Call.connected_at, Call.ended_at, Call.wrapped_at, definitions.wrapup_seconds)
     stmt = (select(Call.agent_id, func.count().label("calls"),
-                   func.avg(case((Call.ended_at.is_not(None), handle))).label("aht"))
+                   mean_if(handle, Call.ended_at.is_not(None)).label("aht"))
             .where(Call.direction == "inbound", Call.started_at >= span.since, Call.started_at < span.until,
                    Call.connected_at.is_not(None), Call.agent_id.is_not(None))
             .group_by(Call.agent_id))
