@@ -121,6 +121,10 @@ def test_assigning_follows_the_assignment_rule(floor):
     assert_error(ann.post("/api/v1/care-list/assign", json={"item": callback, "owner_id": ben.user.id}), 403)
     taken = ann.post("/api/v1/care-list/assign", json={"item": callback, "owner_id": ann.user.id})
     assert taken.status_code == 200 and taken.json["owner"]["name"] == "Ann Lee"
+    # Nor take one a colleague owns: that is the supervisor's call.
+    late = f"follow_up:{items['manual_late'].id}"
+    assert_error(ann.post("/api/v1/care-list/assign", json={"item": late, "owner_id": ann.user.id}), 403, field="item")
+    assert db.session.get(FollowUp, items["manual_late"].id).owner_id == ben.user.id
     # A supervisor gives anything to anyone: a complaint changes hands too.
     complaint = f"complaint:{items['complaint'].id}"
     assert sue.post("/api/v1/care-list/assign", json={"item": complaint, "owner_id": ben.user.id}).status_code == 200

@@ -242,6 +242,18 @@ def parse_item(item: str) -> tuple[str, int]:
     return kind, int(raw_id)
 
 
+def _refuse_taking_a_colleagues(kind: str, item_id: int, owner_id: int | None, acting: User) -> None:
+    """From the care list an agent takes what nobody owns (or hands back their own): an item a
+    colleague holds moves only by a supervisor, who sees who is overloaded."""
+    if roles.has_role(acting, "supervisor"):
+        return
+    model, column = (FollowUp, FollowUp.owner_id) if kind == "follow_up" else (Complaint, Complaint.assigned_to_id)
+    current = db.session.scalar(select(column).where(model.id == item_id))
+    if current is not None and current != acting.id and owner_id != current:
+        raise Forbidden(f"{kind} {item_id} is a colleague's: only a supervisor can move it",
+                        {"item": ["owned by someone else"]})
+
+
 def assign(item: str, owner_id: int | None, *, acting: User, now: datetime, follow_up_hours: int, silence_days: int):
     """Give a care-list item to `owner_id` (None: to nobody). A follow-up or complaint changes
     hands; a customer nobody has called gets a follow-up owned by them (so it leaves the list and
@@ -250,6 +262,8 @@ def assign(item: str, owner_id: int | None, *, acting: User, now: datetime, foll
     from app.services.customers import complaints
 
     kind, item_id = parse_item(item)
+    if kind in ("follow_up", "complaint"):
+        _refuse_taking_a_colleagues(kind, item_id, owner_id, acting)
     if kind == "follow_up":
         follow_up = follow_ups.update_follow_up(item_id, {"owner_id": owner_id}, acting=acting, now=now)
         return follow_up.owner, follow_up.id
