@@ -41,15 +41,17 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def _fraction(name: str, default: float) -> float:
-    """A target written as a fraction (0.8) or a percentage (80, 80%)."""
-    value = (os.environ.get(name) or "").strip().rstrip("%").strip()
+    """A target written as a fraction (0.8) or a percentage (80, 80%; "1%" is 1 %, "1" is all)."""
+    raw = (os.environ.get(name) or "").strip()
+    percent = raw.endswith("%")
+    value = raw.rstrip("%").strip()
     if not value:
         return default
     try:
         number = float(value)
     except ValueError as exc:
         raise RuntimeError(f"{name} must be a percentage (80, 80%) or a fraction (0.8), got {value!r}") from exc
-    number = number / 100 if number > 1 else number
+    number = number / 100 if percent or number > 1 else number
     if not 0 < number <= 1:
         raise RuntimeError(f"{name} must be between 0 and 100 %, got {os.environ.get(name)!r}")
     return number

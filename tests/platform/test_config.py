@@ -69,3 +69,21 @@ def test_settings_are_read_once_into_typed_objects_per_domain(tmp_path):
             current.routing.dial_max_agents = 10
         with pytest.raises(TypeError):
             current.customers.complaint_sla_hours["high"] = 99
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("80", 0.8), ("80%", 0.8), ("0.8", 0.8), ("1%", 0.01), ("1", 1.0),
+                                                ("0.5 %", 0.005), ("100%", 1.0)])
+def test_a_target_reads_as_a_fraction_or_a_percentage(monkeypatch, raw, expected):
+    from config import _fraction
+
+    monkeypatch.setenv("KC_SOME_TARGET", raw)
+    assert _fraction("KC_SOME_TARGET", 0.8) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw", ["0", "101%", "lots"])
+def test_a_target_out_of_range_or_unreadable_is_a_clear_error(monkeypatch, raw):
+    from config import _fraction
+
+    monkeypatch.setenv("KC_SOME_TARGET", raw)
+    with pytest.raises(RuntimeError, match="KC_SOME_TARGET"):
+        _fraction("KC_SOME_TARGET", 0.8)
