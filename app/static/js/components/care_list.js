@@ -21,6 +21,7 @@ import {
 import { button, el, onAction, setStatusLine } from "../lib/dom.js";
 import { dateTime, dueText, tierLabel } from "../lib/format.js";
 import * as insight from "../lib/insight_api.js";
+import { oneReadAtATime } from "../lib/reads.js";
 
 export const CARE_REFRESH_MS = 60 * 1000;
 const SETTLE_MS = 500;
@@ -48,9 +49,6 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
   let data = { items: [], counts: {}, callbacks: { available: true, reason: null } };
   let shown = null;
   let showAll = false;
-  let reading = null;
-  let again = false;
-  let timer = null;
   /** Messages said on items (a callback placed or refused), kept across redraws: item id -> {text, kind}. */
   const messages = new Map();
 
@@ -230,12 +228,11 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
     }
   }
 
-  /** Read the list now (one read at a time; a call meanwhile reads once more after). */
-  function refresh() {
-    if (reading) { again = true; return reading; }
+  /** Read the list now, or once a burst of pops has settled (lib/reads.js). */
+  const { refresh, soon } = oneReadAtATime(() => {
     const reads = [insight.careList(params())];
     if (assigning) reads.push(api.listAgents().catch(() => ({ items: agents })));
-    reading = Promise.all(reads).then(([answer, people]) => {
+    return Promise.all(reads).then(([answer, people]) => {
       data = { items: (answer && answer.items) || [], counts: (answer && answer.counts) || {},
         callbacks: (answer && answer.callbacks) || { available: true, reason: null } };
       if (people) agents = ((people && people.items) || []).map((a) => ({ id: a.id, name: a.name }));
@@ -243,17 +240,8 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
       if (status.classList.contains("status-line-error")) say("");
     }, (error) => {
       say("Could not read the care list: " + error.message, "error");
-    }).finally(() => {
-      reading = null;
-      if (again) { again = false; refresh(); }
     });
-    return reading;
-  }
-
-  function soon() {
-    clearTimeout(timer);
-    timer = setTimeout(refresh, SETTLE_MS);
-  }
+  }, SETTLE_MS);
 
   function itemOf(target) {
     const node = target.closest("[data-care-item]");

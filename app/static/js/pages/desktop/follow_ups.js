@@ -11,6 +11,7 @@ import { el, onAction, setStatusLine } from "../../lib/dom.js";
 import { dueText } from "../../lib/format.js";
 import { followUpActions, followUpsBlock } from "../../components/follow_ups.js";
 import { carryForms } from "../../components/inline_form.js";
+import { oneReadAtATime } from "../../lib/reads.js";
 
 export const FOLLOW_UPS_REFRESH_MS = 60 * 1000;
 /** Pops come in bursts (a reconnect replays every live call): one read for the lot. */
@@ -24,9 +25,6 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
   const host = panel.querySelector("#my-follow-ups");
   const count = panel.querySelector("#follow-ups-count");
   const status = panel.querySelector("#follow-ups-status");
-  let reading = null;
-  let again = false;
-  let timer = null;
   // After a follow-up is closed here, the next read puts the keyboard back in the panel: the
   // form it was in is gone (its button, disabled while saving, may have dropped it already).
   let refocus = false;
@@ -56,8 +54,9 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
     const keep = focusedItem(old);
     const lost = !document.activeElement || document.activeElement === document.body ||
       (!!old && old.contains(document.activeElement));
-    const takeFocus = refocus && !again && lost;  // a stale read (another one follows) leaves it be
-    if (!again) refocus = false;
+    const stale = reads.pending();  // another read follows: this one leaves the keyboard be
+    const takeFocus = refocus && !stale && lost;
+    if (!stale) refocus = false;
     if (old) {
       const settle = carryForms(old, fresh);
       old.replaceWith(fresh);
@@ -79,26 +78,14 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
     count.classList.toggle("count-overdue", overdue > 0);
   }
 
-  /** Read my open follow-ups now (one read at a time; a call meanwhile reads once more after). */
-  function refresh() {
-    if (reading) { again = true; return reading; }
-    reading = api.myFollowUps().then((data) => {
-      render((data && data.items) || []);
-      if (status.classList.contains("status-line-error")) say("");
-    }, (error) => {
-      say("Could not read your follow-ups: " + error.message, "error");
-    }).finally(() => {
-      reading = null;
-      if (again) { again = false; refresh(); }
-    });
-    return reading;
-  }
-
-  /** Read once a burst of pops has settled. */
-  function soon() {
-    clearTimeout(timer);
-    timer = setTimeout(refresh, SETTLE_MS);
-  }
+  /** Read my open follow-ups now, or once a burst of pops has settled (lib/reads.js). */
+  const reads = oneReadAtATime(() => api.myFollowUps().then((data) => {
+    render((data && data.items) || []);
+    if (status.classList.contains("status-line-error")) say("");
+  }, (error) => {
+    say("Could not read your follow-ups: " + error.message, "error");
+  }), SETTLE_MS);
+  const { refresh, soon } = reads;
 
   const actions = followUpActions({
     customerOf: () => null,  // many customers: each item says whose it is
