@@ -10,7 +10,7 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from app.api import guard
@@ -189,6 +189,7 @@ def assign_care_item(data: dict):
 @bp.post("/callbacks")
 @bp.arguments(CallbackRequestSchema)
 @bp.response(201, CallSchema)
+@bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -196,15 +197,20 @@ def assign_care_item(data: dict):
 @bp.alt_response(503, schema=ErrorSchema, description="Calling back is not set up (the message names what is missing).")
 def place_callback(data: dict):
     """Call a customer back: the provider rings you first (your phone or browser), then them, from
-    TWILIO_CALLER_ID. 503 when that is not set up, 502 with the provider's word when it refuses."""
+    TWILIO_CALLER_ID. 503 when that is not set up, 502 with the provider's word when it refuses;
+    403 for a follow-up someone else owns (supervisors may call back anyone's); 409 while you are
+    on a call, this callback still ringing included."""
     from app.webhooks.views import external_url
 
     config, user, now = settings(), api_user(), utcnow()
-    urls = callbacks.Urls(bridge=lambda call_id: external_url("webhooks.callback_connect", call=call_id),
-                          status=external_url("webhooks.status"))
+    urls = callbacks.Urls(
+        bridge=lambda call_id, token: external_url("webhooks.callback_connect", call=call_id, token=token),
+        status=external_url("webhooks.status"))
     call = callbacks.place(user, customer_id=data.get("customer_id"), follow_up_id=data.get("follow_up_id"),
                            phone=data.get("phone"), caller_id=config.provider.caller_id,
-                           account=config.provider.account, region=config.calls.region, urls=urls, now=now)
+                           account=config.provider.account, region=config.calls.region, urls=urls,
+                           secret_key=current_app.config["SECRET_KEY"],
+                           dial_timeout_seconds=config.routing.dial_timeout_seconds, now=now)
     connected = presence.connected_users(config.calls.presence_ttl_seconds, now)
     delivery.pop_call(call, customers_for(call), delivery.audience(call, connected), region=config.calls.region,
                       now=now)

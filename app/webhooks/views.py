@@ -36,7 +36,8 @@ def _base_url() -> str:
     return settings().provider.public_base_url or (request.host_url.rstrip("/") + request.script_root)
 
 
-def _twiml(xml: str) -> Response:
+def twiml_response(xml: str) -> Response:
+    """A webhook's answer: TwiML, always 200 (a voice webhook never answers 5xx)."""
     return Response(xml, status=200, mimetype="text/xml")
 
 
@@ -92,7 +93,7 @@ def voice():
     try:
         routed = provider_events.receive_call(request.form, kept_events_later=True,
                                               callback_base_url=_base_url())
-        return _twiml(_routing_twiml(routed.decision))
+        return twiml_response(_routing_twiml(routed.decision))
     except InvalidInput as exc:
         log.warning("voice webhook without a usable call: %s", exc.message)
     except SQLAlchemyError:
@@ -101,7 +102,7 @@ def voice():
                       extra={"call_sid": call_sid})
         if _spool("voice"):
             delivery.pop_unavailable(request.form, region=settings().calls.region, now=utcnow())
-    return _twiml(_fallback_twiml())
+    return twiml_response(_fallback_twiml())
 
 
 @bp.post("/status")
@@ -116,7 +117,7 @@ def status():
         log.exception("status callback not stored; spooled for replay", extra={"call_sid": request.form.get("CallSid")})
         if not _spool("status"):
             return Response("status not stored, please retry\n", status=503, mimetype="text/plain")
-    return _twiml(twiml.empty())
+    return twiml_response(twiml.empty())
 
 
 @bp.post("/dial-result")
@@ -131,8 +132,8 @@ def dial_result():
     form = request.form
     if form.get("DialCallStatus") not in ("completed", "answered"):
         if form.get("CallStatus") in TERMINAL_STATUSES:
-            return _twiml(twiml.empty())  # the caller hung up while it rang: nobody to route on
-        return _twiml(_not_answered(form.get("CallSid", ""), request.args.get("stage", "floor")))
+            return twiml_response(twiml.empty())  # the caller hung up while it rang: nobody to route on
+        return twiml_response(_not_answered(form.get("CallSid", ""), request.args.get("stage", "floor")))
     if form.get("CallStatus") == "in-progress":
         try:
             asked = surveys.start_on_the_line(form.get("CallSid", ""), settings().care, utcnow())
@@ -145,12 +146,12 @@ def dial_result():
                 log.exception("could not start the survey; the caller is thanked instead",
                               extra={"call_sid": form.get("CallSid")})
             words = wording.wording(None)
-            return _twiml(twiml.say_goodbye(words.goodbye, words))
+            return twiml_response(twiml.say_goodbye(words.goodbye, words))
         if asked is not None:
-            return _twiml(twiml.survey_question(asked.words, action_url=external_url("webhooks.survey", attempt=1)))
+            return twiml_response(twiml.survey_question(asked.words, action_url=external_url("webhooks.survey", attempt=1)))
         words = _survey_words(form.get("CallSid", ""))  # not asked: thanked, in their language
-        return _twiml(twiml.say_goodbye(words.goodbye, words))
-    return _twiml(twiml.goodbye())  # the caller hung up first: there is nobody to speak to
+        return twiml_response(twiml.say_goodbye(words.goodbye, words))
+    return twiml_response(twiml.goodbye())  # the caller hung up first: there is nobody to speak to
 
 
 def _not_answered(call_sid: str, stage: str) -> str:
@@ -194,14 +195,14 @@ def survey():
         words = _survey_words(call_sid)
         attempt = _attempt()
         if attempt < surveys.MAX_ASKS:
-            return _twiml(twiml.survey_question(words, action_url=external_url("webhooks.survey", attempt=attempt + 1),
+            return twiml_response(twiml.survey_question(words, action_url=external_url("webhooks.survey", attempt=attempt + 1),
                                                 again=True))
         try:
             surveys.give_up_on_the_line(call_sid)
         except SQLAlchemyError:
             db.session.rollback()
             log.warning("could not mark an unanswered survey", extra={"call_sid": call_sid})
-        return _twiml(twiml.say_goodbye(words.goodbye, words))
+        return twiml_response(twiml.say_goodbye(words.goodbye, words))
     words = wording.wording(None)
     try:
         answered = provider_events.record_survey_answer(request.form)
@@ -212,7 +213,7 @@ def survey():
         db.session.rollback()
         log.exception("survey answer not stored; spooled for replay", extra={"call_sid": call_sid})
         _spool("survey")
-    return _twiml(twiml.say_goodbye(words.thanks, words))
+    return twiml_response(twiml.say_goodbye(words.thanks, words))
 
 
 @bp.post("/sms")
@@ -226,8 +227,8 @@ def sms():
         db.session.rollback()
         log.exception("SMS not stored; spooled for replay", extra={"message_sid": request.form.get("MessageSid")})
         _spool("sms")
-        return _twiml(twiml.sms_reply(None))
-    return _twiml(twiml.sms_reply(reply.text))
+        return twiml_response(twiml.sms_reply(None))
+    return twiml_response(twiml.sms_reply(reply.text))
 
 
 @bp.post("/voicemail")
@@ -245,7 +246,7 @@ def voicemail():
         # This is the <Record> action: the caller hears the answer, and the provider does not retry
         # it, so they hear goodbye either way (a spool that fails too is logged as a loss).
         _spool("voicemail")
-    return _twiml(twiml.goodbye("Thank you. We will call you back. Goodbye."))
+    return twiml_response(twiml.goodbye("Thank you. We will call you back. Goodbye."))
 
 
 # --- the line (SPEC §11) ---------------------------------------------------------------------------
@@ -265,10 +266,10 @@ def queue_wait():
         place = form.get("QueuePosition", "")
         waiting = provider_events.Waiting(int(place) if place.isdigit() else None, leave=False, known=True)
     if not waiting.known:
-        return _twiml(twiml.goodbye(wording.wording(None).goodbye))
+        return twiml_response(twiml.goodbye(wording.wording(None).goodbye))
     if waiting.leave:
-        return _twiml(twiml.leave_queue())
-    return _twiml(twiml.queue_wait(wording.queue_place(waiting.position), key_url=external_url("webhooks.queue_key")))
+        return twiml_response(twiml.leave_queue())
+    return twiml_response(twiml.queue_wait(wording.queue_place(waiting.position), key_url=external_url("webhooks.queue_key")))
 
 
 @bp.post("/queue-key")
@@ -279,7 +280,7 @@ def queue_key():
     call_sid = form.get("CallSid", "")
     hours = settings().care.follow_up_hours
     if form.get("Digits") != "1":
-        return _twiml(twiml.queue_wait(wording.queue_place(None), key_url=external_url("webhooks.queue_key")))
+        return twiml_response(twiml.queue_wait(wording.queue_place(None), key_url=external_url("webhooks.queue_key")))
     try:
         requested = provider_events.record_callback_request(form)
     except SQLAlchemyError:
@@ -287,8 +288,8 @@ def queue_key():
         log.exception("callback request not stored; spooled for replay", extra={"call_sid": call_sid})
         requested = _spool("callback")
     if not requested:
-        return _twiml(twiml.goodbye(wording.wording(None).goodbye))
-    return _twiml(twiml.goodbye(wording.callback_promise(hours)))
+        return twiml_response(twiml.goodbye(wording.wording(None).goodbye))
+    return twiml_response(twiml.goodbye(wording.callback_promise(hours)))
 
 
 @bp.post("/queue-result")
@@ -303,7 +304,7 @@ def queue_result():
         log.exception("could not note how a caller left the line", extra={"call_sid": form.get("CallSid")})
     if result in queue.TO_VOICEMAIL:
         config = settings().routing
-        return _twiml(twiml.fallback(number=None, greeting=config.voicemail_greeting,
+        return twiml_response(twiml.fallback(number=None, greeting=config.voicemail_greeting,
                                      record_action_url=external_url("webhooks.voicemail"),
                                      max_seconds=config.voicemail_max_seconds, timeout=config.dial_timeout_seconds))
-    return _twiml(twiml.empty())
+    return twiml_response(twiml.empty())

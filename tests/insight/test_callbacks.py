@@ -3,9 +3,11 @@ REST API (real HTTP, the real twilio client): the agent rings first, then the cu
 outbound call is stored, pops on the agent's desktop, and closes its follow-up when wrapped up."""
 from __future__ import annotations
 
+import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -19,12 +21,40 @@ from tests.support.twilio_api import RunningStandIn
 
 AUTH_TOKEN = "callback-test-token-0123456789abcd"
 CALLER_ID = "+18005550199"
+GARBLED = "garbled"  # TWILIO_API_BASE_URL=GARBLED: a provider whose answers are not JSON
 
 
 @pytest.fixture
 def rest_api():
     with RunningStandIn(ACCOUNT_SID, AUTH_TOKEN) as stand_in:
         yield stand_in
+
+
+class _GarbledAnswers(BaseHTTPRequestHandler):
+    """A provider behind a broken proxy: every request is answered 201 with an HTML page."""
+
+    def log_message(self, *_args):
+        return None
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html><body>502 Bad Gateway</body></html>"
+        self.send_response(201)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def garbled_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GarbledAnswers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -34,6 +64,8 @@ def app(app_with, rest_api, request):
     config = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=rest_api.base_url,
                   TWILIO_CALLER_ID=CALLER_ID)
     config.update(marker.kwargs if marker else {})
+    if config["TWILIO_API_BASE_URL"] == GARBLED:
+        config["TWILIO_API_BASE_URL"] = request.getfixturevalue("garbled_api")
     return app_with(**config)
 
 
@@ -47,6 +79,14 @@ def mei(app_ctx):
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _bridge(provider, rest_api, call_sid: str, **extra) -> ET.Element:
+    """The agent answers the last callback placed: the TwiML the bridge URL the provider was given answers."""
+    answer = provider.post(_path_and_query(rest_api.created_calls[-1].value("Url")),
+                           {"CallSid": call_sid, "AccountSid": ACCOUNT_SID, "CallStatus": "in-progress", **extra})
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/xml")
+    return ET.fromstring(answer.data)
 
 
 def _outbound_count() -> int:
@@ -110,8 +150,10 @@ def test_a_callback_nobody_answered_leaves_the_follow_up_open(api_as, rest_api, 
     follow_up = make_follow_up(mei, "voicemail", due_at=utcnow() + timedelta(hours=2), owner=ann.user)
     call = ann.post("/api/v1/callbacks", json={"follow_up_id": follow_up.id}).json
     provider.status(call["call_sid"], "in-progress", sequence=1)
-    result = provider.post("/twilio/callback-result?call=1", {"CallSid": call["call_sid"], "DialCallStatus": "no-answer",
-                                                               "AccountSid": ACCOUNT_SID})
+    dial = _bridge(provider, rest_api, call["call_sid"]).find("Dial")
+    result = provider.post(_path_and_query(dial.get("action")), {
+        "CallSid": call["call_sid"], "DialCallStatus": "no-answer", "DialCallDuration": "0",
+        "AccountSid": ACCOUNT_SID})
     assert ET.fromstring(result.data).find("Say").text == "There was no answer."
     provider.status(call["call_sid"], "completed", sequence=2)
     assert ann.patch(f"/api/v1/calls/{call['call_sid']}", json={"disposition": "no action"}).status_code == 200
@@ -171,3 +213,108 @@ def test_the_callback_webhooks_are_signed_and_end_politely_for_an_unknown_call(p
     gone = provider.post("/twilio/callback-connect?call=424242", {"CallSid": "CA1", "AccountSid": ACCOUNT_SID})
     root = ET.fromstring(gone.data)
     assert root.find("Hangup") is not None and "no longer available" in root.find("Say").text
+
+
+def test_another_agents_follow_up_is_not_called_back_under_their_name(api_as, rest_api, mei):
+    ann, bob, sue = api_as("agent"), api_as("agent"), api_as("supervisor")
+    bobs = make_follow_up(mei, "detractor", due_at=utcnow() + timedelta(hours=2), owner=bob.user)
+    answer = ann.post("/api/v1/callbacks", json={"customer_id": mei.id, "follow_up_id": bobs.id})
+    assert_error(answer, 403, "forbidden", field="follow_up_id")
+    assert rest_api.created_calls == [] and _outbound_count() == 0
+    unowned = make_follow_up(mei, "voicemail", due_at=utcnow() + timedelta(hours=2))
+    assert ann.post("/api/v1/callbacks", json={"follow_up_id": unowned.id}).status_code == 201
+    assert sue.post("/api/v1/callbacks", json={"follow_up_id": bobs.id}).status_code == 201
+
+
+def test_a_callback_is_neither_given_back_nor_taken_so_nothing_fakes_the_customer_answering(api_as, rest_api, mei):
+    ann, bob, sue = api_as("agent"), api_as("agent"), api_as("supervisor")
+    follow_up = make_follow_up(mei, "detractor", due_at=utcnow() + timedelta(hours=2), owner=ann.user)
+    sid = ann.post("/api/v1/callbacks", json={"customer_id": mei.id, "follow_up_id": follow_up.id}).json["call_sid"]
+    for api in (ann, sue):
+        answer = api.post(f"/api/v1/calls/{sid}/release")
+        assert_error(answer, 409, "conflict", field="call_sid")
+        assert sid in answer.json["error"]["message"]
+    taken = bob.post(f"/api/v1/calls/{sid}/claim")
+    assert_error(taken, 409, "conflict", field="call_sid")
+    assert sid in taken.json["error"]["message"]
+    assert ann.post(f"/api/v1/calls/{sid}/claim").status_code == 200  # her own: nothing changes
+    db.session.remove()
+    stored = db.session.scalar(select(Call).where(Call.call_sid == sid))
+    assert (stored.agent_id, stored.connected_at) == (ann.user.id, None)
+
+
+@pytest.mark.app_config(DIAL_TIMEOUT_SECONDS=17)
+def test_the_agent_leg_rings_for_the_dial_timeout_and_an_answering_machine_is_not_bridged(api_as, rest_api, mei,
+                                                                                          provider):
+    ann = api_as("agent", reach_kind="phone", reach_address="+14155550123")
+    sid = ann.post("/api/v1/callbacks", json={"customer_id": mei.id}).json["call_sid"]
+    placed = rest_api.created_calls[-1]
+    assert placed.value("Timeout") == "17" and placed.value("MachineDetection") == "Enable"
+    root = _bridge(provider, rest_api, sid, AnsweredBy="machine_start")
+    assert root.find("Dial") is None and root.find("Hangup") is not None
+    assert _bridge(provider, rest_api, sid, AnsweredBy="human").find("Dial/Number").text == "+14155550188"
+    browser = api_as("agent")
+    browser.post("/api/v1/callbacks", json={"customer_id": mei.id})
+    assert rest_api.created_calls[-1].value("Timeout") == "17"
+    assert rest_api.created_calls[-1].value("MachineDetection") is None  # a browser has no voicemail
+
+
+@pytest.mark.app_config(TWILIO_API_BASE_URL=GARBLED)
+def test_a_garbled_provider_answer_is_a_502_and_nothing_is_stored(api_as, mei):
+    ann, mei_id = api_as("agent"), mei.id
+    answer = ann.post("/api/v1/callbacks", json={"customer_id": mei_id})
+    assert "could not be read" in assert_error(answer, 502, "provider_refused")["message"]
+    assert _outbound_count() == 0
+    assert_error(ann.post("/api/v1/callbacks", json={"customer_id": mei_id}), 502)  # not 409: she is on no call
+
+
+def test_a_placeholder_left_by_a_crash_does_not_keep_the_agent_on_a_call(api_as, rest_api, mei, app_ctx):
+    ann = api_as("agent")
+    make_call("pending-" + "0" * 32, None, ann.user, status="queued", direction="outbound",
+              started_at=utcnow() - timedelta(minutes=5))
+    assert ann.post("/api/v1/callbacks", json={"customer_id": mei.id}).status_code == 201
+
+
+def test_a_second_click_while_the_first_callback_rings_is_a_409(api_as, rest_api, mei, provider):
+    ann = api_as("agent")
+    first = ann.post("/api/v1/callbacks", json={"customer_id": mei.id})
+    assert first.status_code == 201
+    assert_error(ann.post("/api/v1/callbacks", json={"customer_id": mei.id}), 409)
+    provider.status(first.json["call_sid"], "ringing", sequence=1)
+    assert_error(ann.post("/api/v1/callbacks", json={"customer_id": mei.id}), 409)
+    assert len(rest_api.created_calls) == 1
+
+
+def test_the_bridge_answers_only_the_url_it_gave_the_provider(api_as, rest_api, mei, provider):
+    ann = api_as("agent")
+    call = ann.post("/api/v1/callbacks", json={"customer_id": mei.id}).json
+    url = urlsplit(rest_api.created_calls[-1].value("Url"))
+    query = parse_qs(url.query)
+    assert query["call"] and query["token"]
+    for guessed in (f"{url.path}?call={query['call'][0]}",
+                    f"{url.path}?call={query['call'][0]}&token={'0' * len(query['token'][0])}"):
+        root = ET.fromstring(provider.post(guessed, {"CallSid": call["call_sid"], "AccountSid": ACCOUNT_SID}).data)
+        assert root.find("Dial") is None and "no longer available" in root.find("Say").text
+    dial = _bridge(provider, rest_api, call["call_sid"]).find("Dial")
+    for url in (dial.get("action"), dial.find("Number").get("statusCallback")):
+        assert parse_qs(urlsplit(url).query)["token"] == query["token"]
+
+
+def test_the_dial_result_starts_the_talk_time_when_the_customers_answer_was_lost(api_as, rest_api, mei, provider):
+    ann = api_as("agent")
+    follow_up_id = make_follow_up(mei, "detractor", due_at=utcnow() + timedelta(hours=2), owner=ann.user).id
+    sid = ann.post("/api/v1/callbacks", json={"customer_id": mei.id, "follow_up_id": follow_up_id}).json["call_sid"]
+    provider.status(sid, "in-progress", sequence=1)
+    dial = _bridge(provider, rest_api, sid).find("Dial")
+    # The customer's leg reported answering while the database was down: that event is gone.
+    result = provider.post(_path_and_query(dial.get("action")), {
+        "CallSid": sid, "AccountSid": ACCOUNT_SID, "CallStatus": "in-progress", "DialCallStatus": "completed",
+        "DialCallDuration": "90", "DialCallSid": "CA" + "d" * 32})
+    assert ET.fromstring(result.data).find("Hangup") is not None
+    db.session.remove()
+    stored = db.session.scalar(select(Call).where(Call.call_sid == sid))
+    assert stored.connected_at is not None
+    assert abs((utcnow() - timedelta(seconds=90) - stored.connected_at).total_seconds()) < 10
+    provider.status(sid, "completed", sequence=2, duration=95)
+    assert ann.patch(f"/api/v1/calls/{sid}", json={"disposition": "resolved"}).status_code == 200
+    assert db.session.get(FollowUp, follow_up_id).status == "done"

@@ -331,12 +331,18 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
     second finds the call already held and changes nothing. Claiming a call one already holds is
     fine and changes nothing; claiming someone else's raises Conflict naming them, and so does
     claiming a call that has ended.
+
+    An outbound call (a callback from the care list) is never taken: it rings the agent who placed
+    it, on their own phone, and nobody else can be on it. Claiming one is a Conflict naming it, and
+    it never sets `connected_at`: that says the customer was reached, which closes the follow-up
+    the callback answers. Its own agent claiming it changes nothing, like any call they hold.
     """
 
     now = utcnow()
     taken = db.session.execute(
         update(Call)
-        .where(Call.call_sid == call_sid, Call.agent_id.is_(None), Call.status.in_(LIVE_STATUSES))
+        .where(Call.call_sid == call_sid, Call.agent_id.is_(None), Call.status.in_(LIVE_STATUSES),
+               Call.direction != "outbound")
         .values(agent_id=agent_id, claimed_at=now, connected_at=func.coalesce(Call.connected_at, now))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -355,6 +361,10 @@ def claim_call(call_sid: str, agent_id: int) -> ClaimedCall:
     if call.agent_id != agent_id and call.ended:
         raise Conflict(f"call {call_sid} has ended ({call.status}); there is nothing to take",
                        {"call_sid": [f"ended: {call.status}"]})
+    if call.agent_id != agent_id and call.direction == "outbound":
+        placer = call.agent.display_name if call.agent is not None else "an agent"
+        raise Conflict(f"call {call_sid} is a callback placed by {placer}: it rings their phone and cannot be taken",
+                       {"call_sid": [f"a callback placed by {placer}"]})
     if call.agent_id != agent_id:
         holder = call.agent.display_name if call.agent is not None else "another agent"
         raise Conflict(f"call {call_sid} is already taken by {holder}", {"call_sid": [f"taken by {holder}"]})
@@ -365,7 +375,9 @@ def release_call(call_sid: str, user: User) -> Call:
     """Give a held call back: nobody holds it, and any agent it is offered to may take it.
 
     Its holder may, and so may a supervisor or admin (NotYourCall for anyone else); a call that
-    has ended, or that nobody holds, is a Conflict.
+    has ended, or that nobody holds, is a Conflict. So is an outbound call (a callback from the
+    care list): its agent is on the line from their own phone, nobody else could pick it up, and
+    taking it again would fake the customer being reached (see `claim_call`).
     """
     call = db.session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
     if call is None:
@@ -375,6 +387,9 @@ def release_call(call_sid: str, user: User) -> Call:
     if call.ended:
         problem = Conflict(f"call {call_sid} has ended ({call.status}); there is nothing to give back",
                            {"call_sid": [f"ended: {call.status}"]})
+    elif call.direction == "outbound":
+        problem = Conflict(f"call {call_sid} is a callback placed from the care list: it cannot be given back",
+                           {"call_sid": ["a callback: it stays with the agent who placed it"]})
     elif call.agent_id is None:
         problem = Conflict(f"nobody holds call {call_sid}", {"call_sid": ["not held"]})
     elif call.agent_id != user.id and not roles.has_role(user, "supervisor"):
