@@ -120,6 +120,14 @@ class Config:
     # a local stand-in elsewhere. TWILIO_CALLER_ID is the number outbound calls and SMS come from.
     TWILIO_API_BASE_URL = (os.environ.get("TWILIO_API_BASE_URL") or "https://api.twilio.com").rstrip("/")
     TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID") or None
+    # The browser phone (SPEC §13): an API key and its secret sign the agents' access tokens; the
+    # TwiML App (Voice URL /twilio/client-voice) carries the calls an agent places from the browser.
+    TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY") or None
+    TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET") or None
+    TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID") or None
+    VOICE_TOKEN_TTL_SECONDS = _int("VOICE_TOKEN_TTL_SECONDS", 3600)
+    # Agents see callers' numbers masked ((415) •••-••00); supervisors and admins see them whole.
+    MASK_NUMBERS = _bool("MASK_NUMBERS", False)
     PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
     DEFAULT_REGION = (os.environ.get("DEFAULT_REGION") or "US").upper()
     # How many reverse proxies sit in front of the app; their X-Forwarded-* headers are trusted.

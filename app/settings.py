@@ -65,10 +65,30 @@ class ProviderSettings:
     public_base_url: str | None
     api_base_url: str
     caller_id: str | None
+    voice: "VoiceSettings"
 
     @property
     def account(self) -> ProviderAccount:
         return ProviderAccount(self.account_sid, self.auth_token, self.api_base_url)
+
+
+MAX_VOICE_TOKEN_TTL_SECONDS = 86400  # Twilio's own limit for an access token
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The browser phone (SPEC §13): what signs the agents' access tokens, and for how long."""
+
+    api_key: str | None  # TWILIO_API_KEY (SK...)
+    api_secret: str | None  # TWILIO_API_SECRET
+    twiml_app_sid: str | None  # TWILIO_TWIML_APP_SID (AP...), Voice URL /twilio/client-voice
+    token_ttl_seconds: int  # VOICE_TOKEN_TTL_SECONDS, 1 .. 86400
+
+    def missing(self, account_sid: str | None) -> list[str]:
+        """The settings the browser phone still needs, in the order to set them."""
+        wanted = (("TWILIO_ACCOUNT_SID", account_sid), ("TWILIO_API_KEY", self.api_key),
+                  ("TWILIO_API_SECRET", self.api_secret), ("TWILIO_TWIML_APP_SID", self.twiml_app_sid))
+        return [name for name, value in wanted if not value]
 
 
 SURVEY_MODES = ("ivr", "sms", "off")
@@ -121,6 +141,19 @@ class PeopleSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    mask_numbers: bool  # MASK_NUMBERS: agents see callers' numbers masked (SPEC §13)
+
+
+def _voice_settings(config: Mapping) -> VoiceSettings:
+    ttl = int(config.get("VOICE_TOKEN_TTL_SECONDS") or 3600)
+    if not 0 < ttl <= MAX_VOICE_TOKEN_TTL_SECONDS:
+        raise RuntimeError(f"VOICE_TOKEN_TTL_SECONDS must be between 1 and {MAX_VOICE_TOKEN_TTL_SECONDS}, got {ttl}")
+    return VoiceSettings(api_key=config.get("TWILIO_API_KEY"), api_secret=config.get("TWILIO_API_SECRET"),
+                         twiml_app_sid=config.get("TWILIO_TWIML_APP_SID"), token_ttl_seconds=ttl)
+
+
+@dataclass(frozen=True)
 class Settings:
     calls: CallSettings
     routing: RoutingSettings
@@ -129,6 +162,7 @@ class Settings:
     people: PeopleSettings
     care: CareSettings
     insight: InsightSettings
+    privacy: PrivacySettings
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Settings":
@@ -169,6 +203,7 @@ class Settings:
                 public_base_url=config.get("PUBLIC_BASE_URL"),
                 api_base_url=config.get("TWILIO_API_BASE_URL") or TWILIO_API_BASE_URL,
                 caller_id=config.get("TWILIO_CALLER_ID"),
+                voice=_voice_settings(config),
             ),
             customers=CustomerSettings(
                 region=region,
@@ -200,6 +235,7 @@ class Settings:
                 repeat_call_hours=config["REPEAT_CALL_HOURS"],
                 care_silence_days=config["CARE_SILENCE_DAYS"],
             ),
+            privacy=PrivacySettings(mask_numbers=bool(config.get("MASK_NUMBERS", False))),
         )
 
 
