@@ -53,6 +53,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(simulate_call)
     app.cli.add_command(export_audit)
     app.cli.add_command(replay_spool)
+    app.cli.add_command(relink_calls)
     cli_customers.register(app)  # import-customers, export-customers
 
 
@@ -288,3 +289,15 @@ def replay_spool() -> None:
         raise click.ClickException(f"database still unavailable ({exc.__class__.__name__}); nothing lost, "
                                    f"the events stay in {provider_events.spool_folder()}") from exc
     click.echo(f"replayed {replayed}, still waiting {left}")
+
+
+@click.command("relink-calls")
+@with_appcontext
+def relink_calls() -> None:
+    """Recompute each call's previous and next call from the same caller (the repeat-call and
+    first-contact figures read them). The app keeps them as it stores calls; run this after a
+    rolling upgrade to 0015, for the calls processes of the old version stored meanwhile."""
+    from app.extensions import db
+    from app.services.calls import neighbours
+
+    click.echo(f"corrected {neighbours.relink_all(db.engine):,} calls")

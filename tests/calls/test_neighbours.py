@@ -154,7 +154,26 @@ def test_calls_stored_in_any_order_and_moved_agree_with_the_window(app_ctx, seed
     db.session.commit()
     expected = _window_links()
     assert _links() == expected
-    with db.engine.begin() as connection:  # the backfill recomputes the same links from scratch
+    db.session.commit()
+    with db.engine.begin() as connection:  # recomputed from scratch, the links come out the same
         connection.execute(text("UPDATE calls SET previous_call_at = NULL, next_call_at = NULL"))
-        neighbours.restitch_all(connection)
+    db.session.remove()
+    assert neighbours.relink_all(db.engine, batch=7) > 0
     assert _links() == expected
+    assert neighbours.relink_all(db.engine, batch=7) == 0  # nothing left to correct
+
+
+def test_relink_calls_mends_calls_stored_without_the_hook(app_ctx, app):
+    """A process of the version before 0015, during a rolling upgrade, stores calls without links."""
+    _call("u1", 0)
+    db.session.commit()
+    db.session.execute(Call.__table__.insert().values(
+        call_sid="old", direction="inbound", from_e164=NUMBER, match_kind="none", status="completed",
+        status_sequence=0, started_at=T + timedelta(minutes=10), news_at=T, lookup_failed=False, unsettled=False,
+        queue_attempts=0))
+    db.session.commit()
+    assert _links()["u1"] == (None, None)
+    db.session.remove()
+    result = app.test_cli_runner().invoke(args=["relink-calls"])
+    assert result.exit_code == 0 and "corrected 2 calls" in result.output
+    assert _links() == _expected(u1=(None, 10), old=(0, None))

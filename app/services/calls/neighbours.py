@@ -14,16 +14,32 @@ corrected, in the same transaction. A new call costs one read and one write. Bul
 move calls between callers (merging customers) call `restitch` for the caller they move to.
 
 Two calls from the same caller stored at the same instant by two processes can't see each other
-before they commit, so each may miss the other as its neighbour; `restitch_all` (also what the
-migration runs) recomputes every link.
+before they commit, so each may miss the other as its neighbour; `relink_all` (`flask
+relink-calls`) recomputes every link, as migration 0015 first computed them.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import DateTime, and_, case, cast, event, func, null, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    event,
+    exists,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
 
@@ -99,21 +115,60 @@ def _by_id(values: dict[int, datetime | None]):
     return case({i: cast(null(), DateTime()) if at is None else at for i, at in values.items()}, value=calls.c.id)
 
 
-def restitch_all(connection: Connection) -> None:
-    """Recompute every inbound call's links in one statement (the migration's backfill, demo data,
-    the benchmark's bulk-loaded calls)."""
+def _all_links():
     caller_number = case((calls.c.customer_id.is_(None), calls.c.from_e164), else_=None)
     window = {"partition_by": (calls.c.customer_id, caller_number), "order_by": (calls.c.started_at, calls.c.id)}
-    linked = (select(calls.c.id, func.lag(calls.c.started_at).over(**window).label("previous_at"),
-                     func.lead(calls.c.started_at).over(**window).label("next_at"))
-              .where(calls.c.direction == "inbound", (calls.c.customer_id.is_not(None)) | (calls.c.from_e164.is_not(None)))
-              .subquery("linked"))
-    connection.execute(update(calls).where(calls.c.id == linked.c.id)
-                       .values(previous_call_at=linked.c.previous_at, next_call_at=linked.c.next_at))
-    connection.execute(update(calls).where(
-        (calls.c.direction != "inbound") | (calls.c.customer_id.is_(None) & calls.c.from_e164.is_(None)),
-        (calls.c.previous_call_at.is_not(None)) | (calls.c.next_call_at.is_not(None)))
-        .values(previous_call_at=None, next_call_at=None))
+    return (select(calls.c.id, func.lag(calls.c.started_at).over(**window).label("previous_at"),
+                   func.lead(calls.c.started_at).over(**window).label("next_at"))
+            .where(calls.c.direction == "inbound", calls.c.customer_id.is_not(None) | calls.c.from_e164.is_not(None)))
+
+
+def restitch_all(connection: Connection) -> int:
+    """Recompute every call's links in one transaction (tests, demo data); returns the calls corrected."""
+    linked = _all_links().subquery("linked")
+    corrected = connection.execute(
+        update(calls).where(calls.c.id == linked.c.id,
+                            calls.c.previous_call_at.is_distinct_from(linked.c.previous_at)
+                            | calls.c.next_call_at.is_distinct_from(linked.c.next_at))
+        .values(previous_call_at=linked.c.previous_at, next_call_at=linked.c.next_at)).rowcount
+    linkable = and_(calls.c.direction == "inbound", calls.c.customer_id.is_not(None) | calls.c.from_e164.is_not(None))
+    corrected += connection.execute(
+        update(calls).where(~linkable, calls.c.previous_call_at.is_not(None) | calls.c.next_call_at.is_not(None))
+        .values(previous_call_at=None, next_call_at=None)).rowcount
+    return corrected
+
+
+def relink_all(engine: Engine, batch: int = 20_000) -> int:
+    """Recompute every call's links without holding the calls for long (`flask relink-calls`, the
+    benchmark): on PostgreSQL the links are computed once, then written `batch` calls per committed
+    transaction, so the webhooks storing calls meanwhile never wait long. Returns the calls corrected."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection:
+            return restitch_all(connection)
+    corrected = 0
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        links = Table("call_links", MetaData(), Column("id", Integer), Column("previous_at", DateTime),
+                      Column("next_at", DateTime), prefixes=["TEMPORARY"])
+        links.create(connection)
+        try:
+            connection.execute(insert(links).from_select(["id", "previous_at", "next_at"], _all_links()))
+            highest = connection.scalar(select(func.max(calls.c.id))) or 0
+            for low in range(0, highest + 1, batch):
+                in_batch = and_(calls.c.id >= low, calls.c.id < low + batch)
+                corrected += connection.execute(
+                    update(calls).where(calls.c.id == links.c.id, in_batch,
+                                        calls.c.previous_call_at.is_distinct_from(links.c.previous_at)
+                                        | calls.c.next_call_at.is_distinct_from(links.c.next_at))
+                    .values(previous_call_at=links.c.previous_at, next_call_at=links.c.next_at)).rowcount
+                unlinked = ~exists().where(links.c.id == calls.c.id)
+                corrected += connection.execute(
+                    update(calls).where(in_batch, unlinked,
+                                        calls.c.previous_call_at.is_not(None) | calls.c.next_call_at.is_not(None))
+                    .values(previous_call_at=None, next_call_at=None)).rowcount
+        finally:
+            links.drop(connection)
+    return corrected
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
