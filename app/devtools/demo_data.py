@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from app.devtools import demo_traffic
 from app.extensions import db
 from app.models import Call, Complaint, Customer, FollowUp, PhoneNumber, Preference, Promise, Survey, utcnow
+from app.services.calls import neighbours
 from app.services.errors import Conflict
 from app.services.phone_numbers import normalize
 
@@ -340,6 +341,9 @@ def seed(count: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, region: str =
     quiet = [customer_id for customer_id, p in generated if p.tier in ("gold", "vip")][:3]
     callers = [(customer_id, p.phones[0][0]) for customer_id, p in generated if customer_id not in quiet]
     history.update(demo_traffic.seed_traffic(callers, quiet, now, seed))
+    # The month of traffic went in as bulk inserts, past the hook that links each call to its
+    # caller's previous and next one: link them all once (the repeat-call and FCR figures).
+    neighbours.restitch_all(db.session.connection())
     db.session.commit()
     return SeedReport(
         customers=len(ids), phone_numbers=len(phone_rows),

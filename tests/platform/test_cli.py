@@ -132,6 +132,17 @@ def test_seed_demo_tells_the_service_loop_stories(runner, app):
             Call.call_sid.like(f"{demo_data.DEMO_CALL_PREFIX}%"))) == 8
 
 
+def test_seed_demo_links_each_call_to_its_callers_previous_and_next_one(runner, app):
+    """The month of traffic is bulk-inserted: the repeat-call figures still find each caller's calls."""
+    from app.services.calls import neighbours
+
+    invoke(runner, "seed-demo")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Call).where(Call.previous_call_at.is_not(None))) > 100
+        db.session.remove()
+        assert neighbours.relink_all(db.engine) == 0  # nothing left to correct
+
+
 def test_seed_demo_stores_only_valid_e164_numbers(runner, app):
     result = invoke(runner, "seed-demo", "--customers", "300")
     assert result.exit_code == 0, result.output
