@@ -23,6 +23,8 @@ VENDOR_FILES = {
     "socket.io.min.js.map": "socket.io-client/dist/socket.io.min.js.map",
     "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
     "chart.umd.min.js.map": "chart.js/dist/chart.umd.min.js.map",
+    # The browser phone (SPEC §13): the SDK's UMD build, which defines window.Twilio.Device.
+    "twilio.min.js": "@twilio/voice-sdk/dist/twilio.min.js",
 }
 
 
