@@ -33,7 +33,7 @@ def _security_schemes(app: Flask) -> dict:
 
 
 def register_api(app: Flask) -> Api:
-    from app.api import audit, calls, care, customers, imports, insight, routing, tokens, users
+    from app.api import audit, calls, care, customers, imports, insight, routing, tokens, users, voice
     from app.converters import IdConverter, id_parameter_schema
     from app.extensions import csrf
 
@@ -41,7 +41,8 @@ def register_api(app: Flask) -> Api:
     api.register_converter(IdConverter, id_parameter_schema)
     for name, scheme in _security_schemes(app).items():
         api.spec.components.security_scheme(name, scheme)
-    for bp in (tokens.bp, customers.bp, calls.bp, care.bp, users.bp, routing.bp, imports.bp, audit.bp, insight.bp):
+    for bp in (tokens.bp, customers.bp, calls.bp, care.bp, users.bp, routing.bp, imports.bp, audit.bp, insight.bp,
+               voice.bp):
         # Tokens and the CSRF header check in `guard` protect these; the form CSRF check does not fit.
         csrf.exempt(bp)
         api.register_blueprint(bp)

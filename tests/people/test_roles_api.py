@@ -65,6 +65,7 @@ MINIMUM_ROLE = {
     ("GET", "/api/v1/care-list"): "agent",  # an agent gets their own and unowned items
     ("POST", "/api/v1/care-list/assign"): "agent",  # an agent takes an unowned item for themselves
     ("POST", "/api/v1/callbacks"): "agent",
+    ("GET", "/api/v1/voice/token"): "agent",  # a browser phone's token: anyone reached as a client
 }
 OPEN_RULES = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 
