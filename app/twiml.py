@@ -201,3 +201,17 @@ def callback_bridge(*, say: str, number: str, caller_id: str, timeout: int, acti
                 status_callback_method="POST")
     response.append(dial)
     return str(response)
+
+
+# --- the browser phone (SPEC §13) -----------------------------------------------------------------
+
+def dial_from_browser(*, number: str, caller_id: str, timeout: int, action_url: str, leg_status_url: str) -> str:
+    """An agent called `number` (E.164) from their browser: dial it from `caller_id`. The browser
+    hears it ring (answerOnBridge); the customer's leg reports when it is answered (talk time
+    starts there), and the <Dial>'s action when it ended."""
+    response = VoiceResponse()
+    dial = Dial(caller_id=caller_id, timeout=timeout, answer_on_bridge=True, action=action_url, method="POST")
+    dial.number(number, status_callback=leg_status_url, status_callback_event="answered",
+                status_callback_method="POST")
+    response.append(dial)
+    return str(response)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
 
-from app.webhooks import callbacks, guard, views  # noqa: E402,F401  (registers the guard and the routes)
+from app.webhooks import callbacks, client_voice, guard, views  # noqa: E402,F401  (registers the guard and the routes)
