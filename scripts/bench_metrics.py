@@ -262,7 +262,7 @@ def seed(url: str, *, calls: int, customers: int, agents: int, outbound: int, no
                     w.add(_row(call_id, sid, "outbound", OUR_NUMBER, OUR_NUMBER, phone(cid), phone(cid), "single",
                                cid, "completed" if answered else "no-answer", 4, ts(t), ts(connected), ts(ended),
                                ended - t, agent, ts(connected), "f", "callback" if answered else None, None,
-                               ts(ended), "f", None, None, None, 0, ts(ended + 30) if answered else None, None))
+                               ts(ended), "f", None, None, None, 0, ts(ended + 30) if answered else None, "callback"))
                     continue
                 counts["inbound"] += 1
                 # Who calls: a known customer (80 %), or a number no customer has (20 %, a few withheld).

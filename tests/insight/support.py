@@ -14,6 +14,7 @@ REPEAT_CALL_HOURS 24 (the defaults).
 | c6   | Cy     | D 12:00  | —              | —     | —                | asked for a callback    |       |
 | c2   | Ann W. | D 15:00  | 20 s (the edge)| 600 s | none → 60 s      | answered                | ben   |
 | co1  | Bo     | D 16:00  | outbound callback                                    |       | ann   |
+| co2  | Bo     | D 17:00  | outbound, dialled from ann's browser phone (no callback) |   | ann   |
 | c7   | Cy     | D 23:59:59 | still ringing                                        |       |       |
 | c8   | Ann W. | D+8 09:00| 5 s            | 60 s  | 0 s              | answered (after range)  | ben   |
 
@@ -69,8 +70,10 @@ def seed_day() -> Day:
                           recording_url="https://api.twilio.com/recordings/RE1"),
         "c6": _unanswered("CA-c6", cy, D + timedelta(hours=12), from_e164="+14155550103", queue_state="callback"),
         "c2": _answered("CA-c2", wong, ben, D + timedelta(hours=15), 20, 600, from_e164="+14155550101"),
-        "co1": make_call("CA-co1", bo, ann, status="completed", direction="outbound",
+        "co1": make_call("CA-co1", bo, ann, status="completed", direction="outbound", routing_reason="callback",
                          started_at=D + timedelta(hours=16), from_e164="+14155550102"),
+        "co2": make_call("CA-co2", bo, ann, status="completed", direction="outbound", routing_reason="browser",
+                         started_at=D + timedelta(hours=17), from_e164="+14155550102"),
         "c7": make_call("CA-c7", cy, status="ringing", started_at=D + timedelta(hours=23, minutes=59, seconds=59),
                         from_e164="+14155550103"),
         "c8": _answered("CA-c8", wong, ben, D + timedelta(days=8, hours=9), 5, 60, 0, from_e164="+14155550101"),

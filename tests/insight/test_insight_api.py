@@ -108,7 +108,7 @@ def test_an_agent_reads_their_own_scorecard_and_no_one_elses(day, client, app_ct
     assert_error(ann.get("/api/v1/metrics", query_string=DAY), 403)
     # A row opens the agent's calls and the surveys on them; an agent cannot open another's.
     calls = ann.get("/api/v1/calls", query_string=DAY).json["items"]
-    assert [c["call_sid"] for c in calls] == ["CA-co1", "CA-c3", "CA-c1"]
+    assert [c["call_sid"] for c in calls] == ["CA-co2", "CA-co1", "CA-c3", "CA-c1"]
     assert_error(ann.get("/api/v1/calls", query_string={**DAY, "agent_id": day.ben.id}), 403)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from app.extensions import db
 from app.models import TERMINAL_STATUSES, Call, Survey
+from app.services.calls.callbacks import CALLBACK
 from app.services.insight.ranges import BUCKETS, TimeRange
 from app.services.insight.sql import bucket_of, seconds_between
 
@@ -53,8 +54,8 @@ class Figures:
     - first_contact_resolution: answered calls with no further call from the same caller (the
       customer, or for an unknown caller the number) within 7 days ÷ answered calls that arrived
       more than 7 days ago.
-    - callbacks: outbound calls placed in the range (calls back from the care list; not in the
-      inbound figures above).
+    - callbacks: calls back placed in the range from the care list (outbound; calls an agent dials
+      from the browser phone are not callbacks; none is in the inbound figures above).
 
     Rates are fractions from 0 to 1, times are seconds; a figure with nothing to count is None.
     """
@@ -166,7 +167,8 @@ def _survey_figures(span: TimeRange, bucket: str | None):
 
 def _callback_counts(span: TimeRange, bucket: str | None):
     o = (select(_bucket(Call.started_at, span, bucket))
-         .where(Call.direction == "outbound", Call.started_at >= span.since, Call.started_at < span.until)
+         .where(Call.direction == "outbound", Call.routing_reason == CALLBACK, Call.started_at >= span.since,
+                Call.started_at < span.until)
          .subquery("o"))
     stmt = select(o.c.bucket, func.count().label("callbacks")).group_by(o.c.bucket)
     return {row.bucket: row.callbacks for row in db.session.execute(stmt)}
