@@ -21,7 +21,7 @@ from app.schemas.routing import (
     StatusChoiceSchema,
     StatusSchema,
 )
-from app.services.calls import dispatcher, queue
+from app.services.calls import delivery, dispatcher, queue
 from app.services.people import presence, status
 from app.settings import settings
 
@@ -62,7 +62,10 @@ def patch_me(data: dict):
     """Watch every call (`watch_all`), or only those offered to you."""
     user = api_user()
     status.watch_all(user, data["watch_all"])
-    push.join_rooms(presence.sockets_of(user.id), push.WATCHERS, joined=user.watch_all)
+    sockets = presence.sockets_of(user.id)
+    push.join_rooms(sockets, push.WATCHERS, joined=user.watch_all)
+    if delivery.sees_masked(user):
+        push.join_rooms(sockets, push.MASKED_WATCHERS, joined=user.watch_all)
     return me_json(user)
 
 
@@ -81,4 +84,4 @@ def list_agents():
 @bp.response(200, QueueSchema)
 def list_queue():
     """The callers waiting in line, in the order they will be moved to agents (tier, then wait)."""
-    return {"items": queue.items(utcnow(), settings().calls.region)}
+    return {"items": queue.items(utcnow(), settings().calls.region, masked=delivery.sees_masked(api_user()))}

@@ -94,6 +94,8 @@ def on_connect(auth=None):
         join_room(push.STAFF)
     if user.watch_all:
         join_room(push.WATCHERS)
+    for room in delivery.masked_rooms_joined(user):
+        join_room(room)
     config = settings().calls
     try:
         presence.mark_online(request.sid, user.id, **_login_of_this_socket())

@@ -23,12 +23,22 @@ EVERYONE = "agents"
 STAFF = "staff"
 # Sockets of users who chose to watch every call (`watch_all`).
 WATCHERS = "watchers"
+# With MASK_NUMBERS on (SPEC §13), the sockets of users who see numbers masked (everyone but the
+# staff), split as above: all of them, the watchers among them, and each one's own. A call's
+# masked payload goes to these and its whole one to STAFF, so nobody gets both.
+MASKED = "masked"
+MASKED_WATCHERS = "masked:watchers"
 
 log = logging.getLogger(__name__)
 
 
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def masked_room(user_id: int) -> str:
+    """A masked user's own room (their `user_room` also holds them, for what shows no number)."""
+    return f"masked:{user_id}"
 
 
 def _emit(event: str, payload: dict, to: str | list[str]) -> bool:
@@ -55,8 +65,8 @@ def agent_status(payload: dict) -> bool:
     return _emit(AGENT_STATUS, payload, [STAFF, user_room(payload["id"])])
 
 
-def queue_update(payload: dict) -> bool:
-    return _emit(QUEUE_UPDATE, payload, EVERYONE)
+def queue_update(payload: dict, *, to: str | list[str] = EVERYONE) -> bool:
+    return _emit(QUEUE_UPDATE, payload, to)
 
 
 def join_rooms(sids: list[str], room: str, *, joined: bool) -> None:

@@ -10,6 +10,12 @@ A call's audience (SPEC §11) is the agents it was offered to, its holder, every
 admin, and the users who watch every call; a call offered to nobody (queued, or the fallback) goes
 to everyone. Each event is one emit naming the rooms (`rooms_of`), never a loop over
 users; `view_for` gives each kind of viewer its payload (masked numbers, §13).
+
+With MASK_NUMBERS on, a pop is built once and masked once (`app.services.privacy`): the whole
+payload is one emit to the staff's room (staff are in every call's audience), the masked one is
+one emit to the masked users' rooms of the same audience (`masked_rooms_of`); a user's sockets are
+in the staff's rooms or in the masked ones, never both. With it off, one emit as before. Call
+updates carry no number, so they stay one emit to `rooms_of` either way.
 """
 from __future__ import annotations
 
@@ -24,14 +30,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import LIVE_STATUSES, Call, Customer
 from app.realtime import push
+from app.services import privacy
 from app.services.calls.lifecycle import customers_for
 from app.services.calls.screen_pop import build_call_update, build_screen_pop, build_unavailable_pop
 from app.services.people import audit, presence
 from app.services.people.presence import STAFF_ROLES, ConnectedUser
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 
-FULL = "full"  # the one view there is so far: everything the pop carries
+FULL = "full"  # everything the pop carries
+MASKED = "masked"  # numbers masked, for agents while MASK_NUMBERS is on (SPEC §13)
 
 
 @dataclass(frozen=True)
@@ -67,14 +76,47 @@ def rooms_of(call: Call) -> tuple[str, ...]:
     return (push.STAFF, push.WATCHERS, *(push.user_room(user_id) for user_id in people))
 
 
+def masked_rooms_of(call: Call) -> tuple[str, ...]:
+    """`rooms_of`, for the masked users only: with MASK_NUMBERS on they get the masked payload
+    there, while the staff's room gets the whole one."""
+    if offered_to_nobody(call):
+        return (push.MASKED,)
+    people = dict.fromkeys([*call.offered_ids, *([call.agent_id] if call.agent_id is not None else [])])
+    return (push.MASKED_WATCHERS, *(push.masked_room(user_id) for user_id in people))
+
+
+def sees_masked(user) -> bool:
+    """Whether `user` gets numbers masked (MASK_NUMBERS on, and below supervisor)."""
+    return privacy.masks_for(user, settings().privacy.mask_numbers)
+
+
+def masked_rooms_joined(user) -> list[str]:
+    """The masked rooms a socket of `user` joins on connect: none unless they see numbers masked."""
+    if not sees_masked(user):
+        return []
+    return [push.MASKED, push.masked_room(user.id), *([push.MASKED_WATCHERS] if user.watch_all else [])]
+
+
+def _pop_by_view(full: dict, everyone: tuple[str, ...], masked_rooms: tuple[str, ...], region: str) -> dict:
+    """Send a pop to its rooms: one emit with masking off; with it on, the whole payload to the
+    staff and the masked one (built once) to the masked users. Returns the payloads by view."""
+    if not settings().privacy.mask_numbers:
+        push.screen_pop(full, to=list(everyone))
+        return {FULL: full}
+    masked = privacy.mask_pop(full, region)
+    push.screen_pop(full, to=[push.STAFF])
+    push.screen_pop(masked, to=list(masked_rooms))
+    return {FULL: full, MASKED: masked}
+
+
 def audience(call: Call, connected: Iterable[ConnectedUser]) -> Audience:
     """Of the `connected` users, those who receive `call`'s events, and the rooms they are in."""
     return Audience(tuple(u for u in connected if in_audience(call, u)), rooms_of(call))
 
 
 def view_for(recipient: ConnectedUser) -> str:
-    """Which payload a recipient gets: one view until numbers are masked for agents (SPEC §13)."""
-    return FULL
+    """Which payload a recipient gets: masked for agents while MASK_NUMBERS is on (SPEC §13)."""
+    return MASKED if sees_masked(recipient) else FULL
 
 
 def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | None) -> None:
@@ -96,9 +138,8 @@ def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: st
     offered agents' names, when known."""
     if names is None:
         names = {u.id: u.name for u in who.recipients}
-    payloads = {FULL: {**build_screen_pop(call, customers, region, now, histories=histories, names=names),
-                       **(notice or {})}}
-    push.screen_pop(payloads[FULL], to=list(who.rooms))
+    full = {**build_screen_pop(call, customers, region, now, histories=histories, names=names), **(notice or {})}
+    payloads = _pop_by_view(full, who.rooms, masked_rooms_of(call), region)
     if customers:
         _audit([(call.call_sid, r.id, c.id) for r in who.recipients for c in customers], now, None)
     return payloads[FULL]
@@ -135,7 +176,7 @@ def repop_customer(customer_id: int | None, *, region: str, presence_ttl_seconds
 def pop_unavailable(params: Mapping[str, str], *, region: str, now: datetime) -> None:
     """The database is down: every desktop hears of the call, without a lookup and unaudited
     (there is no customer shown, and no database to read the audience from)."""
-    push.screen_pop(build_unavailable_pop(params, region, now), to=push.EVERYONE)
+    _pop_by_view(build_unavailable_pop(params, region, now), (push.EVERYONE,), (push.MASKED,), region)
 
 
 def update_call(call: Call, *, now: datetime) -> None:
@@ -150,10 +191,12 @@ def replay_for(user: ConnectedUser, active: list[tuple[Call, list[Customer]]], *
     (re)connected, audited for that user in one write. The caller sends them (`send_replay`) once
     the connection is accepted."""
     pops, deliveries = [], []
+    view = view_for(user)
     for call, customers in active:
         if not in_audience(call, user):
             continue
-        pops.append(build_screen_pop(call, customers, region, now))
+        pop = build_screen_pop(call, customers, region, now)
+        pops.append(privacy.mask_pop(pop, region) if view == MASKED else pop)
         deliveries += [(call.call_sid, user.id, c.id) for c in customers]
     if deliveries:
         _audit(deliveries, now, "replayed on connect")

@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 
 def announce_line() -> None:
     """Everyone hears the line as it is now."""
-    now = utcnow()
-    push.queue_update({"items": queue.items(now, settings().calls.region), "at": isoformat(now)})
+    now, config = utcnow(), settings()
+    masking = config.privacy.mask_numbers
+    views = queue.views(now, config.calls.region, masked=masking)
+    if not masking:
+        push.queue_update({"items": views[False], "at": isoformat(now)})
+        return
+    # With MASK_NUMBERS on (SPEC §13) the staff hear the line whole and the agents masked.
+    push.queue_update({"items": views[False], "at": isoformat(now)}, to=push.STAFF)
+    push.queue_update({"items": views[True], "at": isoformat(now)}, to=push.MASKED)
 
 
 def line_changed(app: Flask) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
 from app.models import LIVE_STATUSES, Call, FollowUp, User, isoformat, utcnow
-from app.services import phone_numbers
+from app.services import phone_numbers, privacy
 from app.services.calls.routing import TIER_RANK, UNKNOWN_TIER_RANK
 
 log = logging.getLogger(__name__)
@@ -84,20 +84,29 @@ def position(call: Call, now: datetime) -> int:
     return (ahead or 0) + 1
 
 
-def items(now: datetime, region: str) -> list[dict]:
-    """The line as GET /api/v1/queue and the `queue_update` event show it."""
-    shown = []
+def items(now: datetime, region: str, *, masked: bool = False) -> list[dict]:
+    """The line as GET /api/v1/queue and the `queue_update` event show it; `masked`: as an agent
+    sees it with MASK_NUMBERS on (SPEC §13)."""
+    return views(now, region, masked=masked)[masked]
+
+
+def views(now: datetime, region: str, *, masked: bool) -> dict[bool, list[dict]]:
+    """The line read once, shown whole (`False`) and, when `masked`, masked too (`True`)."""
+    whole, hidden = [], []
     for place, call in enumerate(line(now), start=1):
         customer = call.customer
-        shown.append({
+        item = {
             "call_sid": call.call_sid,
             "position": place,
             "waiting_seconds": max(0, int((now - call.queued_at).total_seconds())),
             "queued_at": isoformat(call.queued_at),
             "customer": {"id": customer.id, "name": customer.name, "tier": customer.tier} if customer else None,
             "from_display": phone_numbers.display(call.from_e164, region) if call.from_e164 else None,
-        })
-    return shown
+        }
+        whole.append(item)
+        if masked:
+            hidden.append({**item, "from_display": privacy.mask(call.from_e164, region)})
+    return {False: whole, True: hidden}
 
 
 def leave(call: Call, state: str) -> None:
