@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from app.api import guard
 from app.api.guard import api_user
 from app.models import utcnow
-from app.schemas.common import Annotated
+from app.schemas.common import Annotated, masking
 from app.schemas.customers import (
     ComplaintCreateSchema,
     ComplaintDetailSchema,
@@ -28,6 +28,7 @@ from app.schemas.customers import (
     TimelineQuerySchema,
     TimelineSchema,
 )
+from app.services import privacy
 from app.services.calls import delivery
 from app.services.calls import lifecycle as calls
 from app.services.care import summary
@@ -95,7 +96,7 @@ class CustomerList(MethodView):
         Every customer on the page is on the audit trail for the user who asked, in one write."""
         found = customers.search(
             region=_region(), phone=args.get("phone"), q=args.get("q"), page=args["page"],
-            per_page=args["per_page"],
+            per_page=args["per_page"], whole_numbers_only=masking(),
         )
         audit.record_reads(api_user().id, [(c.id, None) for c in found.items], "search", utcnow())
         summary.attach(found.items, settings().care, utcnow())  # the page's stages in one statement
@@ -131,7 +132,12 @@ class CustomerDetail(MethodView):
         """Change the fields sent; `phones` replaces every number. Send the `version` you read: a
         save made from an older copy is refused (409 `conflict`), so a colleague's change survives."""
         expected = changes.pop("version", None)
-        before = _snapshot(customers.get_customer(customer_id), changes)
+        current = customers.get_customer(customer_id)
+        if "phones" in changes and masking():
+            # A masked agent sends back what the page showed: each masked value keeps its number.
+            changes["phones"] = privacy.keep_masked_phones(changes["phones"], [p.e164 for p in current.phones],
+                                                           _region())
+        before = _snapshot(current, changes)
         customer = customers.update_customer(customer_id, changes, region=_region(), expected_version=expected)
         changed = sorted(name for name, value in _snapshot(customer, changes).items() if value != before[name])
         _changed(customer.id, "updated " + ", ".join(changed) if changed else "saved, nothing changed")

@@ -203,6 +203,10 @@ def place_callback(data: dict):
     from app.webhooks.views import external_url
 
     config, user, now = settings(), api_user(), utcnow()
+    if data.get("phone") is not None and delivery.sees_masked(user):
+        # An agent who never sees numbers must not test guesses against a customer's either.
+        raise Forbidden("with MASK_NUMBERS on, agents call back by customer_id or follow_up_id, not by phone",
+                        {"phone": ["not allowed while numbers are masked: leave it out"]})
     urls = callbacks.Urls(
         bridge=lambda call_id, token: external_url("webhooks.callback_connect", call=call_id, token=token),
         status=external_url("webhooks.status"))

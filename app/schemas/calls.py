@@ -2,10 +2,10 @@
 work on it. The pop's own shape is built in `app.services.calls.screen_pop` from these pieces."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_dump
 
 from app.schemas.care import SurveySchema  # noqa: F401 (named by CallSchema.survey)
-from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, length
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, length, masking
 from app.schemas.people import PersonSchema
 from app.services.validation import MAX_LENGTHS
 
@@ -61,6 +61,20 @@ class CallSchema(Schema):
 
     def _to(self, call) -> str | None:
         return call.to_e164 or call.to_raw
+
+    @post_dump
+    def _mask_numbers(self, data: dict, **_kwargs) -> dict:
+        """For an agent with MASK_NUMBERS on (`app.services.privacy`): no number, the pop masked."""
+        if not masking():
+            return data
+        from app.services import privacy
+        from app.settings import settings
+
+        outbound = data.get("direction") == "outbound"
+        data.update({"from": None, "from_raw": None, **({"to": None} if outbound else {})})
+        if data.get("pop"):
+            data["pop"] = privacy.mask_pop(data["pop"], settings().calls.region)
+        return data
 
 
 class CallPageSchema(PageSchema):

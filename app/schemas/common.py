@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
+from flask import g, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.experimental.context import Context
 
@@ -30,6 +31,20 @@ def as_of(now: datetime) -> Iterator[None]:
 def dump_time() -> datetime:
     """The `now` of the enclosing `as_of`, else the current time."""
     return Context.get({}).get("now") or utcnow()
+
+
+def masking() -> bool:
+    """Whether this request's answer masks numbers (SPEC §13): MASK_NUMBERS is on and the API user
+    (`g.api_user`, set by the API guard) is below supervisor. Outside an API request: no."""
+    if not has_app_context():
+        return False
+    user = getattr(g, "api_user", None)
+    if user is None:
+        return False
+    from app.services import privacy
+    from app.settings import settings
+
+    return privacy.masks_for(user, settings().privacy.mask_numbers)
 
 
 class Annotated:

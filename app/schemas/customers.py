@@ -2,10 +2,10 @@
 customer card a screen pop carries, the timeline, and browser imports."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from app.models import COMPLAINT_STATUSES, SEVERITIES, TIERS
-from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, dump_time, length
+from app.schemas.common import Id, PageSchema, PagingSchema, Text, Timestamp, dump_time, length, masking
 from app.schemas.people import PersonSchema
 
 
@@ -152,6 +152,24 @@ class CustomerSchema(Schema):
 
     def _flags(self, customer):
         return self._summary(customer)["flags"]
+
+    @post_dump
+    def _mask_numbers(self, data: dict, **_kwargs) -> dict:
+        """For an agent with MASK_NUMBERS on (`app.services.privacy`): `phones` masked, every `e164`
+        null and every `display` masked."""
+        if not masking():
+            return data
+        from app.services import privacy
+        from app.settings import settings
+
+        region = settings().customers.region
+        if "phones" in data:
+            data["phones"] = [privacy.mask(e164, region) for e164 in data["phones"]]
+        for key in ("phone_numbers", "shared_numbers"):
+            if data.get(key):
+                data[key] = [{**item, "e164": None, "display": privacy.mask(item.get("e164"), region)}
+                             for item in data[key]]
+        return data
 
 
 class CustomerQuerySchema(PagingSchema):

@@ -152,5 +152,6 @@ class CareAssignedSchema(Schema):
 
 class CallbackRequestSchema(Schema):
     customer_id = Id()
-    phone = fields.String(metadata={"description": "One of the customer's numbers (any format); default their first."})
+    phone = fields.String(metadata={"description": "One of the customer's numbers (any format); default their first. "
+                                                        "With MASK_NUMBERS on, agents may not send it (403 naming it)."})
     follow_up_id = Id(metadata={"description": "The follow-up this callback answers: closed when it is wrapped up."})

@@ -239,13 +239,13 @@ def delete_customer(customer_id: int) -> None:
     db.session.commit()
 
 
-def _matching(region: str, phone: str | None, q: str | None):
+def _matching(region: str, phone: str | None, q: str | None, whole_numbers_only: bool = False):
     stmt = select(Customer)
     if phone is not None and phone.strip():
         e164 = phone_numbers.normalize_or_raise(phone, region, field="phone")
         stmt = stmt.where(Customer.id.in_(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164)))
     if q is not None and q.strip():
-        stmt = stmt.where(Customer.id.in_(search_box.ids_matching(q, region)))
+        stmt = stmt.where(Customer.id.in_(search_box.ids_matching(q, region, whole_numbers_only)))
     return stmt
 
 
@@ -257,15 +257,18 @@ def find_by_phone(raw: str, region: str) -> list[Customer]:
 
 
 def search(
-    *, region: str, phone: str | None = None, q: str | None = None, page: int = 1, per_page: int = 25
+    *, region: str, phone: str | None = None, q: str | None = None, page: int = 1, per_page: int = 25,
+    whole_numbers_only: bool = False,
 ) -> CustomerPage:
     """Customers by exact number and/or `q` (the search box: see `search_box` for what it finds),
     ordered by name; one page of them.
 
     A blank `phone` or `q` is no filter (an empty search box); an unreadable phone, or a `q` the
     box cannot search (control characters, a piece of a number under 4 digits), is refused.
+    `whole_numbers_only`: the box finds a number only whole, never by a piece of it (an agent with
+    MASK_NUMBERS on, who could otherwise read a number back a few digits at a time).
     """
-    stmt = _matching(region, phone, q)
+    stmt = _matching(region, phone, q, whole_numbers_only)
     page, per_page = max(page, 1), max(per_page, 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     items = db.session.scalars(

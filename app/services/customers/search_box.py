@@ -123,8 +123,9 @@ def _name_condition(name_key: str):
     return every_word if len(words) == 1 else or_(every_word, whole)
 
 
-def ids_matching(q: str, region: str):
-    """A SELECT of the ids of every customer `q` finds (see the module docstring), for `IN (…)`."""
+def ids_matching(q: str, region: str, whole_numbers_only: bool = False):
+    """A SELECT of the ids of every customer `q` finds (see the module docstring), for `IN (…)`;
+    `whole_numbers_only`: a number only whole, not by 4+ of its digits (SPEC §13, masked agents)."""
     query = read(q)
     branches = [
         select(Customer.id).where(_name_condition(query.name_key)),
@@ -134,6 +135,6 @@ def ids_matching(q: str, region: str):
     e164 = phone_numbers.normalize(query.text, region)
     if e164 is not None:
         branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164 == e164))
-    for pattern in query.number_patterns:
+    for pattern in () if whole_numbers_only else query.number_patterns:
         branches.append(select(PhoneNumber.customer_id).where(PhoneNumber.e164.like(pattern)))
     return union(*branches)
