@@ -90,8 +90,11 @@ def configure_database(app: Flask) -> None:
 
 def configure_logging(app: Flask) -> None:
     from app.logs import configure_logging as configure
+    from app.logs import mask_numbers_in_logs
 
     configure()
+    if settings.settings(app).privacy.mask_numbers:
+        mask_numbers_in_logs(settings.settings(app).calls.region)
 
 
 def configure_proxies(app: Flask) -> None:

@@ -1,7 +1,9 @@
 """Logging: plain lines for people, or one JSON object per line (LOG_FORMAT=json) for collectors.
 
 Call-handling code passes `extra={"call_sid": …}` so every line about a call can be correlated.
-Phone numbers and names are never logged at INFO; webhook payloads are not logged at all.
+Phone numbers and names are never logged at INFO; webhook payloads are not logged at all. With
+MASK_NUMBERS on, any number a line still carries (a provider's error quoting it, an exception) is
+masked as agents see it (`MaskNumbers`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 
 
 class JsonFormatter(logging.Formatter):
+    mask_region: str | None = None  # set by `mask_numbers_in_logs`
+
     def format(self, record: logging.LogRecord) -> str:
+        if self.mask_region:
+            record = masked(record, self.mask_region)
         entry = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -24,12 +30,16 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
 class PlainFormatter(logging.Formatter):
+    mask_region: str | None = None  # set by `mask_numbers_in_logs`
+
     def format(self, record: logging.LogRecord) -> str:
+        if self.mask_region:
+            record = masked(record, self.mask_region)
         line = super().format(record)
         call_sid = getattr(record, "call_sid", None)
         return f"{line} [call_sid={call_sid}]" if call_sid else line
@@ -49,3 +59,27 @@ def configure_logging() -> None:
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     root._knowncaller_configured = True
+
+
+def masked(record: logging.LogRecord, region: str) -> logging.LogRecord:
+    """A copy of `record` with every phone number in it masked (its message, string extras,
+    traceback), as `app.services.privacy.mask_text` does; the record itself is left alone for
+    any other handler."""
+    from app.services.privacy import mask_text
+
+    copy = logging.makeLogRecord(vars(record))
+    copy.msg, copy.args = mask_text(record.getMessage(), region), None
+    for key, value in vars(record).items():
+        if key not in _STANDARD and isinstance(value, str):
+            setattr(copy, key, mask_text(value, region))
+    if record.exc_info:
+        copy.exc_text = mask_text(record.exc_text or logging.Formatter().formatException(record.exc_info), region)
+    return copy
+
+
+def mask_numbers_in_logs(region: str) -> None:
+    """From now on the lines this process's own handler writes carry numbers masked (MASK_NUMBERS
+    on). Never undone: a process serves one app, and once it has asked, nothing it logs is whole."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, (JsonFormatter, PlainFormatter)):
+            handler.formatter.mask_region = region
