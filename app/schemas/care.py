@@ -51,7 +51,7 @@ class FollowUpListSchema(Schema):
 
 
 def _owner(value: str) -> None:
-    if value != "me" and not (value.isdigit() and validation.is_id(int(value))):
+    if value != "me" and not validation.is_id_text(value):
         raise ValidationError("owner is 'me' or a user id")
 
 

@@ -26,6 +26,12 @@ def is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def is_id_text(text: str) -> bool:
+    """Text that reads as a row's id: ASCII digits only ("²" and "٣" are digits to str.isdigit,
+    but not to int), in the database's range."""
+    return text.isascii() and text.isdigit() and is_id(int(text))
+
+
 class FieldErrors:
     """Collects every problem with one input, so the caller hears about all of them at once."""
 

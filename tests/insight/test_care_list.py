@@ -137,3 +137,12 @@ def test_assigning_follows_the_assignment_rule(floor):
     assert_error(sue.post("/api/v1/care-list/assign", json={"item": "survey:1", "owner_id": ben.user.id}), 422,
                  field="item")
     assert_error(sue.post("/api/v1/care-list/assign", json={"item": "follow_up:99999", "owner_id": ben.user.id}), 404)
+
+
+def test_an_id_written_in_other_digits_is_a_422_not_a_crash(floor):
+    """"²" and "٣" are digits to str.isdigit() but not to int(): the fuzz test found a 500 here."""
+    sue = floor["sue"]
+    for path in ("/api/v1/follow-ups", "/api/v1/care-list"):
+        assert_error(sue.get(path, query_string={"owner": "²"}), 422, field="owner")
+    assert_error(sue.post("/api/v1/care-list/assign", json={"item": "follow_up:٣", "owner_id": sue.user.id}), 422,
+                 field="item")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Call, Complaint, Customer, FollowUp, Promise, User
+from app.services import validation
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.people import roles
 
@@ -209,7 +210,7 @@ def care_list(viewer: Viewer, *, now: datetime, silence_days: int, reason: str |
               owner: str | None = None, limit: int = 100) -> tuple[list[CareItem], dict[str, int]]:
     """The worklist as `viewer` may see it, most urgent first, at most `limit` items; and how many
     items of each reason there are (all of them, not only those listed)."""
-    if owner not in (None, "me", "none") and not str(owner).isdigit():
+    if owner not in (None, "me", "none") and not validation.is_id_text(str(owner)):
         raise InvalidInput(f"owner must be me, none or a user id, got {owner!r}", {"owner": ["me, none or an id"]})
     if reason not in (None, *REASONS):
         raise InvalidInput(f"reason must be one of: {', '.join(REASONS)}", {"reason": ["unknown reason"]})
@@ -236,7 +237,7 @@ def care_list(viewer: Viewer, *, now: datetime, silence_days: int, reason: str |
 
 def parse_item(item: str) -> tuple[str, int]:
     kind, _, raw_id = (item or "").partition(":")
-    if kind not in ("follow_up", "promise", "complaint", "customer") or not raw_id.isdigit():
+    if kind not in ("follow_up", "promise", "complaint", "customer") or not validation.is_id_text(raw_id):
         raise InvalidInput(f"item must be follow_up:<id>, promise:<id>, complaint:<id> or customer:<id>, got {item!r}",
                            {"item": ["not a care-list item"]})
     return kind, int(raw_id)

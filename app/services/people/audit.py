@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import AUDIT_ACTIONS, AuditEvent, Customer, User, isoformat
 from app.models.customer import search_key
+from app.services import validation
 from app.services.errors import InvalidInput
 
 
@@ -84,7 +85,7 @@ def _filtered(stmt, filters: Filters):
         text = filters.user.strip()
         who = select(User.id).where(or_(_contains(User.username, text),
                                         _contains(User.display_name, text)))
-        if text.isdigit():
+        if validation.is_id_text(text):
             who = who.union(select(User.id).where(User.id == int(text)))
         stmt = stmt.where(AuditEvent.user_id.in_(who))
     if filters.customer and filters.customer.strip():
