@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import {
-  cardForIncoming, deviceReason, microphoneRefusal, parentCallSid, phoneText, tokenRefusal,
+  cardForIncoming, deviceReason, microphoneRefusal, parentCallSid, phoneMark, phoneShort, phoneText, tokenRefusal,
 } from "../../app/static/js/lib/phone.js";
 
 const PARENT = "CA" + "a".repeat(32);
 const CHILD = "CA" + "b".repeat(32);
 
 test("a 503 from the token route is 'not set up', naming what the server says is missing", () => {
-  const refusal = tokenRefusal({ status: 503, message: "The browser phone is not set up: TWILIO_API_KEY is missing." });
+  const refusal = tokenRefusal({ status: 503, message: "The browser phone is not set up: TWILIO_API_KEY is not set" });
   assert.equal(refusal.state, "not-set-up");
-  assert.match(phoneText(refusal.state, refusal.detail), /^Phone not set up: .*TWILIO_API_KEY/);
+  assert.equal(phoneText(refusal.state, refusal.detail), "Phone not set up: TWILIO_API_KEY is not set");
+  assert.equal(tokenRefusal({ status: 503, message: "" }).detail, "the voice settings are missing");
 });
 
 test("a 404 (no token route on this server) is 'not set up' too", () => {
@@ -88,4 +89,14 @@ test("otherwise the most recent ringing card offered to me that nobody else hold
   assert.equal(cardForIncoming(null, cards.filter((c) => c.call_sid !== "CAmine"), me), "CAold");
   assert.equal(cardForIncoming(null, [], me), null);
   assert.equal(cardForIncoming(null, [card("CAheld-by-me", 5, { agentId: 7 })], me), "CAheld-by-me");
+  // Two calls in the same second: the one this desk saw last.
+  assert.equal(cardForIncoming(null, [card("CAb", 5, { seen: 2 }), card("CAa", 5, { seen: 1 })], me), "CAb");
+});
+
+test("the narrow top bar's mark says the state by a sign, not only by colour", () => {
+  assert.equal(phoneMark("registered"), "☎✓");
+  assert.equal(phoneMark("offline", "away"), "☎–");
+  assert.equal(phoneMark("offline", "unreachable"), "☎!");
+  assert.equal(phoneMark("not-set-up"), "☎!");
+  assert.equal(phoneShort("not-set-up"), "Phone not set up");
 });

@@ -62,6 +62,7 @@ export const paths = {
   myStatus: () => apiUrl("/me/status"),
   agents: () => apiUrl("/agents"),
   queue: () => apiUrl("/queue"),
+  voiceToken: () => apiUrl("/voice/token"),
 };
 
 function csrfToken() {
@@ -160,6 +161,12 @@ export const updateMe = (changes) => request("PATCH", paths.me(), changes);
 export const listAgents = () => request("GET", paths.agents());
 /** The callers waiting, in the order they will be answered → {items: [{call_sid, position, …}]}. */
 export const queue = () => request("GET", paths.queue());
+
+// ---------------------------------------------------------------- the browser phone (SPEC §13)
+
+/** A Twilio Access Token for this user's browser phone → {token, identity, expires_at}; 503 when
+ *  the voice settings are missing (the message names them), 409 for a user reached by phone or SIP. */
+export const voiceToken = () => request("GET", paths.voiceToken());
 
 /** A JSON page endpoint outside the API (its URL comes from the template, e.g. dashboard counts). */
 export const getPageData = (url) => request("GET", url);

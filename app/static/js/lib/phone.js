@@ -30,6 +30,7 @@ export const REASONS = {
   server: "the server could not be reached for a phone token. It tries again shortly.",
   sdk: "the phone software did not load (run npm ci on the server).",
   unsupported: "this browser cannot run the phone (no WebRTC).",
+  insecure: "the browser opens the microphone only on an https:// address (or localhost).",
   "logged-out": "your login has ended.",
   error: "the phone stopped working.",
 };
@@ -55,6 +56,14 @@ export function phoneShort(state) {
   }[state] || "Phone";
 }
 
+/** The top bar's mark at narrow widths: ☎ and a sign of the state, so colour is not the only cue. */
+export function phoneMark(state, detail) {
+  if (state === "registered") return "☎✓";
+  if (state === "checking" || state === "connecting") return "☎…";
+  if (state === "by-phone" || (state === "offline" && detail === "away")) return "☎–";
+  return "☎!";
+}
+
 /**
  * What the token route's refusal means for the phone: {state, detail}. `error` is an ApiError
  * (lib/api.js: status, message). 503 → not set up, naming what is missing (the server's
@@ -64,7 +73,11 @@ export function phoneShort(state) {
 export function tokenRefusal(error) {
   const status = error && typeof error.status === "number" ? error.status : 0;
   const message = error && error.message ? String(error.message) : "";
-  if (status === 503) return { state: "not-set-up", detail: message || "the voice settings are missing" };
+  // The server says "The browser phone is not set up: TWILIO_API_KEY is not set"; the status
+  // already says the first half.
+  if (status === 503) {
+    return { state: "not-set-up", detail: message.replace(/^the browser phone is not set up:\s*/i, "") || "the voice settings are missing" };
+  }
   if (status === 404) return { state: "not-set-up", detail: "this server has no browser phone" };
   if (status === 409) return { state: "by-phone", detail: message };
   if (status === 401 || status === 403) return { state: "offline", detail: "logged-out" };
@@ -77,6 +90,7 @@ export function microphoneRefusal(error) {
   if (name === "NotAllowedError" || name === "PermissionDeniedError" || name === "SecurityError") return "microphone";
   if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError") return "no-microphone";
   if (name === "NotSupportedError" || name === "TypeError") return "unsupported";
+  if (name === "InsecureContextError") return "insecure";
   return "microphone-failed";
 }
 
@@ -133,10 +147,11 @@ export function parentCallSid(call) {
 
 /**
  * The card a call ringing in this browser belongs to. `cards` are the live calls as
- * {call_sid, ringing, outbound, since, agentId, offeredTo: [ids] | null, phoneBusy}; `me` is {id}.
+ * {call_sid, ringing, outbound, since, seen, agentId, offeredTo: [ids] | null, phoneBusy}; `me` is {id}
+ * (`since`: when the call came in; `seen`: when this desk first had it).
  *
  * The rule: when the SDK call names its parent CallSid (parentCallSid), the card with that
- * call_sid, and none other (null until its pop arrives). Otherwise the most recent (latest `since`) ringing inbound card that was
+ * call_sid, and none other (null until its pop arrives). Otherwise the most recent (latest `since`, then `seen`) ringing inbound card that was
  * offered to me (its routing lists me, or lists nobody), that nobody else holds and that no other
  * browser call rings on already. Null when none fits yet (the pop may arrive after the call).
  */
@@ -151,5 +166,7 @@ export function cardForIncoming(parentSid, cards, me) {
     (!card.agentId || card.agentId === myId) &&
     (!card.offeredTo || !card.offeredTo.length || card.offeredTo.includes(myId)));
   if (!fits.length) return null;
-  return fits.reduce((best, card) => ((card.since || 0) > (best.since || 0) ? card : best)).call_sid;
+  // Newest by when the call came in; calls of the same second by when this desk first saw them.
+  const newer = (a, b) => (a.since || 0) - (b.since || 0) || (a.seen || 0) - (b.seen || 0);
+  return fits.reduce((best, card) => (newer(card, best) > 0 ? card : best)).call_sid;
 }

@@ -23,10 +23,11 @@ export const RETRY_MS = 30000;
  * `askMicrophone()` resolves once the browser allows the microphone; `loadDevice()` returns the
  * Device constructor or null; `deviceOptions` go to it. `onChange(snapshot)` hears every change:
  * {state, detail, text, calls: [{id, parentSid, status: "ringing" | "answering" | "open", muted}]}.
+ * `unreachableReason()` may say better why Twilio can't be reached (the page's policy blocked it).
  */
 export function createPhoneController({
   getToken, askMicrophone, loadDevice, deviceOptions = {}, onChange = () => {}, log = () => {},
-  retryMs = RETRY_MS, setTimer = setTimeout, clearTimer = clearTimeout,
+  retryMs = RETRY_MS, setTimer = setTimeout, clearTimer = clearTimeout, unreachableReason = () => "unreachable",
 }) {
   let state = "checking";
   let detail = "";
@@ -41,6 +42,12 @@ export function createPhoneController({
   let nextId = 0;
   /** id → {id, call, parentSid, status, muted} */
   const calls = new Map();
+
+  /** An SDK error as an offline reason (lib/phone.js), "unreachable" told more precisely if we can. */
+  function reasonOf(error) {
+    const reason = deviceReason(error);
+    return reason === "unreachable" ? safe("reason", unreachableReason) || reason : reason;
+  }
 
   function snapshot() {
     return {
@@ -159,14 +166,14 @@ export function createPhoneController({
     made.on("unregistered", () => {
       if (made !== device || stopped) return;
       if (leaving || !available) set("offline", "away");
-      else set("offline", lastError ? deviceReason(lastError) : "unreachable");
+      else set("offline", lastError ? reasonOf(lastError) : reasonOf({ code: 53000 }));
     });
     made.on("error", (error, call) => {
       log("phone: device error", error && error.code, error && error.message);
       if (call || made !== device) return;  // a call's own trouble; its events say what became of it
       lastError = error;
       if (state !== "registered" || [20104, 31205].includes(Number(error && error.code))) {
-        if (available && !stopped) set("offline", deviceReason(error));
+        if (available && !stopped) set("offline", reasonOf(error));
       }
     });
     made.on("incoming", (call) => takeIncoming(call));
@@ -179,7 +186,7 @@ export function createPhoneController({
     attempt(() => device.register()).catch((error) => {
       if (mine !== generation || stopped) return;
       lastError = error;
-      set("offline", deviceReason(error));
+      set("offline", reasonOf(error));
     });
   }
 
@@ -222,7 +229,7 @@ export function createPhoneController({
       made = new Device(answer.token, deviceOptions);
     } catch (error) {
       log("phone: Device refused", error);
-      set("offline", error && error.code ? deviceReason(error) : "unsupported");
+      set("offline", error && error.code ? reasonOf(error) : "unsupported");
       return;
     }
     device = made;
