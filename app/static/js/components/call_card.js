@@ -5,8 +5,9 @@
  * "<img onerror=…>" is shown as those characters and nothing runs.
  *
  * A card is made of parts (data-part): flags (what to know before saying hello, when there is
- * any), head, claim, routing (why the call came here, when there is a reason to say), message,
- * body, wrapup, foot. The desktop
+ * any), head, claim, phone (the call ringing in or connected to this browser: Answer, Decline,
+ * Mute, Hang up; desktop/phone.js sets `call.phone`), routing (why the call came here, when there
+ * is a reason to say), message, body, wrapup, foot. The desktop
  * replaces the parts that depend on the call's state on every update, the body only when the pop
  * itself changed (and then the forms open in it move to the new body, typing, focus and cursor
  * included), and never the message and wrap-up parts, so whatever an agent is typing survives a
@@ -177,6 +178,34 @@ function claimBar(call, me) {
     bar.appendChild(keyHint("c"));
   } else {
     bar.hidden = true;
+  }
+  return bar;
+}
+
+/** The browser phone on this call (`call.phone`: {id, status: "ringing" | "answering" | "open",
+ *  muted}, set by desktop/phone.js): Answer (key a) and Decline while it rings, Mute and Hang up
+ *  once connected. Null when the call is not in this browser. */
+function phonePart(call) {
+  const phone = call.phone;
+  if (!phone) return null;
+  const bar = part("div", "card-phone card-phone-" + phone.status, "phone");
+  bar.setAttribute("data-role", "phone");
+  bar.setAttribute("data-phone-status", phone.status);
+  if (phone.status === "ringing") {
+    bar.appendChild(el("span", "phone-line", "Ringing in your browser"));
+    const answer = button("Answer", "button-primary button-answer", "phone-answer");
+    answer.setAttribute("aria-keyshortcuts", "a");
+    bar.appendChild(answer);
+    bar.appendChild(keyHint("a"));
+    bar.appendChild(button("Decline", "button-small button-ghost", "phone-decline"));
+  } else if (phone.status === "answering") {
+    bar.appendChild(el("span", "phone-line", "Connecting the call…"));
+  } else {
+    bar.appendChild(el("span", "phone-line", phone.muted ? "On the line in your browser · muted" : "On the line in your browser"));
+    const mute = button("Mute", "button-small button-ghost", "phone-mute");
+    mute.setAttribute("aria-pressed", phone.muted ? "true" : "false");
+    bar.appendChild(mute);
+    bar.appendChild(button("Hang up", "button-small button-danger", "phone-hangup"));
   }
   return bar;
 }
@@ -411,6 +440,8 @@ export function renderCard(call, urls, me) {
   if (flags) card.appendChild(flags);
   card.appendChild(header(call, me));
   card.appendChild(claimBar(call, me));
+  const phone = phonePart(call);
+  if (phone) card.appendChild(phone);
   const routing = routingPart(call, me);
   if (routing) card.appendChild(routing);
   const message = part("p", "card-message", "message");

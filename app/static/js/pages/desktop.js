@@ -3,8 +3,9 @@
  * The entry module of the page: the board (desktop/board.js) keeps one card per call, the card
  * actions (desktop/work.js) and shortcuts (desktop/keys.js) act on them, alerts (desktop/alerts.js)
  * ring. My status and "Show every call" are desktop/presence.js; the callers waiting in the queue
- * are the "Waiting" panel (components/queue_panel.js). The socket.io client is a classic script
- * loaded before this module (window.io).
+ * are the "Waiting" panel (components/queue_panel.js); the browser phone is desktop/phone.js. The
+ * socket.io client and the Twilio Voice SDK are classic scripts loaded before this module
+ * (window.io, window.Twilio).
  */
 import * as api from "../lib/api.js";
 import { createDrafts } from "../lib/drafts.js";
@@ -15,6 +16,7 @@ import { createQueuePanel } from "../components/queue_panel.js";
 import { createFollowUpsPanel } from "./desktop/follow_ups.js";
 import { installKeys } from "./desktop/keys.js";
 import { createMyDay } from "./desktop/my_day.js";
+import { createPhone } from "./desktop/phone.js";
 import { createPresence } from "./desktop/presence.js";
 import { createWork } from "./desktop/work.js";
 
@@ -37,8 +39,18 @@ function start(root) {
   const myDayPanel = document.getElementById("my-day");
   const myDay = myDayPanel ? createMyDay(myDayPanel, { me: desk.me, customerUrl: root.getAttribute("data-customer-url") })
     : { refresh() {}, soon() {} };
-  const work = createWork(root, desk, drafts, { onFollowUpChange: () => { followUps.refresh(); myDay.soon(); } });
-  installKeys(work);
+  // The browser phone: whatever goes wrong with it, the rest of the desk goes on.
+  const noPhone = { actions: {}, attach() {}, setAvailable() {}, stop() {}, answerWaiting: () => false };
+  let phone = noPhone;
+  const phoneWidget = document.getElementById("phone");
+  if (phoneWidget) {
+    try { phone = createPhone(phoneWidget, { desk, log: desk.log }); } catch (error) { desk.log("phone not started:", error); }
+  }
+  const work = createWork(root, desk, drafts, {
+    onFollowUpChange: () => { followUps.refresh(); myDay.soon(); }, actions: phone.actions,
+  });
+  phone.attach(work);
+  installKeys(work, { answerWaiting: phone.answerWaiting });
   const queuePanel = document.getElementById("queue-panel");
   const queue = queuePanel ? createQueuePanel(queuePanel, { customerUrl: root.getAttribute("data-customer-url"), newTab: true })
     : { refresh() { return Promise.resolve(); }, update() {} };
@@ -46,7 +58,10 @@ function start(root) {
   const presence = presenceWidget ? createPresence(presenceWidget, {
     watchAll: document.getElementById("watch-all"), liveStatus: document.getElementById("live-status"),
     me: desk.me, onWatchAllChanged: () => desk.resync(),
+    // Twilio rings this browser only while I am available.
+    onStatus: (status) => phone.setAvailable(status === "available"),
   }) : { load() {}, receive() {}, offline() {} };
+  if (!presenceWidget) phone.setAvailable(false);
   /** Everything the server pushes, read again over HTTP: the calls and the queue. */
   function resync() {
     queue.refresh();
@@ -102,6 +117,7 @@ function start(root) {
     if (ended) return;
     ended = true;
     socket.disconnect();
+    phone.stop("logged-out");
     setConnection("offline", "Logged out");
     const main = document.querySelector("main");
     if (main) main.inert = true;

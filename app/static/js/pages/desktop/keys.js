@@ -3,7 +3,7 @@
  *   c  take the call ("I'm taking this")   g  give the call back
  *   n  notes and wrap-up                    r  remember a preference
  *   o  open a complaint                     x  resolve the first open complaint
- *   p  record a promise
+ *   p  record a promise                     a  answer the call ringing in this browser
  *   j / k  next / previous call             Esc  close the open form (asks first if typed in)
  *   ?  this list
  *
@@ -23,10 +23,12 @@ const NOT_HERE = {
   "complaint-new": "There is no customer record to open a complaint on yet.",
   "complaint-resolve": "No open complaint here.",
   "promise-new": "There is no customer record to promise anything on yet.",
+  "phone-answer": "This call is not ringing in your browser.",
 };
 
-/** Listen for the shortcuts; `work` is the desktop's card actions (work.js). */
-export function installKeys(work) {
+/** Listen for the shortcuts; `work` is the desktop's card actions (work.js); `answerWaiting()`
+ *  answers a call ringing in the browser whose card has not arrived (desktop/phone.js). */
+export function installKeys(work, { answerWaiting = () => false } = {}) {
   const help = document.getElementById("shortcuts");
 
   function typing(target) {
@@ -82,6 +84,12 @@ export function installKeys(work) {
     o: () => press("complaint-new"),
     x: () => press("complaint-resolve"),
     p: () => press("promise-new"),
+    // The card ringing in this browser, else a browser call whose card has not come yet.
+    a: () => {
+      const card = work.targetCard(KEY_ACTIONS.a);
+      if (card && card.querySelector('[data-action="phone-answer"]')) return press(KEY_ACTIONS.a);
+      return answerWaiting() || press(KEY_ACTIONS.a);
+    },
     j: () => move(1),
     k: () => move(-1),
     "?": toggleHelp,

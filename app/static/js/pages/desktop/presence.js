@@ -14,10 +14,12 @@ const ERROR_MS = 8000;
 
 /**
  * `widget` is #my-status, `watchAll` the "Show every call" checkbox, `liveStatus` the live calls'
- * status line (where its errors go), `me` {id}. `onWatchAllChanged()` re-syncs the calls.
+ * status line (where its errors go), `me` {id}. `onWatchAllChanged()` re-syncs the calls;
+ * `onStatus(chosen)` hears my chosen status ("available" | "away") whenever it is shown, the page's
+ * load included (the browser phone registers while it is "available").
  * Returns {load, receive(event), offline()}.
  */
-export function createPresence(widget, { watchAll, liveStatus, me, onWatchAllChanged }) {
+export function createPresence(widget, { watchAll, liveStatus, me, onWatchAllChanged, onStatus }) {
   const select = widget.querySelector("select");
   const state = widget.querySelector("[data-role=state]");
   const error = widget.querySelector("[role=alert]");
@@ -34,6 +36,9 @@ export function createPresence(widget, { watchAll, liveStatus, me, onWatchAllCha
     state.textContent = note;
     state.hidden = !note;
     widget.title = "My status: " + stateLabel(status) + (note ? " (" + note + ")" : "");
+    if (onStatus) {
+      try { onStatus(status); } catch (error) { console.warn("[knowncaller] status listener failed:", error); }
+    }
   }
 
   function showError(text) {

@@ -37,7 +37,7 @@ function keepFocusOn(card) {
 }
 
 /** The card action each key with a hint on the cards runs (keys.js binds them). */
-export const KEY_ACTIONS = { c: "claim", g: "release" };
+export const KEY_ACTIONS = { c: "claim", g: "release", a: "phone-answer" };
 
 /** The actions that open a form, the only ones a stored draft may run again. */
 const FORM_ACTIONS = new Set([
@@ -66,9 +66,11 @@ function failed(card, prefix) {
 /**
  * The card actions on `root` (#desktop) for the board `desk`, keeping drafts in `drafts`
  * (lib/drafts.js); `onFollowUpChange()` hears of every follow-up closed on a card (the "My
- * follow-ups" panel reads its list again). Returns what keys.js and the page use.
+ * follow-ups" panel reads its list again); `actions` are more card actions by data-action name
+ * (the browser phone's Answer, Decline, Mute, Hang up: desktop/phone.js). Returns what keys.js
+ * and the page use.
  */
-export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
+export function createWork(root, desk, drafts, { onFollowUpChange, actions = {} } = {}) {
   /** The draft a form on `card` keeps: one per call and form (`owner`: the item it is about). */
   function draftFor(card, action, owner) {
     const key = owner ? action + ":" + owner.id : action;
@@ -366,6 +368,7 @@ export function createWork(root, desk, drafts, { onFollowUpChange } = {}) {
     ...complaintActions(records),
     ...promiseActions(records),
     "follow-up-done": followUpActions(followUpRecords)["follow-up-done"],
+    ...actions,
   };
 
   /** Act on `card` as if its `action` button was pressed (clicks, and keys.js). */
