@@ -34,6 +34,7 @@ from app.services.calls import lifecycle as calls
 from app.services.care import summary
 from app.services.customers import complaints, merge, preferences, timeline
 from app.services.customers import records as customers
+from app.services.errors import InvalidInput
 from app.services.people import audit
 from app.settings import settings
 
@@ -107,7 +108,14 @@ class CustomerList(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, data: dict):
-        """Create a customer; numbers are stored in E.164 and an unreadable one is named in a 422."""
+        """Create a customer; numbers are stored in E.164 and an unreadable one is named in a 422.
+        With `call_sid`, that call's caller's number is among them (none when it was withheld)."""
+        call_sid = data.pop("call_sid", None)
+        if call_sid is not None:
+            call = calls.get_call(call_sid)
+            if call is None:
+                raise InvalidInput(f"call {call_sid} does not exist", {"call_sid": ["no such call"]})
+            data["phones"] = [*data["phones"], *([call.from_e164] if call.from_e164 else [])]
         customer = customers.create_customer(region=_region(), recorded_by_id=api_user().id, **data)
         _changed(customer.id, "created")
         return _with_shared_numbers(customer), {"Location": url_for("api_customers.CustomerDetail", customer_id=customer.id)}

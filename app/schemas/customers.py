@@ -75,6 +75,10 @@ _phone = Text(validate=length(max=64), metadata={"example": "+1 415 555 0100"})
 class CustomerCreateSchema(Schema):
     name = Text(required=True, validate=length(max=200), metadata={"example": "Alice Wong"})
     phones = fields.List(_phone, load_default=list)
+    call_sid = Text(validate=length(min=1, max=64), metadata={
+        "description": "The call this customer is the caller of: its caller's number is added to `phones`, so an "
+                       "agent who sees it masked (MASK_NUMBERS) can still keep it. Linking the call is still "
+                       "PATCH /api/v1/calls/<call_sid>."})
     email = Text(allow_none=True, validate=length(max=254), metadata={
         "description": "name@example.com; checked by the one rule the pages and the import share."})
     tier = fields.String(validate=validate.OneOf(TIERS))

@@ -243,6 +243,18 @@ def test_an_agent_resending_masked_numbers_keeps_them_and_may_add_or_drop_one(ap
 
 
 @masked_numbers
+def test_an_agent_keeps_an_unknown_callers_number_on_the_customer_they_create_without_reading_it(api_as):
+    ann, sue = api_as("agent"), api_as("supervisor")
+    make_call("CA" + "4" * 32, None, from_e164=ALICE)
+    created = ann.post("/api/v1/customers", json={"name": "Alice Wong", "phones": [], "call_sid": "CA" + "4" * 32})
+    assert created.status_code == 201, created.json
+    assert created.json["phones"] == [MASKED_ALICE]
+    assert sue.get(f"/api/v1/customers/{created.json['id']}").json["phones"] == [ALICE]
+    unknown = ann.post("/api/v1/customers", json={"name": "Nobody", "call_sid": "CA" + "5" * 32})
+    assert_error(unknown, 422, field="call_sid")
+
+
+@masked_numbers
 def test_a_supervisor_sending_a_masked_value_is_refused_naming_phones(api_as):
     sue = api_as("supervisor")
     alice = make_customer("Alice Wong", phones=(ALICE,))
