@@ -139,6 +139,42 @@ def test_replay_on_connect_gives_each_user_their_own_view(app, live_server, sock
         assert len(_pops(again, call_sid)) == 1, name
 
 
+@masked_numbers
+def test_an_agent_who_starts_watching_every_call_gets_it_masked_at_once(app, live_server, socket_factory, api_as):
+    make_customer("Alice Wong", phones=(ALICE,))
+    ann = api_as("agent", username="ann")
+    bob = api_as("agent", username="bob", status="away")
+    offered, watching = socket_factory(token=ann.token), socket_factory(token=bob.token)
+    assert bob.patch("/api/v1/me", json={"watch_all": True}).status_code == 200
+    call_sid, response = live_server.provider.call(from_=ALICE)
+    assert dialled(xml(response)) == ["ann"]
+    _assert_masked_pop(watching.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid))
+    _assert_masked_pop(offered.wait_for("screen_pop", lambda p: p["call_sid"] == call_sid))
+    watching.drain()
+    assert len(_pops(watching, call_sid)) == 1
+
+
+@masked_numbers
+def test_the_pop_sent_while_the_database_is_down_is_masked_for_agents_too(app, live_server, socket_factory):
+    from app.models import utcnow
+    from app.services.calls import delivery
+
+    with app.app_context():
+        _people, _tokens, sockets = _team(socket_factory)
+    with app.app_context():
+        delivery.pop_unavailable({"CallSid": "CA" + "6" * 32, "From": ALICE, "To": "+18005550199"}, region="US",
+                                 now=utcnow())
+    for name in ("ann", "bob", "wes"):
+        pop = sockets[name].wait_for("screen_pop", lambda p: p["call_sid"] == "CA" + "6" * 32)
+        assert pop["lookup"] == "unavailable"
+        _assert_masked_pop(pop)
+    for name in ("sue", "ada"):
+        _assert_whole_pop(sockets[name].wait_for("screen_pop", lambda p: p["call_sid"] == "CA" + "6" * 32))
+    for socket in sockets.values():
+        socket.drain()
+    assert {name: len(_pops(s, "CA" + "6" * 32)) for name, s in sockets.items()} == dict.fromkeys(sockets, 1)
+
+
 def test_with_masking_off_agents_see_the_number_whole(app, live_server, socket_factory):
     with app.app_context():
         make_customer("Alice Wong", phones=(ALICE,))
