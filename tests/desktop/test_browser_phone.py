@@ -77,7 +77,10 @@ FAKE_DEVICE = """
       return Promise.resolve();
     }
     updateToken(token) { this.done.push("updateToken"); this.token = token; }
-    destroy() { this.done.push("destroy"); this.state = "destroyed"; }
+    destroy() {
+      this.done.push("destroy"); this.state = "destroyed";
+      sessionStorage.setItem("fakePhoneDestroyed", "yes");  // read on the next page (logout)
+    }
   }
   window.__fakePhone = {
     devices: [], calls: [],
@@ -90,6 +93,14 @@ FAKE_DEVICE = """
   };
   window.Twilio = { Device: FakeDevice };
 })();
+"""
+
+# The browser refuses the microphone (as after "Block" in its prompt or site settings).
+REFUSE_MICROPHONE = """
+navigator.mediaDevices.getUserMedia = () => {
+  window.__microphoneAsked += 1;
+  return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+};
 """
 
 
@@ -292,6 +303,10 @@ def test_a_call_ringing_in_the_browser_is_answered_held_muted_and_hung_up_from_i
     # Answering holds the call as "I'm taking this" does.
     expect(card.locator("[data-role=claimed-by]")).to_have_text("You took this")
 
+    # The token is renewed on the Device when the SDK says it will expire.
+    page.evaluate("window.__fakePhone.devices[0].emit('tokenWillExpire')")
+    page.wait_for_function("window.__fakePhone.devices[0].done.includes('updateToken')")
+
     mute = bar.get_by_role("button", name="Mute")
     mute.click()
     expect(mute).to_have_attribute("aria-pressed", "true")
@@ -335,3 +350,52 @@ def test_a_browser_call_naming_no_parent_rings_on_the_newest_card_and_is_decline
     assert page.evaluate("window.__microphoneAsked") == 1
     assert page.errors == []
     assert page.outside.nothing(), page.outside.hosts()
+
+
+@pytest.mark.app_config(**FAKE_VOICE)
+def test_a_refused_microphone_says_to_allow_it_in_the_site_settings(live_server, open_page):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("dana", display_name="Dana Scully")
+    page = open_page(FAKE_DEVICE, REFUSE_MICROPHONE)
+    open_desktop(live_server, page, "dana")
+    expect(phone(page)).to_have_attribute("data-reason", "microphone")
+    expect(page.locator("#phone-text")).to_have_text(
+        re.compile(r"^Phone offline: the microphone is blocked\. Allow the microphone for this site in the browser's site settings"))
+    assert page.evaluate("window.__fakePhone.devices.length") == 0  # no Device without a microphone
+    assert page.outside.nothing(), page.outside.hosts()
+
+
+@pytest.mark.app_config(**FAKE_VOICE)
+def test_a_browser_call_before_its_pop_waits_in_the_phone_panel_then_moves_onto_its_card(live_server, open_page):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("dana", display_name="Dana Scully")
+    page = open_page(FAKE_DEVICE)
+    open_desktop(live_server, page, "dana")
+    expect(phone(page)).to_have_attribute("data-state", "registered")
+    page.evaluate("window.__fakePhone.ring('CA' + 'e'.repeat(32), {call_sid: '%s'})" % PARENT_SID)
+    panel = page.locator("#phone-detail")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("button", name="Answer")).to_be_visible()
+    live_server.provider.call(from_="+14155550100", call_sid=PARENT_SID)
+    card = page.locator(f'[data-call-sid="{PARENT_SID}"]')
+    expect(card.locator("[data-role=phone]")).to_contain_text("Ringing in your browser")
+    expect(panel).to_be_hidden()
+    assert page.errors == []
+
+
+@pytest.mark.app_config(**FAKE_VOICE)
+def test_logging_out_lets_go_of_the_device(live_server, open_page):
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        make_user("dana", display_name="Dana Scully")
+    page = open_page(FAKE_DEVICE)
+    open_desktop(live_server, page, "dana")
+    expect(phone(page)).to_have_attribute("data-state", "registered")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert page.evaluate("sessionStorage.getItem('fakePhoneDestroyed')") == "yes"

@@ -59,6 +59,7 @@ export function createPhone(widget, { desk, log }) {
   let work = null;
   let blockedByPolicy = false;
   let latest = null;
+  let openedForCall = false;
 
   // The CSP (connect-src 'self') stops the SDK reaching Twilio: say that, not "the network".
   document.addEventListener("securitypolicyviolation", (event) => {
@@ -154,7 +155,10 @@ export function createPhone(widget, { desk, log }) {
       bind(snapshot);
       const unbound = waiting(snapshot);
       renderDetail(snapshot, unbound);
-      if (unbound.some((entry) => entry.status === "ringing")) setOpen(true);
+      // A call with no card opens the panel (its Answer is there); once it has one, the panel
+      // it opened closes again.
+      if (unbound.some((entry) => entry.status === "ringing")) { if (detail.hidden) { setOpen(true); openedForCall = true; } }
+      else if (openedForCall) { openedForCall = false; setOpen(false); }
     } catch (error) {
       log("phone: status not shown", error);
     }
@@ -165,7 +169,7 @@ export function createPhone(widget, { desk, log }) {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   }
 
-  toggle.addEventListener("click", () => setOpen(detail.hidden));
+  toggle.addEventListener("click", () => { openedForCall = false; setOpen(detail.hidden); });
   widget.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !detail.hidden) { setOpen(false); toggle.focus(); event.stopPropagation(); }
   });
