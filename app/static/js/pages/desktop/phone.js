@@ -70,7 +70,8 @@ export function createPhone(widget, { desk, log }) {
     getToken: api.voiceToken,
     askMicrophone,
     loadDevice: () => (window.Twilio && typeof window.Twilio.Device === "function" ? window.Twilio.Device : null),
-    deviceOptions: { closeProtection: false, codecPreferences: ["opus", "pcmu"], logLevel: "warn", Sound: QuietSound },
+    // closeProtection: leaving or reloading mid-call asks first (it would hang up on the caller).
+    deviceOptions: { closeProtection: true, codecPreferences: ["opus", "pcmu"], logLevel: "warn", Sound: QuietSound },
     onChange: render,
     log: (...args) => log(...args),
     unreachableReason: () => (blockedByPolicy ? "blocked" : "unreachable"),
