@@ -1,7 +1,7 @@
 """The service loop's shapes (SPEC §10): surveys, follow-ups and promises."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from app.models import (
     FOLLOW_UP_REASONS,
@@ -10,7 +10,7 @@ from app.models import (
     SURVEY_CHANNELS,
     SURVEY_STATUSES,
 )
-from app.schemas.common import Id, Text, Timestamp, dump_time, length
+from app.schemas.common import Id, Text, Timestamp, dump_time, length, masking
 from app.schemas.people import PersonSchema
 from app.services import validation
 
@@ -128,6 +128,17 @@ class SurveySchema(Schema):
         # "sending" is the job's claim on a pending SMS (surveys._claim), not one of the statuses
         # the API promises: to a reader it is still pending.
         return "pending" if shown == "sending" else shown
+
+    @post_dump
+    def _mask_numbers(self, data: dict, **_kwargs) -> dict:
+        """The provider's word on a failed SMS may quote the number ("The 'To' number +1… is not
+        valid"): masked for an agent with MASK_NUMBERS on (`app.services.privacy`)."""
+        if data.get("error") and masking():
+            from app.services import privacy
+            from app.settings import settings
+
+            data["error"] = privacy.mask_text(data["error"], settings().calls.region)
+        return data
 
 
 class SurveyListSchema(Schema):

@@ -322,6 +322,20 @@ def test_what_else_an_agent_reads_carries_no_number(api_as, role):
         assert _carries_no_number(answer.get_data(as_text=True)), path
 
 
+@masked_numbers
+@pytest.mark.parametrize(("role", "masked"), ROLES_MASKED)
+def test_a_failed_sms_surveys_provider_message_quotes_the_number_masked_for_agents(api_as, role, masked):
+    from tests.factories import make_survey
+
+    viewer = api_as(role)
+    alice = make_customer("Alice Wong", phones=(ALICE,))
+    call = make_call("CA" + "7" * 32, alice, agent=viewer.user, from_e164=ALICE, status="completed")
+    make_survey(call, channel="sms", status="failed", error="The 'To' number +14155550100 is not a mobile number")
+    (survey,) = viewer.get("/api/v1/surveys").json["items"]
+    assert survey["error"] == ("The 'To' number (415) •••-••00 is not a mobile number" if masked
+                               else "The 'To' number +14155550100 is not a mobile number")
+
+
 # --- calling back ----------------------------------------------------------------------------
 
 CALLBACK_TOKEN = "masking-test-token-0123456789abcd"
