@@ -33,7 +33,9 @@ class CallSchema(Schema):
     call_sid = fields.String(dump_only=True)
     direction = fields.String(dump_only=True, metadata={"description": "`inbound` or `outbound`."})
     status = fields.String(dump_only=True)
-    from_ = fields.String(data_key="from", attribute="from_e164", dump_only=True, allow_none=True)
+    from_ = fields.String(data_key="from", attribute="from_e164", dump_only=True, allow_none=True, metadata={
+        "description": "The caller's number in E.164; null for an agent with MASK_NUMBERS on, as are `from_raw`, an "
+                       "outbound call's `to`, and the pop's numbers (its `from_display` masked, SPEC §13)."})
     from_raw = fields.String(dump_only=True, allow_none=True)
     to = fields.Method("_to", dump_only=True, allow_none=True)
     match = fields.String(attribute="match_kind", dump_only=True)

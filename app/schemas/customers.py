@@ -112,7 +112,8 @@ class CustomerSchema(Schema):
     version = fields.Integer(dump_only=True, metadata={"description": "Bumped on every change."})
     name = fields.String(dump_only=True)
     phones = fields.Pluck(PhoneNumberSchema, "e164", many=True, dump_only=True,
-                          metadata={"description": "Every number in E.164."})
+                          metadata={"description": "Every number in E.164; for an agent with MASK_NUMBERS on, "
+                                                   "each masked as shown, e.g. \"(415) •••-••00\" (SPEC §13)."})
     phone_numbers = fields.List(fields.Nested(PhoneNumberSchema), attribute="phones", dump_only=True)
     email = fields.String(dump_only=True, allow_none=True)
     tier = fields.String(dump_only=True, validate=validate.OneOf(TIERS))
@@ -133,7 +134,7 @@ class CustomerSchema(Schema):
     shared_numbers = fields.List(fields.Dict(), dump_only=True, metadata={
         "description": "On one customer's own answers (read, create, change): each of their numbers that "
                        "other customers hold too, `{e164, customers: [{id, name}]}`, so a page can say it is "
-                       "shared."})
+                       "shared (for an agent with MASK_NUMBERS on, e164 null and a masked `display` instead)."})
 
 
     def _summary(self, customer) -> dict:

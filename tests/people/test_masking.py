@@ -230,6 +230,7 @@ def test_customer_answers_are_masked_for_agents_only(api_as, role, masked):
     shared = answers[0]["shared_numbers"]
     assert [s["customers"][0]["name"] for s in shared] == ["Wei Wong"]
     assert shared[0]["e164"] == (None if masked else ALICE)
+    assert shared[0].get("display") == (MASKED_ALICE if masked else None)
     assert created.json["phones"] == (["(415) •••-••77"] if masked else ["+14155550177"])
     with db.session.no_autoflush:
         assert db.session.query(PhoneNumber).filter_by(e164="+14155550177").count() == 1  # stored whole
