@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
+from xml.sax.saxutils import quoteattr
 
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Enqueue, Gather, VoiceResponse
@@ -11,6 +12,10 @@ from twilio.twiml.voice_response import Dial, Enqueue, Gather, VoiceResponse
 from app.services.calls.routing import FALLBACK, KNOWN_AGENT, QUEUED, RoutingDecision
 
 AGENT_LEG_EVENTS = "initiated ringing answered completed"
+# The browser phone hears which call rings it (SPEC §13): the parameter's name, and the slot the
+# cached <Dial> holds for the sid until a call's is put in.
+CALL_SID_PARAMETER = "call_sid"
+_CALL_SID_SLOT = "KC-CALL-SID-SLOT"
 
 
 @dataclass(frozen=True)
@@ -22,11 +27,12 @@ class DialTarget:
     status_callback: str
 
 
-def ring_agents(targets: list[DialTarget], *, timeout: int, action_url: str) -> str:
+def ring_agents(targets: list[DialTarget], *, timeout: int, action_url: str, call_sid: str | None = None) -> str:
     """Ring every target at once; the first to answer gets the call, the others stop ringing.
 
     When nobody answers within `timeout`, the provider posts to `action_url`, which decides
-    what happens next (see `fallback`).
+    what happens next (see `fallback`). A browser phone (`<Client>`) is also told which call it is
+    (`<Parameter name="call_sid">`, SPEC §13): its ringing goes on that call's card, not a guess.
     """
     response = VoiceResponse()
     dial = Dial(timeout=timeout, action=action_url, method="POST", answer_on_bridge=True)
@@ -41,7 +47,10 @@ def ring_agents(targets: list[DialTarget], *, timeout: int, action_url: str) -> 
         elif target.kind == "sip":
             dial.sip(target.address, **options)
         else:
-            dial.client(target.address, **options)
+            client = dial.client(**options)
+            client.identity(target.address)
+            if call_sid:
+                client.parameter(name=CALL_SID_PARAMETER, value=call_sid)
     response.append(dial)
     return str(response)
 
@@ -67,7 +76,7 @@ class FallbackOptions:
 
 
 def routing(decision: RoutingDecision, urls: RoutingUrls, *, timeout: int, fallback_options: FallbackOptions,
-            known_timeout: int | None = None) -> str:
+            known_timeout: int | None = None, call_sid: str | None = None) -> str:
     """The TwiML for a routing decision (SPEC §11): ring the agent who knows the caller alone
     (for `known_timeout`; the <Dial>'s action leads on to the floor), ring the floor, put the
     caller in line, or take the fallback."""
@@ -77,9 +86,9 @@ def routing(decision: RoutingDecision, urls: RoutingUrls, *, timeout: int, fallb
         return fallback(number=fallback_options.number, greeting=fallback_options.greeting,
                         record_action_url=urls.voicemail, max_seconds=fallback_options.max_seconds, timeout=timeout)
     if decision.reason == KNOWN_AGENT:
-        return _ring_agents_cached(decision.agents[:1], urls.status, urls.known_result or urls.dial_result,
-                                   known_timeout or timeout)
-    return _ring_agents_cached(decision.agents, urls.status, urls.dial_result, timeout)
+        return _for_call(_ring_agents_cached(decision.agents[:1], urls.status, urls.known_result or urls.dial_result,
+                                             known_timeout or timeout), call_sid)
+    return _for_call(_ring_agents_cached(decision.agents, urls.status, urls.dial_result, timeout), call_sid)
 
 
 def enqueue(urls: RoutingUrls) -> str:
@@ -107,6 +116,11 @@ def leave_queue() -> str:
     return str(response)
 
 
+def _for_call(cached: str, call_sid: str | None) -> str:
+    """The cached <Dial> with this call's sid in its browser phones' parameter."""
+    return cached.replace(f'value="{_CALL_SID_SLOT}"', "value=" + quoteattr(call_sid or ""))
+
+
 @lru_cache(maxsize=64)
 def _ring_agents_cached(agents: tuple[tuple[int, str, str], ...], status_url: str, action_url: str,
                         timeout: int) -> str:
@@ -119,7 +133,7 @@ def _ring_agents_cached(agents: tuple[tuple[int, str, str], ...], status_url: st
         DialTarget(kind=kind, address=address, status_callback=f"{status_url}?{urlencode({'agent': agent_id})}")
         for agent_id, kind, address in agents
     ]
-    return ring_agents(targets, timeout=timeout, action_url=action_url)
+    return ring_agents(targets, timeout=timeout, action_url=action_url, call_sid=_CALL_SID_SLOT)
 
 
 def fallback(*, number: str | None, greeting: str, record_action_url: str, max_seconds: int,

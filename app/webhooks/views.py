@@ -59,7 +59,7 @@ def _routing_options() -> tuple[twiml.RoutingUrls, dict]:
 
 def _routing_twiml(decision: routing.RoutingDecision) -> str:
     urls, options = _routing_options()
-    return twiml.routing(decision, urls, **options)
+    return twiml.routing(decision, urls, call_sid=request.form.get("CallSid"), **options)
 
 
 def _fallback_twiml() -> str:

@@ -13,6 +13,7 @@ from app.models import AgentPresence, AuditEvent, utcnow
 from app.services.calls import routing
 from app.services.people.presence import ConnectedUser
 from tests.factories import make_customer, make_user
+from tests.support.provider import dialled
 
 URLS = twiml.RoutingUrls(status="https://cc.example.com/twilio/status",
                          dial_result="https://cc.example.com/twilio/dial-result",
@@ -42,7 +43,7 @@ def test_a_floor_decision_rings_its_offerable_agents_only():
     assert [agent[0] for agent in decision.agents] == [1, 3]
     (dial,) = ET.fromstring(twiml.routing(decision, URLS, timeout=15, fallback_options=FALLBACK))
     assert dial.get("action") == URLS.dial_result and dial.get("timeout") == "15"
-    assert [(noun.tag, noun.text.strip(), noun.get("statusCallback")) for noun in dial] == [
+    assert [(noun.tag, dialled(noun), noun.get("statusCallback")) for noun in dial] == [
         ("Client", "ann", URLS.status + "?agent=1"), ("Client", "cy", URLS.status + "?agent=3")]
 
 
@@ -123,7 +124,7 @@ def test_linking_a_call_pops_it_again_and_audits_each_recipient(app, api_as, pro
 
 def _dialled(response) -> list[str]:
     root = ET.fromstring(response.data)
-    return [noun.text.strip() for dial in root.iter("Dial") for noun in dial]
+    return [dialled(noun) for dial in root.iter("Dial") for noun in dial]
 
 
 def test_only_agents_are_rung_though_supervisors_and_admins_are_online(app, provider):
@@ -142,3 +143,16 @@ def test_with_only_supervisors_online_the_caller_goes_to_the_fallback_not_to_the
     _sid, response = provider.call(from_="+14155550999")
     root = ET.fromstring(response.data)
     assert [el.tag for el in root] == ["Say", "Record"]
+
+
+def test_a_browser_phone_hears_which_call_rings_it_and_a_phone_does_not_need_to():
+    """SPEC §13: the ringing goes on that call's card. The <Dial> is cached per set of agents; each
+    call's sid is put in its own copy, escaped."""
+    online = (_agent(1, "client", "ann"), _agent(2, "phone", "+14155550123"))
+    decision = routing.decide(online, limit=10, call_sid="CA1")
+    for sid in ("CAfirst", 'CA"<odd>&'):
+        (dial,) = ET.fromstring(twiml.routing(decision, URLS, timeout=15, fallback_options=FALLBACK, call_sid=sid))
+        client, number = dial
+        assert dialled(client) == "ann"
+        assert [(p.get("name"), p.get("value")) for p in client.iter("Parameter")] == [("call_sid", sid)]
+        assert number.find("Parameter") is None and dialled(number) == "+14155550123"

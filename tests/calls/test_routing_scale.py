@@ -21,6 +21,7 @@ import pytest
 from tests.factories import make_customer, make_token, make_user
 from tests.support.api import Api
 from tests.support.provider import ACCOUNT_SID, Provider, new_call_sid, status_params
+from tests.support.provider import dialled as dialled_by
 from tests.support.servers import ServerProcess, two_processes
 from tests.support.sockets import SocketRecorder, connect_socket, wait_until
 from tests.support.twilio_api import RunningStandIn, TwilioApiStandIn
@@ -138,7 +139,7 @@ def floor(cluster, rest_api):
 
 def dialled(twiml: str) -> list[str]:
     """The <Client> identities a TwiML answer (or a move's new TwiML) rings."""
-    return [client.text.strip() for client in ET.fromstring(twiml).iter("Client")]
+    return [dialled_by(client) for client in ET.fromstring(twiml).iter("Client")]
 
 
 def queue_of(person: Person, server: ServerProcess) -> list[dict]:

@@ -73,7 +73,7 @@ def test_an_agent_connected_to_one_process_is_rung_by_the_other(cluster):
     agent = connect_socket(a.base_url, token=token)
     try:
         _, response = provider_via(b).call(from_="+14155550100")
-        assert "<Client" in response.text and "agent1</Client>" in response.text
+        assert "<Client" in response.text and "<Identity>agent1</Identity>" in response.text
     finally:
         agent.sio.disconnect()
 

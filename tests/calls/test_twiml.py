@@ -4,6 +4,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from app import twiml
+from tests.support.provider import dialled
 
 
 def parse(xml: str) -> ET.Element:
@@ -23,7 +24,7 @@ def test_ring_agents_dials_every_agent_at_once_with_their_own_noun():
     assert dial.tag == "Dial"
     assert dial.get("timeout") == "17"
     assert dial.get("action") == "https://cc.example.com/twilio/dial-result"
-    assert [(n.tag, n.text.strip()) for n in dial] == [
+    assert [(n.tag, dialled(n)) for n in dial] == [
         ("Client", "agent_ann"), ("Number", "+14155550123"), ("Sip", "sip:bob@pbx.example.com")]
     for noun, target in zip(dial, targets):
         assert noun.get("statusCallback") == target.status_callback
@@ -113,3 +114,4 @@ def test_a_language_is_read_as_people_write_it():
              ("milk", "Spanish"): "en"}
     for (key, value), expected in cases.items():
         assert wording.language_for([pref(key, value)]) == expected, (key, value)
+

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AgentPresence, Call, utcnow
+from tests.support.provider import dialled as dialled_noun
 
 
 def online(*users, seen_seconds_ago: int = 1) -> None:
@@ -30,7 +31,7 @@ def xml(response) -> ET.Element:
 def dialled(root: ET.Element) -> list[str]:
     """The identities (or numbers) the <Dial> rings."""
     (dial,) = [el for el in root if el.tag == "Dial"]
-    return [noun.text.strip() for noun in dial]
+    return [dialled_noun(noun) for noun in dial]
 
 
 def call_row(call_sid: str) -> Call:

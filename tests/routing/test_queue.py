@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import FollowUp
 from tests.factories import make_customer, make_token, make_user
 from tests.routing.support import call_row, online, xml
-from tests.support.provider import ACCOUNT_SID, new_call_sid, status_params
+from tests.support.provider import ACCOUNT_SID, dialled, new_call_sid, status_params
 from tests.support.sockets import wait_until
 from tests.support.twilio_api import RunningStandIn
 
@@ -203,7 +203,7 @@ def test_an_agent_who_becomes_available_is_moved_the_first_caller_in_line(app, l
     assert wait_until(lambda: _moves(rest_api, vip), timeout=5)
     (move,) = _moves(rest_api, vip)
     dial = ET.fromstring(move.value("Twiml")).find("Dial")
-    assert [noun.text.strip() for noun in dial] == ["ann"]
+    assert [dialled(noun) for noun in dial] == ["ann"]
     assert urlsplit(dial.get("action")).query == "stage=queue"
     assert urlsplit(dial[0].get("statusCallback")).query == f"agent={ann_id}"
     pop = desktop.wait_for("screen_pop", lambda p: p["call_sid"] == vip and p["routing"]["agents"])

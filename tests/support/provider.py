@@ -49,3 +49,10 @@ class Provider:
     def status(self, call_sid: str, status: str, sequence: int | None = None, duration: int | None = None,
                **extra):
         return self.post("/twilio/status", status_params(call_sid, status, sequence, duration, **extra))
+
+
+def dialled(noun) -> str:
+    """Whom a <Dial>'s noun rings (an ElementTree element): a <Client>'s <Identity>, else its text."""
+    if noun.tag == "Client" and noun.find("Identity") is not None:
+        return noun.findtext("Identity").strip()
+    return (noun.text or "").strip()

@@ -65,7 +65,7 @@ def move_twiml(move: queue.Move) -> str:
         agent_id, kind, address = move.agent
         target = twiml.DialTarget(kind, address, external_url("webhooks.status", agent=agent_id))
         return twiml.ring_agents([target], timeout=config.routing.dial_timeout_seconds,
-                                 action_url=external_url("webhooks.dial_result", stage="queue"))
+                                 action_url=external_url("webhooks.dial_result", stage="queue"), call_sid=move.call_sid)
 
 
 def send_move(move: queue.Move) -> None:
