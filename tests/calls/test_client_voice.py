@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Call, User
 from app.services.calls import browser_phone
 from tests.factories import make_customer
-from tests.support.provider import ACCOUNT_SID, Provider, new_call_sid, status_params
+from tests.support.provider import ACCOUNT_SID, Provider, new_call_sid, status_params, twiml_of
 
 CALLER_ID = "+18005550199"
 APP_SID = "AP" + "7" * 32
@@ -32,14 +32,6 @@ def browser_params(identity: str, to: str, call_sid: str | None = None, **extra)
             "Caller": f"client:{identity}", "Direction": "inbound", "From": f"client:{identity}", "To": to, **extra}
 
 
-def parse(response) -> ET.Element:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "text/xml"
-    root = ET.fromstring(response.get_data(as_text=True))
-    assert root.tag == "Response"
-    return root
-
-
 def stored_calls() -> list[Call]:
     db.session.rollback()  # end this test's transaction: read what the webhooks committed
     return list(db.session.scalars(select(Call).order_by(Call.id)))
@@ -47,7 +39,7 @@ def stored_calls() -> list[Call]:
 
 def assert_refused(response, *words: str) -> None:
     """A <Say> that explains (naming `words`), then <Hangup/>; nothing stored."""
-    root = parse(response)
+    root = twiml_of(response)
     assert [el.tag for el in root] == ["Say", "Hangup"]
     for word in words:
         assert word in root[0].text
@@ -87,7 +79,7 @@ def test_the_builder_dials_the_number_from_the_caller_id_and_hears_of_the_custom
 
 def test_a_call_from_the_browser_dials_the_number_in_e164_and_is_stored_as_the_agents(provider, ann, mei):
     params = browser_params("ann", "(415) 555-0188")
-    root = parse(provider.post("/twilio/client-voice", params))
+    root = twiml_of(provider.post("/twilio/client-voice", params))
     (dial,) = root
     assert dial.get("callerId") == CALLER_ID
     assert [(n.tag, n.text) for n in dial] == [("Number", "+14155550188")]
@@ -105,7 +97,7 @@ def test_a_call_from_the_browser_dials_the_number_in_e164_and_is_stored_as_the_a
 def test_the_call_api_shows_it_as_the_agents_outbound_call(provider, api_as, mei):
     bea = api_as("agent", username="bea", reach_address="bea_desk")
     params = browser_params("bea_desk", "+1 415 555 0188")
-    parse(provider.post("/twilio/client-voice", params))
+    twiml_of(provider.post("/twilio/client-voice", params))
     shown = bea.get(f"/api/v1/calls/{params['CallSid']}").json
     assert (shown["direction"], shown["from"], shown["to"], shown["customer_id"]) == (
         "outbound", CALLER_ID, "+14155550188", mei.id)
@@ -115,8 +107,8 @@ def test_the_call_api_shows_it_as_the_agents_outbound_call(provider, api_as, mei
 def test_a_number_nobody_or_several_customers_have_is_called_with_no_customer(provider, ann):
     make_customer("Sam Roe", phones=("+14155550177",))
     make_customer("Kim Roe", phones=("+14155550177",))
-    parse(provider.post("/twilio/client-voice", browser_params("ann", "+14155550177")))
-    parse(provider.post("/twilio/client-voice", browser_params("ann", "+14155550166")))
+    twiml_of(provider.post("/twilio/client-voice", browser_params("ann", "+14155550177")))
+    twiml_of(provider.post("/twilio/client-voice", browser_params("ann", "+14155550166")))
     assert [(c.to_e164, c.customer_id, c.match_kind) for c in stored_calls()] == [
         ("+14155550177", None, "none"), ("+14155550166", None, "none")]
 
@@ -145,7 +137,7 @@ def test_the_pop_reaches_the_agents_desktop_with_the_customers_card(live_server,
 
 def test_the_customers_answer_the_dials_end_and_status_callbacks_update_the_call(provider, ann, mei):
     params = browser_params("ann", "+14155550188")
-    dial = parse(provider.post("/twilio/client-voice", params))[0]
+    dial = twiml_of(provider.post("/twilio/client-voice", params))[0]
     call_sid = params["CallSid"]
 
     leg = urlsplit(dial[0].get("statusCallback"))
@@ -160,7 +152,7 @@ def test_the_customers_answer_the_dials_end_and_status_callbacks_update_the_call
     ended = provider.post(urlsplit(dial.get("action")).path, {
         "AccountSid": ACCOUNT_SID, "CallSid": call_sid, "CallStatus": "in-progress",
         "DialCallStatus": "completed", "DialCallSid": new_call_sid(), "DialCallDuration": "42"})
-    assert [el.tag for el in parse(ended)] == ["Hangup"]
+    assert [el.tag for el in twiml_of(ended)] == ["Hangup"]
     (call,) = stored_calls()
     assert call.status == "completed" and call.ended_at is not None and call.duration is not None
 
@@ -171,7 +163,7 @@ def test_the_customers_answer_the_dials_end_and_status_callbacks_update_the_call
 
 def test_the_providers_status_callbacks_alone_update_the_call(provider, ann):
     params = browser_params("ann", "+14155550188")
-    parse(provider.post("/twilio/client-voice", params))
+    twiml_of(provider.post("/twilio/client-voice", params))
     assert provider.status(params["CallSid"], "in-progress", sequence=1).status_code == 200
     assert stored_calls()[0].status == "in-progress"
     assert provider.status(params["CallSid"], "completed", sequence=2, duration=31).status_code == 200
@@ -181,11 +173,11 @@ def test_the_providers_status_callbacks_alone_update_the_call(provider, ann):
 
 def test_nobody_answering_is_said_to_the_agent_and_ends_the_call(provider, ann):
     params = browser_params("ann", "+14155550188")
-    dial = parse(provider.post("/twilio/client-voice", params))[0]
+    dial = twiml_of(provider.post("/twilio/client-voice", params))[0]
     ended = provider.post(urlsplit(dial.get("action")).path, {
         "AccountSid": ACCOUNT_SID, "CallSid": params["CallSid"], "CallStatus": "in-progress",
         "DialCallStatus": "busy"})
-    root = parse(ended)
+    root = twiml_of(ended)
     assert [el.tag for el in root] == ["Say", "Hangup"] and "busy" in root[0].text
     (call,) = stored_calls()
     assert call.status == "completed" and call.connected_at is None
@@ -195,7 +187,7 @@ def test_the_dials_end_leaves_calls_not_placed_from_a_browser_alone(provider, an
     call_sid, _ = provider.call(from_="+14155550100")
     ended = provider.post("/twilio/client-voice-result", {"AccountSid": ACCOUNT_SID, "CallSid": call_sid,
                                                           "DialCallStatus": "completed"})
-    parse(ended)
+    twiml_of(ended)
     assert stored_calls()[0].status == "ringing"
 
 
@@ -252,10 +244,10 @@ def test_database_unavailable_still_answers_politely(unreachable, caplog, tmp_pa
                      TWILIO_CALLER_ID=CALLER_ID)
     provider = Provider.of(app)
     params = browser_params("ann", "+14155550188")
-    root = parse(provider.post("/twilio/client-voice", params))
+    root = twiml_of(provider.post("/twilio/client-voice", params))
     assert [el.tag for el in root] == ["Say", "Hangup"] and root[0].text == browser_phone.UNAVAILABLE
     assert any(r.levelname == "ERROR" and getattr(r, "call_sid", None) == params["CallSid"] for r in caplog.records)
-    root = parse(provider.post("/twilio/client-voice-result", {"AccountSid": ACCOUNT_SID, "CallSid": params["CallSid"],
+    root = twiml_of(provider.post("/twilio/client-voice-result", {"AccountSid": ACCOUNT_SID, "CallSid": params["CallSid"],
                                                                "DialCallStatus": "completed"}))
     assert [el.tag for el in root] == ["Hangup"]
 
@@ -267,7 +259,7 @@ def test_database_unavailable_still_answers_politely(unreachable, caplog, tmp_pa
 def test_whatever_arrives_the_answer_is_twiml(app, ann, from_, to, extra):
     provider = Provider.of(app)
     params = {**extra, **browser_params("ann", to), "From": from_}
-    root = parse(provider.post("/twilio/client-voice", params))
+    root = twiml_of(provider.post("/twilio/client-voice", params))
     with app.app_context():
         stored = db.session.scalar(select(func.count()).select_from(Call).where(Call.call_sid == params["CallSid"]))
         assert stored == (1 if root[0].tag == "Dial" else 0)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,15 @@ from app.extensions import db
 from app.models import AgentPresence, Call, utcnow
 from app.services.calls import spool
 from tests.factories import make_customer, make_user
-from tests.support.provider import ACCOUNT_SID, Provider, dialled, new_call_sid, status_params, voice_params
+from tests.support.provider import (
+    ACCOUNT_SID,
+    Provider,
+    dialled,
+    new_call_sid,
+    status_params,
+    twiml_of,
+    voice_params,
+)
 
 
 def call_count(app) -> int:
@@ -26,14 +33,6 @@ def get_call(app, call_sid) -> Call:
         call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
         db.session.expunge_all()
         return call
-
-
-def twiml_of(response) -> ET.Element:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "text/xml"
-    root = ET.fromstring(response.get_data(as_text=True))
-    assert root.tag == "Response"
-    return root
 
 
 def test_signed_inbound_call_is_recorded_and_routed(app, provider):

@@ -5,6 +5,8 @@ and the tests send the very same requests.
 """
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import requests
 
 from app.devtools.simulator import ACCOUNT_SID, new_call_sid, sign, status_params, voice_params
@@ -56,3 +58,15 @@ def dialled(noun) -> str:
     if noun.tag == "Client" and noun.find("Identity") is not None:
         return noun.findtext("Identity").strip()
     return (noun.text or "").strip()
+
+
+def twiml_of(response) -> ET.Element:
+    """The TwiML `<Response>` a webhook answered (200, text/xml), parsed: from the Flask test
+    client or from `requests`."""
+    text = response.get_data(as_text=True) if hasattr(response, "get_data") else response.text
+    assert response.status_code == 200, text
+    content_type = response.mimetype if hasattr(response, "mimetype") else response.headers["Content-Type"]
+    assert content_type.startswith("text/xml"), content_type
+    root = ET.fromstring(text)
+    assert root.tag == "Response"
+    return root
