@@ -149,18 +149,20 @@ function renderSurveys(surveys) {
   items.forEach((s) => list.appendChild(surveyItem(s)));
 }
 
-/** "(415) 555-0111 is also Wei Huang's number", each name a link (new tab: this page keeps its edits). */
+/** "(415) 555-0111 is also Wei Huang's number", each name a link (new tab: this page keeps its edits).
+ *  Masked (MASK_NUMBERS), a shared number has no e164 and its own masked `display`. */
 function renderShared(c) {
   const list = document.getElementById("shared-numbers");
   list.textContent = "";
   const shown = {};
-  (c.phone_numbers || []).forEach((n) => { shown[n.e164] = n.display || n.e164; });
+  (c.phone_numbers || []).forEach((n) => { if (n.e164) shown[n.e164] = n.display || n.e164; });
   (c.shared_numbers || []).forEach((shared) => {
     const others = shared.customers || [];
     if (!others.length) return;
     const item = el("li", "shared-number");
-    item.setAttribute("data-e164", shared.e164);
-    item.appendChild(document.createTextNode((shown[shared.e164] || shared.e164) + " is also "));
+    if (shared.e164) item.setAttribute("data-e164", shared.e164);
+    const number = (shared.e164 && shown[shared.e164]) || shared.display || shared.e164 || "One of their numbers";
+    item.appendChild(document.createTextNode(number + " is also "));
     others.forEach((other, i) => {
       if (i) item.appendChild(document.createTextNode(i === others.length - 1 ? " and " : ", "));
       const a = link("/customers/" + encodeURIComponent(other.id), other.name);

@@ -72,10 +72,12 @@ function start() {
       link.href = "/customers/" + encodeURIComponent(c.id);
       name.appendChild(link);
       row.appendChild(name);
-      // Numbers as people read them; the E.164 each was stored as stays in the cell's title.
+      // Numbers as people read them; the E.164 each was stored as stays in the cell's title (none
+      // for an agent who sees them masked: their e164 is null).
       const numbers = c.phone_numbers || (c.phones || []).map(function (e164) { return { e164: e164 }; });
       const phones = el("td", "num", numbers.map(function (n) { return n.display || n.e164; }).join(", "));
-      if (numbers.length) phones.title = numbers.map(function (n) { return n.e164; }).join(", ");
+      const whole = numbers.map(function (n) { return n.e164; }).filter(Boolean);
+      if (whole.length) phones.title = whole.join(", ");
       row.appendChild(phones);
       row.appendChild(el("td", null, c.email || ""));
       const tier = el("td");
