@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  advance, canonical, holesToDrop, insertionIndex, isEnded, isRinging, leavesHole, liveInsertIndex,
+  advance, canonical, hiddenNumber, holesToDrop, insertionIndex, isEnded, isRinging, leavesHole, liveInsertIndex,
   longestWaiting, overdueCount, overdueFirst, popShape, rank, ringingState, startedAt, takeAgent, takeNews,
   titleFor,
 } from "../../app/static/js/lib/calls.js";
@@ -117,4 +117,16 @@ test("the longest-waiting call is the one received first", () => {
   assert.equal(longestWaiting([]), null);
   const calls = [{ sid: "b", since: 20 }, { sid: "a", since: 10 }, { sid: "c", since: 10 }];
   assert.equal(longestWaiting(calls).sid, "a");
+});
+
+test("a number the server keeps from me (MASK_NUMBERS) is its masked display; a whole, withheld or unreadable one is not", () => {
+  const masked = { match: "none", from: null, from_raw: null, from_display: "(415) •••-••77", call_sid: "CA1" };
+  assert.equal(hiddenNumber(masked), "(415) •••-••77");
+  assert.equal(hiddenNumber({ ...masked, from: "+14155550177", from_raw: "+14155550177", from_display: "(415) 555-0177" }), "");
+  assert.equal(hiddenNumber({ ...masked, match: "withheld", from_display: "Number withheld" }), "");
+  assert.equal(hiddenNumber({ ...masked, from_display: null }), "");
+  // Not masked, but unreadable: the provider's text is there, and there is nothing to add.
+  assert.equal(hiddenNumber({ ...masked, from_raw: "12", from_display: null }), "");
+  assert.equal(hiddenNumber({ ...masked, direction: "outbound" }), "");
+  assert.equal(hiddenNumber(null), "");
 });

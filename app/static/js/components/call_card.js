@@ -14,7 +14,7 @@
  * call_update or a fresh pop arriving. Buttons only carry data-action names;
  * pages/desktop/work.js does the work.
  */
-import { callerNumber, isEnded, isRinging, overdueCount, ringingState, titleFor } from "../lib/calls.js";
+import { callerNumber, hiddenNumber, isEnded, isRinging, overdueCount, ringingState, titleFor } from "../lib/calls.js";
 import { button, el, link } from "../lib/dom.js";
 import { flagLead, flagLevel, scoreKind, shownFlags, stageLabel } from "../lib/care.js";
 import { duration, shortDate, timeOfDay, tierLabel } from "../lib/format.js";
@@ -333,7 +333,8 @@ function body(call, urls, live, me) {
     if (live) newCustomerBlock(main, pop, urls, live, "Not a customer yet? New customer", "button button-small new-customer");
   } else {
     const none = el("div", "unknown");
-    none.appendChild(el("p", "hint", pop.from ? "No customer has this number yet."
+    // Masked (MASK_NUMBERS): `from` is null but the number is there, shown as from_display.
+    none.appendChild(el("p", "hint", pop.from || hiddenNumber(pop) ? "No customer has this number yet."
       : "This caller did not come from a phone number we can read."));
     main.appendChild(none);
     newCustomerBlock(none, pop, urls, live, "New customer", "button button-primary new-customer");
@@ -345,7 +346,8 @@ function body(call, urls, live, me) {
 /**
  * "New customer" for this caller: the card's own form (data-action) on a live call, else the full
  * page, which links this call too once the customer exists. The caller's number (when the
- * provider gave one) fills the form; the form opens in the card's customer slot.
+ * provider gave one) fills the form; the form opens in the card's customer slot. A number shown
+ * masked is not in the link: the form sends the call_sid, and the server adds the number.
  */
 function newCustomerBlock(container, pop, urls, live, label, className) {
   const href = urls.newCustomer + "?" + (pop.from ? "phone=" + encodeURIComponent(pop.from) + "&" : "") +

@@ -181,3 +181,14 @@ export function titleFor(pop) {
 export function callerNumber(pop) {
   return pop.from_display || pop.from_raw || "";
 }
+
+/**
+ * The caller's number as shown masked, "(415) •••-••00", when the server has it but keeps it
+ * from me (MASK_NUMBERS, SPEC §13: `from` and `from_raw` null, `from_display` masked); "" when
+ * the pop gives the number whole, the caller withheld it, or it could not be read. Creating a
+ * customer from such a call sends the call's `call_sid`, and the server adds the number itself.
+ */
+export function hiddenNumber(pop) {
+  if (!pop || pop.from || pop.from_raw || pop.match === "withheld" || pop.direction === "outbound") return "";
+  return pop.from_display || "";
+}

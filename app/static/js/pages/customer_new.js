@@ -1,15 +1,19 @@
 /* KnownCaller: /customers/new — create a customer; `?phone=` prefills the number and `?call_sid=`
- * links that call to the new customer (every desktop then shows their pop). */
+ * links that call to the new customer (every desktop then shows their pop). A call whose number
+ * the agent only sees masked (MASK_NUMBERS) comes without `?phone=`: the page reads the call and
+ * offers its masked number as a row that, left in, has the server add the caller's number. */
 import * as api from "../lib/api.js";
+import { hiddenNumber } from "../lib/calls.js";
 import { buildCustomerForm, warnBeforeLeaving } from "../components/customer_form.js";
 
 const page = document.getElementById("customer-new-page");
 const form = document.getElementById("customer-new-form");
 
-function start() {
+function start(callerNumber) {
   const callSid = page.getAttribute("data-call-sid");
   buildCustomerForm(form, null, {
     phone: page.getAttribute("data-phone"),
+    callerNumber,
     submitLabel: callSid ? "Create and link the call" : "Create customer",
     onSubmit(body) {
       // A blank name is left out, so the answer says it is required (and not a length to keep to).
@@ -33,4 +37,13 @@ function start() {
   warnBeforeLeaving(form);
 }
 
-if (page && form) start();
+/** The call's number as this user sees it masked, {display, callSid}, or null (none, or whole). */
+function callerNumberOf(callSid) {
+  if (!callSid || page.getAttribute("data-phone")) return Promise.resolve(null);
+  return api.getCall(callSid).then((call) => {
+    const shown = hiddenNumber((call && call.pop) || {});
+    return shown ? { display: shown, callSid } : null;
+  }, () => null);  // the call cannot be read: the form simply starts without its number
+}
+
+if (page && form) callerNumberOf(page.getAttribute("data-call-sid")).then(start);

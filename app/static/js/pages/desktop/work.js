@@ -14,7 +14,7 @@
  * inside it, else the longest-waiting live call that offers it (`targetCard`).
  */
 import * as api from "../../lib/api.js";
-import { longestWaiting } from "../../lib/calls.js";
+import { hiddenNumber, longestWaiting } from "../../lib/calls.js";
 import { constants } from "../../lib/constants.js";
 import { button, el, formMessage, onAction, options, values } from "../../lib/dom.js";
 import { tierLabel } from "../../lib/format.js";
@@ -248,8 +248,11 @@ export function createWork(root, desk, drafts, { onFollowUpChange, actions = {} 
 
   function newCustomerForm(card, opener) {
     const call = callOf(card);
-    const phone = call && call.pop.from ? call.pop.from : "";
-    openForm(slotIn(card, "customer"), {
+    // An agent with MASK_NUMBERS on sees the caller's number masked: left as shown, the form sends
+    // the call_sid instead and the server adds the number; cleared or replaced, it is not added.
+    const hidden = call ? hiddenNumber(call.pop) : "";
+    const phone = call && call.pop.from ? call.pop.from : hidden;
+    const form = openForm(slotIn(card, "customer"), {
       label: "New customer", title: "New customer", submit: "Create and link", opener,
       draft: draftFor(card, "new-customer"),
       fields: [
@@ -260,7 +263,9 @@ export function createWork(root, desk, drafts, { onFollowUpChange, actions = {} 
       ],
       onSubmit(form) {
         const data = values(form);
-        const body = { name: data.name || "", phones: data.phone ? [data.phone] : [] };
+        const keepHidden = !!hidden && data.phone === hidden;
+        const body = { name: data.name || "", phones: data.phone && !keepHidden ? [data.phone] : [] };
+        if (keepHidden) body.call_sid = call.pop.call_sid;
         if (data.email) body.email = data.email;
         if (data.tier) body.tier = data.tier;
         return api.createCustomer(body).then((customer) => link(card, customer.id).catch((error) => {
@@ -269,6 +274,14 @@ export function createWork(root, desk, drafts, { onFollowUpChange, actions = {} 
         }));
       },
     });
+    if (hidden && form) {
+      const number = form.querySelector('[data-field="phone"]');
+      const hint = el("p", "hint field-hint", "Left as shown, the caller's number is kept (it stays hidden from you).");
+      hint.id = number.querySelector("input").id + "-hint";
+      number.appendChild(hint);
+      const input = number.querySelector("input");
+      input.setAttribute("aria-describedby", hint.id + " " + input.getAttribute("aria-describedby"));
+    }
   }
 
   /** Withheld or unknown number: find the caller by what they tell us, then link the call. */
