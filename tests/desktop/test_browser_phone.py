@@ -399,3 +399,22 @@ def test_logging_out_lets_go_of_the_device(live_server, open_page):
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login"))
     assert page.evaluate("sessionStorage.getItem('fakePhoneDestroyed')") == "yes"
+
+
+@pytest.mark.app_config(**FAKE_VOICE)
+def test_a_deactivated_agents_phone_lets_go_when_the_server_cuts_their_desk_off(live_server, open_page, api_as):
+    """Their token would stop at the next renewal anyway; the device goes at once, with the desk."""
+    from playwright.sync_api import expect
+
+    with live_server.app.app_context():
+        dana_id = make_user("dana", display_name="Dana Scully").id
+    admin = api_as("admin", base_url=live_server.base_url)
+    page = open_page(FAKE_DEVICE)
+    open_desktop(live_server, page, "dana")
+    expect(phone(page)).to_have_attribute("data-state", "registered")
+    assert admin.patch(f"/api/v1/users/{dana_id}", json={"active": False}).status_code == 200
+    expect(page.get_by_role("alert").filter(has_text="Your login has ended")).to_be_visible()
+    expect(phone(page)).to_have_attribute("data-state", "offline")
+    assert page.evaluate("window.__fakePhone.devices[0].done").count("destroy") == 1
+    token = page.evaluate("() => fetch('/api/v1/voice/token').then((r) => r.status)")
+    assert token == 401  # and no new token for the browser either
