@@ -16,12 +16,16 @@ from datetime import datetime, timezone
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
-class JsonFormatter(logging.Formatter):
-    mask_region: str | None = None  # set by `mask_numbers_in_logs`
+# The region numbers are masked for in this process's log lines (`mask_numbers_in_logs`), for every
+# formatter of ours, whenever it was made: alembic's fileConfig (a `flask db upgrade`, a test)
+# replaces the root's handlers after create_app has configured them.
+_mask_region: str | None = None
 
+
+class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        if self.mask_region:
-            record = masked(record, self.mask_region)
+        if _mask_region:
+            record = masked(record, _mask_region)
         entry = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -35,11 +39,9 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    mask_region: str | None = None  # set by `mask_numbers_in_logs`
-
     def format(self, record: logging.LogRecord) -> str:
-        if self.mask_region:
-            record = masked(record, self.mask_region)
+        if _mask_region:
+            record = masked(record, _mask_region)
         line = super().format(record)
         call_sid = getattr(record, "call_sid", None)
         return f"{line} [call_sid={call_sid}]" if call_sid else line
@@ -80,6 +82,10 @@ def masked(record: logging.LogRecord, region: str) -> logging.LogRecord:
 def mask_numbers_in_logs(region: str) -> None:
     """From now on the lines this process's own handler writes carry numbers masked (MASK_NUMBERS
     on). Never undone: a process serves one app, and once it has asked, nothing it logs is whole."""
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler.formatter, (JsonFormatter, PlainFormatter)):
-            handler.formatter.mask_region = region
+    global _mask_region
+    _mask_region = region
+
+
+def masking_region() -> str | None:
+    """The region this process's log lines mask numbers for, or None when they don't."""
+    return _mask_region
