@@ -22,7 +22,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from app.extensions import db
-from app.models import STATUS_RANK, TERMINAL_STATUSES, Call, Customer, User
+from app.models import Call, Customer, User
 from app.services import phone_numbers
 from app.services.calls import lifecycle
 from app.services.calls.recognition import customers_with_number
@@ -125,10 +125,6 @@ def agent_for_identity(raw_from: str | None) -> User | None:
     return users[0] if users[0].active else None
 
 
-def _clip(value: str | None, length: int) -> str | None:
-    return value[:length] if value else value
-
-
 def _same_call(call: Call, agent: User) -> BrowserCall:
     """A retry of a CallSid already stored: the same number again, if it is this agent's call."""
     if call.direction != "outbound" or call.agent_id != agent.id or not call.to_e164:
@@ -166,11 +162,10 @@ def place_from_browser(params: Mapping[str, str], *, caller_id: str | None, regi
         return BrowserCall(refusal=UNREADABLE_NUMBER)
     customers = customers_with_number(number)
     customer = customers[0] if len(customers) == 1 else None
-    status = params.get("CallStatus")
-    call = Call(call_sid=call_sid, direction="outbound", account_sid=_clip(params.get("AccountSid"), 64),
-                from_raw=caller_id, from_e164=caller_id, to_raw=_clip(params.get("To"), 255), to_e164=number,
+    call = Call(call_sid=call_sid, direction="outbound", account_sid=lifecycle.clip(params.get("AccountSid"), 64),
+                from_raw=caller_id, from_e164=caller_id, to_raw=lifecycle.clip(params.get("To"), 255), to_e164=number,
                 match_kind="single" if customer else "none", customer=customer, agent_id=agent.id, claimed_at=now,
-                status=status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing",
+                status=lifecycle.first_status(params.get("CallStatus")),
                 started_at=now, news_at=now, routing_reason=BROWSER, offered_to=str(agent.id))
     db.session.add(call)
     try:

@@ -52,9 +52,15 @@ def customers_for(call: Call) -> list[Customer]:
     return []
 
 
-def _clip(value: str | None, length: int) -> str | None:
+def clip(value: str | None, length: int) -> str | None:
     """Provider fields are kept as sent, but a caller ID longer than any real one is cut to fit."""
     return value[:length] if value else value
+
+
+def first_status(status: str | None) -> str:
+    """The status a call is stored with from its first request: the provider's, unless that is
+    unknown or already an end (a call is stored live; its end comes as a status callback)."""
+    return status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing"
 
 
 def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None,
@@ -75,21 +81,20 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
     # CallSid turns it into an IntegrityError below, so a new call pays no extra round trip.
     started_at = arrived_at or utcnow()
     recognition = recognize(params.get("From"), region, care=care, at=started_at)
-    status = params.get("CallStatus")
     call = Call(
         call_sid=call_sid,
-        account_sid=_clip(params.get("AccountSid"), 64),
-        from_raw=_clip(params.get("From"), 255),
+        account_sid=clip(params.get("AccountSid"), 64),
+        from_raw=clip(params.get("From"), 255),
         from_e164=recognition.from_e164,
-        to_raw=_clip(params.get("To"), 255),
+        to_raw=clip(params.get("To"), 255),
         to_e164=phone_numbers.normalize(params.get("To"), region),
         match_kind=recognition.match_kind,
         customer=recognition.customer,
-        status=status if status in STATUS_RANK and status not in TERMINAL_STATUSES else "ringing",
+        status=first_status(params.get("CallStatus")),
         started_at=started_at,
     )
     call.news_at = call.started_at
-    call.callback_base_url = _clip(callback_base_url, 255)
+    call.callback_base_url = clip(callback_base_url, 255)
     decision = route(recognition, started_at) if route is not None else None
     if decision is not None:
         apply_decision(call, decision, started_at)
