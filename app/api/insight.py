@@ -35,6 +35,7 @@ from app.schemas.insight import (
     SeriesSchema,
 )
 from app.schemas.people import person
+from app.services import privacy
 from app.services.calls import callbacks, delivery
 from app.services.calls.lifecycle import customers_for
 from app.services.errors import Forbidden
@@ -203,7 +204,7 @@ def place_callback(data: dict):
     from app.webhooks.views import external_url
 
     config, user, now = settings(), api_user(), utcnow()
-    if data.get("phone") is not None and delivery.sees_masked(user):
+    if data.get("phone") is not None and privacy.sees_masked(user):
         # An agent who never sees numbers must not test guesses against a customer's either.
         raise Forbidden("with MASK_NUMBERS on, agents call back by customer_id or follow_up_id, not by phone",
                         {"phone": ["not allowed while numbers are masked: leave it out"]})

@@ -21,7 +21,8 @@ from app.schemas.routing import (
     StatusChoiceSchema,
     StatusSchema,
 )
-from app.services.calls import delivery, dispatcher, queue
+from app.services import privacy
+from app.services.calls import dispatcher, queue
 from app.services.people import presence, status
 from app.settings import settings
 
@@ -64,7 +65,7 @@ def patch_me(data: dict):
     status.watch_all(user, data["watch_all"])
     sockets = presence.sockets_of(user.id)
     push.join_rooms(sockets, push.WATCHERS, joined=user.watch_all)
-    if delivery.sees_masked(user):
+    if privacy.sees_masked(user):
         push.join_rooms(sockets, push.MASKED_WATCHERS, joined=user.watch_all)
     return me_json(user)
 
@@ -84,4 +85,4 @@ def list_agents():
 @bp.response(200, QueueSchema)
 def list_queue():
     """The callers waiting in line, in the order they will be moved to agents (tier, then wait)."""
-    return {"items": queue.items(utcnow(), settings().calls.region, masked=delivery.sees_masked(api_user()))}
+    return {"items": queue.items(utcnow(), settings().calls.region, masked=privacy.sees_masked(api_user()))}

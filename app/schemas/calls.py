@@ -72,8 +72,7 @@ class CallSchema(Schema):
         from app.services import privacy
         from app.settings import settings
 
-        outbound = data.get("direction") == "outbound"
-        data.update({"from": None, "from_raw": None, **({"to": None} if outbound else {})})
+        data = privacy.without_numbers(data)
         if data.get("pop"):
             data["pop"] = privacy.mask_pop(data["pop"], settings().calls.region)
         return data

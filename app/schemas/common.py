@@ -42,9 +42,8 @@ def masking() -> bool:
     if user is None:
         return False
     from app.services import privacy
-    from app.settings import settings
 
-    return privacy.masks_for(user, settings().privacy.mask_numbers)
+    return privacy.sees_masked(user)
 
 
 class Annotated:

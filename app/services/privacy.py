@@ -85,18 +85,31 @@ def masks_for(user, mask_numbers: bool) -> bool:
     return mask_numbers and not roles.has_role(user, "supervisor")
 
 
+def sees_masked(user) -> bool:
+    """Whether `user` gets numbers masked in this app (its MASK_NUMBERS): pops, the queue, the API."""
+    from app.settings import settings
+
+    return masks_for(user, settings().privacy.mask_numbers)
+
+
+def without_numbers(shown: dict) -> dict:
+    """A copy of a call's shape (a pop, an API call) with the fields that hold a number itself
+    emptied: `from`, `from_raw`, and an outbound call's `to` (the customer's number)."""
+    blank = {**shown, "from": None, "from_raw": None}
+    if shown.get("direction") == "outbound":
+        blank["to"] = None
+    return blank
+
+
 def mask_pop(pop: dict, region: str) -> dict:
     """A masked copy of a `screen_pop` payload (`app.services.calls.screen_pop`); the customer card
     and the candidates carry no number. `from_display` is masked from the number it shows."""
-    masked = dict(pop)
+    masked = without_numbers(pop)
     shown = pop.get("to") if pop.get("direction") == "outbound" else pop.get("from")
     if shown:
         masked["from_display"] = mask(shown, region)
     elif pop.get("from_display") and pop.get("from_display") != "Number withheld":
         masked["from_display"] = None
-    masked["from"] = masked["from_raw"] = None
-    if pop.get("direction") == "outbound":
-        masked["to"] = None
     return masked
 
 

@@ -85,14 +85,9 @@ def masked_rooms_of(call: Call) -> tuple[str, ...]:
     return (push.MASKED_WATCHERS, *(push.masked_room(user_id) for user_id in people))
 
 
-def sees_masked(user) -> bool:
-    """Whether `user` gets numbers masked (MASK_NUMBERS on, and below supervisor)."""
-    return privacy.masks_for(user, settings().privacy.mask_numbers)
-
-
 def masked_rooms_joined(user) -> list[str]:
     """The masked rooms a socket of `user` joins on connect: none unless they see numbers masked."""
-    if not sees_masked(user):
+    if not privacy.sees_masked(user):
         return []
     return [push.MASKED, push.masked_room(user.id), *([push.MASKED_WATCHERS] if user.watch_all else [])]
 
@@ -116,7 +111,7 @@ def audience(call: Call, connected: Iterable[ConnectedUser]) -> Audience:
 
 def view_for(recipient: ConnectedUser) -> str:
     """Which payload a recipient gets: masked for agents while MASK_NUMBERS is on (SPEC §13)."""
-    return MASKED if sees_masked(recipient) else FULL
+    return MASKED if privacy.sees_masked(recipient) else FULL
 
 
 def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | None) -> None:
