@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -39,8 +39,18 @@ class InboundCall:
     decision: object = None  # where routing sent it (a RoutingDecision), for a call stored just now
 
 
+# Every provider event reads its call by CallSid: built once, not per event.
+_BY_SID = select(Call).where(Call.call_sid == bindparam("call_sid"))
+_BY_SID_LOCKED = _BY_SID.with_for_update()
+
+
 def get_call(call_sid: str) -> Call | None:
-    return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    return db.session.scalar(_BY_SID, {"call_sid": call_sid})
+
+
+def _locked_call(call_sid: str) -> Call | None:
+    """The call, its row locked until this transaction ends (two events for it apply one by one)."""
+    return db.session.scalar(_BY_SID_LOCKED, {"call_sid": call_sid})
 
 
 def customers_for(call: Call) -> list[Customer]:
@@ -192,7 +202,7 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
         raise InvalidInput(f"unknown CallStatus {status!r}", {"CallStatus": ["unknown status"]})
     seq = _parse_int(sequence, "SequenceNumber")
     dur = _parse_int(duration, "CallDuration")
-    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+    call = _locked_call(call_sid)
     if call is None:
         db.session.rollback()
         raise CallNotStored(call_sid)
@@ -208,7 +218,7 @@ def apply_agent_leg(parent_sid: str, agent_id: int, leg_status: str, *, at: date
     Raises CallNotStored when the call is not stored (yet)."""
     if leg_status not in ("in-progress", "answered"):
         return None
-    call = db.session.scalar(select(Call).where(Call.call_sid == parent_sid).with_for_update())
+    call = _locked_call(parent_sid)
     if call is None:
         db.session.rollback()
         raise CallNotStored(parent_sid)
@@ -384,7 +394,7 @@ def release_call(call_sid: str, user: User) -> Call:
     care list): its agent is on the line from their own phone, nobody else could pick it up, and
     taking it again would fake the customer being reached (see `claim_call`).
     """
-    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+    call = _locked_call(call_sid)
     if call is None:
         db.session.rollback()
         raise NotFound(f"call {call_sid} does not exist")

@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     event,
@@ -73,20 +74,39 @@ def _of_caller(caller: Caller):
     return and_(who, calls.c.direction == "inbound")
 
 
+_COLUMNS = (calls.c.id, calls.c.started_at, calls.c.previous_call_at, calls.c.next_call_at)
+
+
+def _around_statement(by_customer: bool):
+    """The calls of one caller from the last before `low` to the first after `high` (parameters
+    `customer_id` or `number`, `low`, `high`): built once per kind of caller, as every new inbound
+    call reads it and building it cost more than running it."""
+    who = (calls.c.customer_id == bindparam("customer_id") if by_customer
+           else and_(calls.c.customer_id.is_(None), calls.c.from_e164 == bindparam("number")))
+    of_caller = and_(who, calls.c.direction == "inbound")
+    low, high = bindparam("low", type_=DateTime()), bindparam("high", type_=DateTime())
+    before = select(func.max(calls.c.started_at)).where(of_caller, calls.c.started_at < low).scalar_subquery()
+    after = select(func.min(calls.c.started_at)).where(of_caller, calls.c.started_at > high).scalar_subquery()
+    return (select(*_COLUMNS).where(of_caller, calls.c.started_at >= func.coalesce(before, low),
+                                    calls.c.started_at <= func.coalesce(after, high))
+            .order_by(calls.c.started_at, calls.c.id))
+
+
+_AROUND = {True: _around_statement(True), False: _around_statement(False)}
+
+
 def restitch(connection: Connection, caller: Caller, around: list[datetime] | None = None) -> dict[int, tuple]:
     """Correct the links of `caller`'s calls around the times in `around` (the calls at those
     times and their nearest neighbours), or of all their calls when `around` is None. Returns the
     corrected links by call id."""
-    of_caller = _of_caller(caller)
-    stmt = (select(calls.c.id, calls.c.started_at, calls.c.previous_call_at, calls.c.next_call_at)
-            .where(of_caller).order_by(calls.c.started_at, calls.c.id))
     if around:
-        low, high = min(around), max(around)
-        before = select(func.max(calls.c.started_at)).where(of_caller, calls.c.started_at < low).scalar_subquery()
-        after = select(func.min(calls.c.started_at)).where(of_caller, calls.c.started_at > high).scalar_subquery()
-        stmt = stmt.where(calls.c.started_at >= func.coalesce(before, low),
-                          calls.c.started_at <= func.coalesce(after, high))
-    rows = connection.execute(stmt).all()
+        by_customer = caller.customer_id is not None
+        stmt = _AROUND[by_customer]
+        params = {"customer_id" if by_customer else "number": caller.customer_id if by_customer else caller.number,
+                  "low": min(around), "high": max(around)}
+    else:
+        stmt, params = select(*_COLUMNS).where(_of_caller(caller)).order_by(calls.c.started_at, calls.c.id), {}
+    rows = connection.execute(stmt, params).all()
     corrected = {}
     for i, row in enumerate(rows):
         # The first and last rows read may be the untouched neighbours: what lies beyond them

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
@@ -57,10 +57,14 @@ def enqueue(call: Call, now: datetime) -> None:
 def _in_line(now: datetime):
     """Waiting calls, and calls a stopped process claimed and never moved (nobody answered them:
     a call an agent answered is never taken back)."""
+    return _in_line_claimed_before(now - timedelta(seconds=STALE_CLAIM_SECONDS))
+
+
+def _in_line_claimed_before(stale_before):
+    """`_in_line`, a claim older than `stale_before` (a time, or a bind parameter) counting as stale."""
     return and_(Call.status.in_(LIVE_STATUSES), or_(
         Call.queue_state == WAITING,
-        and_(Call.queue_state == MOVING, Call.agent_id.is_(None),
-             Call.queue_claimed_at < now - timedelta(seconds=STALE_CLAIM_SECONDS))))
+        and_(Call.queue_state == MOVING, Call.agent_id.is_(None), Call.queue_claimed_at < stale_before)))
 
 
 def line(now: datetime, limit: int = MAX_LISTED) -> list[Call]:
@@ -70,8 +74,15 @@ def line(now: datetime, limit: int = MAX_LISTED) -> list[Call]:
     return list(db.session.scalars(stmt))
 
 
+# Every inbound call asks (a new caller does not jump the line): built once, as building it cost
+# more than the count itself.
+_WAITING_COUNT = select(func.count(Call.id)).where(_in_line_claimed_before(bindparam("stale_before")))
+
+
 def waiting_count(now: datetime) -> int:
-    return db.session.scalar(select(func.count(Call.id)).where(_in_line(now))) or 0
+    """The callers in line (`_in_line`) at `now`."""
+    stale_before = now - timedelta(seconds=STALE_CLAIM_SECONDS)
+    return db.session.scalar(_WAITING_COUNT, {"stale_before": stale_before}) or 0
 
 
 def position(call: Call, now: datetime) -> int:
