@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, exists, false, func, or_, select, update
 
@@ -64,10 +65,12 @@ STATES = (AVAILABLE, AWAY, ON_CALL, WRAP_UP, OFFLINE)
 STAFF_ROLES = ("supervisor", "admin")
 
 
-@dataclass(frozen=True)
-class ConnectedUser:
+class ConnectedUser(NamedTuple):
     """An active user, as a call's routing and delivery see them (`connected_users`), or as the
-    list of agents does (`app.services.people.status`)."""
+    list of agents does (`app.services.people.status`).
+
+    A named tuple, not a frozen dataclass: every inbound call builds one per connected user, and
+    a frozen dataclass took ~2.7 µs apiece against ~0.6 (2 ms a call with 1,000 agents online)."""
 
     id: int
     role: str
