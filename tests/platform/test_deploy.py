@@ -2,6 +2,7 @@
 (gunicorn.conf.py) sharing PostgreSQL and Redis, with TLS, sticky sessions and websocket upgrade."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -130,6 +131,17 @@ def test_access_logs_name_paths_without_their_query_strings(behind_nginx, tmp_pa
     for name, text in logs.items():
         for secret in ("Alice", "14155550100", "q=", "phone="):
             assert secret not in text, f"{secret!r} in the {name} log"
+
+
+def test_each_worker_sets_its_startup_objects_aside_from_the_collector(behind_nginx, tmp_path):
+    """gunicorn.conf.py freezes what a worker built while loading the app, so a full garbage
+    collection (every thread stopped meanwhile) walks only what calls and sockets made since."""
+    logs = sorted(tmp_path.glob("[ab]-*.log"))
+    assert len(logs) == 2, logs
+    for log in logs:
+        frozen = re.search(r"(\d+) startup objects set aside from the garbage collector", log.read_text())
+        assert frozen, f"{log.name} does not say the startup objects were frozen"
+        assert int(frozen.group(1)) > 50_000, f"{log.name}: only {frozen.group(1)} objects frozen"
 
 
 def insecure_session() -> requests.Session:
