@@ -66,46 +66,43 @@ def caller_of(customer_id: int | None, number: str | None, direction: str | None
     return Caller(None, number) if number else None
 
 
-def _of_caller(caller: Caller):
-    if caller.customer_id is not None:
-        who = calls.c.customer_id == caller.customer_id
-    else:
-        who = and_(calls.c.customer_id.is_(None), calls.c.from_e164 == caller.number)
+def _of_caller(by_customer: bool):
+    """One caller's inbound calls: by the parameter `customer_id`, or by `number` for calls linked
+    to no customer."""
+    who = (calls.c.customer_id == bindparam("customer_id") if by_customer
+           else and_(calls.c.customer_id.is_(None), calls.c.from_e164 == bindparam("number")))
     return and_(who, calls.c.direction == "inbound")
 
 
-_COLUMNS = (calls.c.id, calls.c.started_at, calls.c.previous_call_at, calls.c.next_call_at)
+def _calls_statement(by_customer: bool, around: bool):
+    """A caller's calls, all of them, or (`around`) from the last before `low` to the first after
+    `high`: built once per kind, as every new inbound call reads one and building it cost more than
+    running it."""
+    of_caller = _of_caller(by_customer)
+    stmt = (select(calls.c.id, calls.c.started_at, calls.c.previous_call_at, calls.c.next_call_at)
+            .where(of_caller).order_by(calls.c.started_at, calls.c.id))
+    if around:
+        low, high = bindparam("low", type_=DateTime()), bindparam("high", type_=DateTime())
+        before = select(func.max(calls.c.started_at)).where(of_caller, calls.c.started_at < low).scalar_subquery()
+        after = select(func.min(calls.c.started_at)).where(of_caller, calls.c.started_at > high).scalar_subquery()
+        stmt = stmt.where(calls.c.started_at >= func.coalesce(before, low),
+                          calls.c.started_at <= func.coalesce(after, high))
+    return stmt
 
 
-def _around_statement(by_customer: bool):
-    """The calls of one caller from the last before `low` to the first after `high` (parameters
-    `customer_id` or `number`, `low`, `high`): built once per kind of caller, as every new inbound
-    call reads it and building it cost more than running it."""
-    who = (calls.c.customer_id == bindparam("customer_id") if by_customer
-           else and_(calls.c.customer_id.is_(None), calls.c.from_e164 == bindparam("number")))
-    of_caller = and_(who, calls.c.direction == "inbound")
-    low, high = bindparam("low", type_=DateTime()), bindparam("high", type_=DateTime())
-    before = select(func.max(calls.c.started_at)).where(of_caller, calls.c.started_at < low).scalar_subquery()
-    after = select(func.min(calls.c.started_at)).where(of_caller, calls.c.started_at > high).scalar_subquery()
-    return (select(*_COLUMNS).where(of_caller, calls.c.started_at >= func.coalesce(before, low),
-                                    calls.c.started_at <= func.coalesce(after, high))
-            .order_by(calls.c.started_at, calls.c.id))
-
-
-_AROUND = {True: _around_statement(True), False: _around_statement(False)}
+_CALLS = {(by_customer, around): _calls_statement(by_customer, around)
+          for by_customer in (True, False) for around in (True, False)}
 
 
 def restitch(connection: Connection, caller: Caller, around: list[datetime] | None = None) -> dict[int, tuple]:
     """Correct the links of `caller`'s calls around the times in `around` (the calls at those
     times and their nearest neighbours), or of all their calls when `around` is None. Returns the
     corrected links by call id."""
+    by_customer = caller.customer_id is not None
+    stmt = _CALLS[by_customer, bool(around)]
+    params = {"customer_id": caller.customer_id} if by_customer else {"number": caller.number}
     if around:
-        by_customer = caller.customer_id is not None
-        stmt = _AROUND[by_customer]
-        params = {"customer_id" if by_customer else "number": caller.customer_id if by_customer else caller.number,
-                  "low": min(around), "high": max(around)}
-    else:
-        stmt, params = select(*_COLUMNS).where(_of_caller(caller)).order_by(calls.c.started_at, calls.c.id), {}
+        params.update(low=min(around), high=max(around))
     rows = connection.execute(stmt, params).all()
     corrected = {}
     for i, row in enumerate(rows):
