@@ -20,12 +20,11 @@ accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 
 
-
 def post_worker_init(worker):
     """Everything the worker built while loading the app (Flask, SQLAlchemy's mappers, the
     phonenumbers metadata, ...) lives as long as the process: `gc.freeze` takes it out of the
     collector's reach, so a full collection walks only what calls and sockets made since. Without
-    it, each full collection walked some 170,000 startup objects, 75-87 ms with every thread of the
+    it, each full collection walked some 170,000 startup objects, 75-91 ms with every thread of the
     worker stopped, and longer on a busy machine: the pops' worst latencies
     (`scripts/bench_gc.py`)."""
     import gc

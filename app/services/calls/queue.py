@@ -57,7 +57,12 @@ def enqueue(call: Call, now: datetime) -> None:
 def _in_line(now: datetime):
     """Waiting calls, and calls a stopped process claimed and never moved (nobody answered them:
     a call an agent answered is never taken back)."""
-    return _in_line_claimed_before(now - timedelta(seconds=STALE_CLAIM_SECONDS))
+    return _in_line_claimed_before(_stale_before(now))
+
+
+def _stale_before(now: datetime) -> datetime:
+    """A claim made before this was made by a process that stopped."""
+    return now - timedelta(seconds=STALE_CLAIM_SECONDS)
 
 
 def _in_line_claimed_before(stale_before):
@@ -81,8 +86,7 @@ _WAITING_COUNT = select(func.count(Call.id)).where(_in_line_claimed_before(bindp
 
 def waiting_count(now: datetime) -> int:
     """The callers in line (`_in_line`) at `now`."""
-    stale_before = now - timedelta(seconds=STALE_CLAIM_SECONDS)
-    return db.session.scalar(_WAITING_COUNT, {"stale_before": stale_before}) or 0
+    return db.session.scalar(_WAITING_COUNT, {"stale_before": _stale_before(now)}) or 0
 
 
 def position(call: Call, now: datetime) -> int:
