@@ -207,6 +207,10 @@ class Config:
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
     # How often each process looks for sockets whose login or token has ended, and closes them.
     SOCKET_RECHECK_SECONDS = _int("SOCKET_RECHECK_SECONDS", 20)
+    # The database connections the desktops' own socket work (connect, heartbeat, disconnect, the
+    # status they announce) may hold at once, per process: a storm of reconnecting desktops waits
+    # its turn, and the rest of the pool stays free for calls.
+    DESKTOP_DB_CONNECTIONS = _int("DESKTOP_DB_CONNECTIONS", 4)
     # Failed logins allowed per LOGIN_WINDOW_MINUTES, per username and per client address.
     LOGIN_MAX_FAILURES_PER_USER = _int("LOGIN_MAX_FAILURES_PER_USER", 5)
     LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 20)

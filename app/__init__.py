@@ -41,9 +41,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def configure_websockets(app: Flask) -> None:
-    from app.realtime import websocket
+    from app.realtime import events, websocket
 
     websocket.configure(app)
+    events.install_desktop_gate(app)
 
 
 def resume_spool_replay(app: Flask) -> None:

@@ -136,6 +136,7 @@ class CustomerSettings:
 class PeopleSettings:
     session_idle_minutes: int
     socket_recheck_seconds: int
+    desktop_db_connections: int  # DESKTOP_DB_CONNECTIONS: the sockets' own database work, at once
     api_token_ttl_hours: int
     login_throttle: Throttle
 
@@ -143,6 +144,12 @@ class PeopleSettings:
 @dataclass(frozen=True)
 class PrivacySettings:
     mask_numbers: bool  # MASK_NUMBERS: agents see callers' numbers masked (SPEC §13)
+
+
+def _at_least_one(name: str, value: int) -> int:
+    if value < 1:
+        raise RuntimeError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _voice_settings(config: Mapping) -> VoiceSettings:
@@ -213,6 +220,7 @@ class Settings:
             people=PeopleSettings(
                 session_idle_minutes=config["SESSION_IDLE_MINUTES"],
                 socket_recheck_seconds=config["SOCKET_RECHECK_SECONDS"],
+                desktop_db_connections=_at_least_one("DESKTOP_DB_CONNECTIONS", config["DESKTOP_DB_CONNECTIONS"]),
                 api_token_ttl_hours=config["API_TOKEN_TTL_HOURS"],
                 login_throttle=Throttle(
                     per_user=config["LOGIN_MAX_FAILURES_PER_USER"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
