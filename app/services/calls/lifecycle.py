@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import LIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, Customer, FollowUp, User, utcnow
@@ -42,15 +42,19 @@ class InboundCall:
 # Every provider event reads its call by CallSid: built once, not per event.
 _BY_SID = select(Call).where(Call.call_sid == bindparam("call_sid"))
 _BY_SID_LOCKED = _BY_SID.with_for_update()
+# A call's end asks about its survey (`surveys.after_call_ended`): read with the call, in the same
+# round trip, with the call's row alone locked (a lazy load after the commit was one more).
+_BY_SID_LOCKED_WITH_SURVEY = _BY_SID.options(joinedload(Call.survey)).with_for_update(of=Call)
 
 
 def get_call(call_sid: str) -> Call | None:
     return db.session.scalar(_BY_SID, {"call_sid": call_sid})
 
 
-def _locked_call(call_sid: str) -> Call | None:
-    """The call, its row locked until this transaction ends (two events for it apply one by one)."""
-    return db.session.scalar(_BY_SID_LOCKED, {"call_sid": call_sid})
+def _locked_call(call_sid: str, *, with_survey: bool = False) -> Call | None:
+    """The call, its row locked until this transaction ends (two events for it apply one by one);
+    `with_survey`: its survey loaded too."""
+    return db.session.scalar(_BY_SID_LOCKED_WITH_SURVEY if with_survey else _BY_SID_LOCKED, {"call_sid": call_sid})
 
 
 def customers_for(call: Call) -> list[Customer]:
@@ -202,7 +206,7 @@ def apply_status(call_sid: str, status: str, sequence: str | None, duration: str
         raise InvalidInput(f"unknown CallStatus {status!r}", {"CallStatus": ["unknown status"]})
     seq = _parse_int(sequence, "SequenceNumber")
     dur = _parse_int(duration, "CallDuration")
-    call = _locked_call(call_sid)
+    call = _locked_call(call_sid, with_survey=status in TERMINAL_STATUSES)
     if call is None:
         db.session.rollback()
         raise CallNotStored(call_sid)
