@@ -179,6 +179,7 @@ def run(args) -> dict:
                    "crowd_agents": args.crowd, "crowd_rate": args.crowd_rate, "crowd_seconds": args.crowd_seconds,
                    "lever_rate": args.lever_rate if args.levers else None, "lever_seconds": args.lever_seconds,
                    "websocket_compression": args.websocket_compression, "client_offers_deflate": not args.no_client_deflate,
+                   "synchronized_heartbeats": args.synchronized_heartbeats,
                    "floor_audience": args.floor_audience, "floor_gevent": args.floor_gevent is not None,
                    "processes": PROCESSES,
                    "threads_per_process": threads_for(sockets, PROCESSES), "floor_threads": threads_for(sockets),
@@ -336,6 +337,10 @@ def parse_args(argv=None):
                              "the levers run the other setting")
     parser.add_argument("--no-client-deflate", action="store_true",
                         help="agents do not offer permessage-deflate (browsers always do)")
+    parser.add_argument("--synchronized-heartbeats", action="store_true",
+                        help="every agent heartbeats 30 s after its own connect, so a crowd that connected within "
+                             "seconds beats in one wave every 30 s (default: as desktops, one on connect, then each "
+                             "on its own phase)")
     parser.add_argument("--floor-gevent", nargs="?", const="", metavar="DIR",
                         help="the levers also run the floor on gevent (uncompressed), gevent importable from the "
                              "venv or from DIR (e.g. pip install --target DIR gevent); not a project requirement")
@@ -360,6 +365,8 @@ def parse_args(argv=None):
         args.lookups = min(args.lookups, 500)
         args.crowd, args.crowd_seconds, args.lever_seconds = min(args.crowd, 200), 5, 5
     args.rates = [_number(r) for r in str(args.rates).split(",") if r.strip()]
+    if args.synchronized_heartbeats:
+        os.environ["KC_BENCH_SYNCHRONIZED_HEARTBEATS"] = "1"  # read by the agent processes, started later
     return args
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing as mp
+import os
+import random
 import re
 import threading
 import time
@@ -25,6 +27,10 @@ ROUTING_REASON = re.compile(r'"routing":\s*\{[^{}]*?"reason":\s*"([a-z_]+)"')
 # aiohttp offers exactly what browsers do with this: "permessage-deflate; client_max_window_bits".
 DEFLATE_OFFER = 15
 HEARTBEAT_S = 30.0  # as the desktop: presence lapses after PRESENCE_TTL_SECONDS without one
+# `bench.py --synchronized-heartbeats` (set before the agent processes start): every agent beats
+# HEARTBEAT_S after its own connect, so a crowd that connected within seconds beats within the
+# same seconds, every period, as no floor of desktops does.
+SYNCHRONIZED_HEARTBEATS = os.environ.get("KC_BENCH_SYNCHRONIZED_HEARTBEATS") == "1"
 
 
 class AgentPool:
@@ -132,9 +138,18 @@ class AgentPool:
             return
 
         async def beat():
-            while True:
+            # As the desktop (desktop.js): one heartbeat on connect, then one every HEARTBEAT_S on
+            # the interval its page started when it loaded. Desktops load their pages at any time,
+            # so across a floor those intervals fall at any phase of the period: each agent's is
+            # drawn once (seeded by its id, the same every run).
+            if SYNCHRONIZED_HEARTBEATS:
                 await asyncio.sleep(HEARTBEAT_S)
+            else:
                 await ws.send_str('42["heartbeat"]')
+                await asyncio.sleep(random.Random(agent_id).uniform(0, HEARTBEAT_S))
+            while True:
+                await ws.send_str('42["heartbeat"]')
+                await asyncio.sleep(HEARTBEAT_S)
 
         heartbeat = asyncio.create_task(beat())
         try:
