@@ -47,15 +47,11 @@ def desktop_db_work(app):
     A thread already inside goes on through: a heartbeat whose login ended disconnects its socket,
     and the disconnect's own handler runs right there, on the same thread.
     """
-    if getattr(_inside, "depth", 0):
-        _inside.depth += 1
-        try:
-            yield
-        finally:
-            _inside.depth -= 1
+    if getattr(_inside, "holding", False):
+        yield
         return
     with app.extensions[_GATE]:
-        _inside.depth = 1
+        _inside.holding = True
         try:
             yield
         except BaseException:
@@ -64,7 +60,7 @@ def desktop_db_work(app):
         else:
             db.session.commit()
         finally:
-            _inside.depth = 0
+            _inside.holding = False
 
 
 def _authenticated_user(auth):
