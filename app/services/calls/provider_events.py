@@ -39,11 +39,11 @@ class RoutedCall:
     decision: routing.RoutingDecision
 
 
-def _router(connected: list[presence.ConnectedUser], config, call_sid: str):
+def _router(connected: list[presence.ConnectedUser], config, call_sid: str, waiting: int):
     """Where a call goes, once its caller is known: `routing.decide` over who is connected, with
-    the agents who know a single-match caller first (SPEC §11)."""
+    the agents who know a single-match caller first (SPEC §11); `waiting`: the callers in line."""
     def route(recognition, at: datetime) -> routing.RoutingDecision:
-        if queue.waiting_count(at):  # callers wait already: a new one does not jump the line
+        if waiting:  # callers wait already: a new one does not jump the line
             return routing.decide(connected, limit=0, call_sid=call_sid, line_waiting=True)
         known = []
         if recognition.match_kind == "single":
@@ -85,11 +85,15 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
     region = config.calls.region
     limit_lookup_time()
     now = utcnow()
-    connected = presence.connected_users(config.calls.presence_ttl_seconds, now, work=status.work_of(config))
+    # Who is on the floor and how many wait in line, in one round trip (nobody connected: the
+    # fallback, whoever waits).
+    connected, waiting = presence.connected_users_and(queue.IN_LINE_COUNT, queue.waiting_params(now),
+                                                      config.calls.presence_ttl_seconds, now,
+                                                      work=status.work_of(config))
     if replayed_from is not None:
         route = lambda _recognition, _at: routing.RoutingDecision(routing.FALLBACK)  # noqa: E731
     else:
-        route = _router(connected, config, (params.get("CallSid") or "").strip())
+        route = _router(connected, config, (params.get("CallSid") or "").strip(), waiting or 0)
     inbound = calls.receive_inbound(params, region, arrived_at=replayed_from, care=config.care, route=route,
                                     callback_base_url=callback_base_url)
     if replayed_from is not None and inbound.created:

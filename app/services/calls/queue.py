@@ -80,13 +80,19 @@ def line(now: datetime, limit: int = MAX_LISTED) -> list[Call]:
 
 
 # Every inbound call asks (a new caller does not jump the line): built once, as building it cost
-# more than the count itself.
+# more than the count itself. The webhook reads it as a column of its floor read (`IN_LINE_COUNT`).
 _WAITING_COUNT = select(func.count(Call.id)).where(_in_line_claimed_before(bindparam("stale_before")))
+IN_LINE_COUNT = _WAITING_COUNT.scalar_subquery()
+
+
+def waiting_params(now: datetime) -> dict:
+    """The bind parameters of `IN_LINE_COUNT` (and `waiting_count`) at `now`."""
+    return {"stale_before": _stale_before(now)}
 
 
 def waiting_count(now: datetime) -> int:
     """The callers in line (`_in_line`) at `now`."""
-    return db.session.scalar(_WAITING_COUNT, {"stale_before": _stale_before(now)}) or 0
+    return db.session.scalar(_WAITING_COUNT, waiting_params(now)) or 0
 
 
 def position(call: Call, now: datetime) -> int:

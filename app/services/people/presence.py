@@ -187,7 +187,7 @@ _FLOOR_WITH_WORK = _floor_statement(with_work=True)
 
 def read_user(row) -> ConnectedUser:
     return ConnectedUser(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], bool(row[7]),
-                         *(row[8:11] if len(row) > 8 else ()))
+                         *(row[8:11] if len(row) > 8 else ()))  # a column after them is the caller's
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,21 @@ def connected_users(ttl_seconds: int, now: datetime, *, work: Work | None = None
     """
     rows = db.session.execute(_FLOOR if work is None else _FLOOR_WITH_WORK, select_params(ttl_seconds, now, work))
     return [read_user(row) for row in rows]
+
+
+def connected_users_and(column, params: dict, ttl_seconds: int, now: datetime, *,
+                        work: Work) -> tuple[list[ConnectedUser], object]:
+    """`connected_users` with their work, and the value of `column` (an uncorrelated scalar
+    subquery, with its bind `params`) read in the same round trip; None when nobody is connected.
+    The inbound call reads the floor and the line's length this way."""
+    statement = _FLOOR_AND.get(column)
+    if statement is None:
+        statement = _FLOOR_AND[column] = _FLOOR_WITH_WORK.add_columns(column)
+    rows = db.session.execute(statement, {**select_params(ttl_seconds, now, work), **params}).all()
+    return [read_user(row) for row in rows], (rows[0][-1] if rows else None)
+
+
+_FLOOR_AND: dict = {}  # the statements of `connected_users_and`, built once per column
 
 
 def user_of(sid: str) -> int | None:
