@@ -133,19 +133,33 @@ def _audit(deliveries: list[tuple[str, int, int]], now: datetime, detail: str | 
                   extra={"call_sid": deliveries[0][0] if deliveries else None})
 
 
+def _deliveries(call: Call, customers: list[Customer], who: Audience) -> list[tuple[str, int, int]]:
+    return [(call.call_sid, r.id, c.id) for r in who.recipients for c in customers]
+
+
+def audit_with_call(call: Call, customers: list[Customer], who: Audience, *, now: datetime) -> None:
+    """Audit the pop a new call is about to get, in the call's own transaction, before its commit:
+    the rows are stored with the call, and a webhook pays no second transaction for them (then
+    `pop_call(..., audited=True)`). A failure fails the call's storing with it, which the webhook
+    answers with the fallback and the spool, as for any database failure."""
+    if customers:
+        audit.record_pops(_deliveries(call, customers, who), now, commit=False)
+
+
 def pop_call(call: Call, customers: list[Customer], who: Audience, *, region: str, now: datetime,
              notice: Mapping[str, object] | None = None, histories: Mapping | None = None,
-             names: Mapping[int, str] | None = None) -> dict:
+             names: Mapping[int, str] | None = None, audited: bool = False) -> dict:
     """Send the call's pop to its audience and audit it; returns the full payload. `notice`: what
     this one pop has to say besides (e.g. `customer_removed`), not kept on the call. `histories`:
     the customers' histories when already read (with them, as the call arrived); `names`: the
-    offered agents' names, when known."""
+    offered agents' names, when known; `audited`: the rows were written with the call already
+    (`audit_with_call`)."""
     if names is None:
         names = {u.id: u.name for u in who.recipients}
     full = {**build_screen_pop(call, customers, region, now, histories=histories, names=names), **(notice or {})}
     payloads = _pop_by_view(full, who.rooms, masked_rooms_of(call), region)
-    if customers:
-        _audit([(call.call_sid, r.id, c.id) for r in who.recipients for c in customers], now, None)
+    if customers and not audited:
+        _audit(_deliveries(call, customers, who), now, None)
     return payloads[FULL]
 
 

@@ -78,13 +78,16 @@ def first_status(status: str | None) -> str:
 
 
 def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datetime | None = None,
-                    care=None, route: Callable | None = None, callback_base_url: str | None = None) -> InboundCall:
+                    care=None, route: Callable | None = None, callback_base_url: str | None = None,
+                    before_commit: Callable | None = None) -> InboundCall:
     """Record an inbound call from the provider's parameters; a repeated CallSid changes nothing.
 
     `arrived_at`: when the provider sent it, for a call stored late (replayed from the spool).
     `care` (the CareSettings): read the customers' histories with them, for the pop's stage and flags.
     `route(recognition, started_at)`: where the call goes (a RoutingDecision), kept on the call in
     the same commit. `callback_base_url`: where the provider reached us, for moves made later.
+    `before_commit(call, customers)`: what else is stored with the new call, in its transaction
+    (undone with it when the CallSid turns out to be a retry).
     """
     call_sid = (params.get("CallSid") or "").strip()
     if not call_sid:
@@ -114,6 +117,8 @@ def receive_inbound(params: Mapping[str, str], region: str, *, arrived_at: datet
         apply_decision(call, decision, started_at)
     db.session.add(call)
     try:
+        if before_commit is not None:
+            before_commit(call, recognition.customers)  # may flush the call: inside the try
         _commit_keeping_loaded()
     except IntegrityError:
         # A provider retry, or the same CallSid arriving twice at once (two processes): the

@@ -94,15 +94,21 @@ def receive_call(params: Mapping[str, str], *, replayed_from: datetime | None = 
         route = lambda _recognition, _at: routing.RoutingDecision(routing.FALLBACK)  # noqa: E731
     else:
         route = _router(connected, config, (params.get("CallSid") or "").strip(), waiting or 0)
+    audience = []
+
+    def audit_the_pop(call: Call, customers: list) -> None:  # stored with the call: one transaction
+        audience.append(delivery.audience(call, connected))
+        delivery.audit_with_call(call, customers, audience[0], now=now)
+
     inbound = calls.receive_inbound(params, region, arrived_at=replayed_from, care=config.care, route=route,
-                                    callback_base_url=callback_base_url)
+                                    callback_base_url=callback_base_url, before_commit=audit_the_pop)
     if replayed_from is not None and inbound.created:
         inbound.call.lookup_failed = True
         db.session.commit()
     decision = inbound.decision if inbound.created else decision_of(inbound.call, connected)
     if inbound.created and not inbound.call.ended:
-        delivery.pop_call(inbound.call, inbound.customers, delivery.audience(inbound.call, connected),
-                          region=region, now=now, histories=inbound.histories)
+        delivery.pop_call(inbound.call, inbound.customers, audience[0], region=region, now=now,
+                          histories=inbound.histories, audited=True)
         if decision.reason == routing.QUEUED:
             queue_changed()
     if inbound.created and not kept_events_later:

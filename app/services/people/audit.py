@@ -28,20 +28,24 @@ def record(user_id: int | None, action: str, customer_id: int | None = None, cal
         db.session.commit()
 
 
-def _record_many(action: str, rows: Iterable[tuple[int, int, str | None]], now: datetime, detail: str | None) -> None:
+def _record_many(action: str, rows: Iterable[tuple[int, int, str | None]], now: datetime, detail: str | None,
+                 *, commit: bool = True) -> None:
     """One row per `(user_id, customer_id, call_sid)`, duplicates dropped, in one statement
-    (executemany) whatever the count; committed."""
+    (executemany) whatever the count; committed unless `commit` is False."""
     values = [{"at": now, "user_id": user_id, "action": action, "customer_id": customer_id, "call_sid": call_sid,
                "detail": detail} for user_id, customer_id, call_sid in dict.fromkeys(rows)]
     if values:
         db.session.execute(AuditEvent.__table__.insert(), values)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detail: str | None = None) -> None:
-    """Pops were delivered: one row per `(call_sid, user_id, customer_id)` shown."""
+def record_pops(deliveries: Iterable[tuple[str, int, int]], now: datetime, detail: str | None = None, *,
+                commit: bool = True) -> None:
+    """Pops were delivered: one row per `(call_sid, user_id, customer_id)` shown. `commit=False`:
+    written in the caller's transaction (a new call's, which commits it with the call)."""
     _record_many("pop_delivered", ((user_id, customer_id, call_sid) for call_sid, user_id, customer_id in deliveries),
-                 now, detail)
+                 now, detail, commit=commit)
 
 
 def record_reads(user_id: int, shown: Iterable[tuple[int, str | None]], detail: str, now: datetime) -> None:
