@@ -158,7 +158,10 @@ def goodbye(text: str | None = None) -> str:
 
 def empty() -> str:
     """An answer that tells the provider there is nothing more to do (status callbacks)."""
-    return str(VoiceResponse())
+    return _EMPTY
+
+
+_EMPTY = str(VoiceResponse())  # built once: every status callback answers it
 
 
 # --- the survey after the call (SPEC §10) ---------------------------------------------------------
