@@ -48,7 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.bench_agents import Agents  # noqa: E402
+from scripts.bench_agents import DESKTOP_POLLS, Agents  # noqa: E402
 from scripts.bench_calls import SHARE_UNKNOWN, SHARE_WITHHELD, STATUS_DELAY_S, Target, measure  # noqa: E402
 from scripts.bench_load import (  # noqa: E402, F401  (prefixes: scripts/bench_search.py dials them too)
     ROOT,
@@ -118,7 +118,8 @@ class Bench:
         servers = start_app_servers(seeded, PROCESSES, len(users), self.workdir, tag, compression=compression)
         self.servers.extend(servers)
         started = time.monotonic()
-        ids, deflated = self.pool.connect(servers, [u.token for u in users], not self.args.no_client_deflate)
+        ids, deflated = self.pool.connect(servers, [u.token for u in users], not self.args.no_client_deflate,
+                                          polls=self.args.desktop_polls)
         return Target("app", servers, {u.username: i for u, i in zip(users[:agents], ids)},
                       frozenset(ids[agents:]), seeded, compression, deflated,
                       connect_s=round(time.monotonic() - started, 1))
@@ -180,6 +181,8 @@ def run(args) -> dict:
                    "lever_rate": args.lever_rate if args.levers else None, "lever_seconds": args.lever_seconds,
                    "websocket_compression": args.websocket_compression, "client_offers_deflate": not args.no_client_deflate,
                    "synchronized_heartbeats": args.synchronized_heartbeats,
+                   "desktop_polls": None if not args.desktop_polls else
+                   {kind: {"every_s": period, "paths": list(paths)} for kind, period, paths in DESKTOP_POLLS},
                    "floor_audience": args.floor_audience, "floor_gevent": args.floor_gevent is not None,
                    "processes": PROCESSES,
                    "threads_per_process": threads_for(sockets, PROCESSES), "floor_threads": threads_for(sockets),
@@ -341,6 +344,10 @@ def parse_args(argv=None):
                         help="every agent heartbeats 30 s after its own connect, so a crowd that connected within "
                              "seconds beats in one wave every 30 s (default: as desktops, one on connect, then each "
                              "on its own phase)")
+    parser.add_argument("--desktop-polls", action="store_true",
+                        help="each of the app's agents also reads what an open desktop reads over HTTP by itself: "
+                             "active calls every 30 s, its follow-ups, figures and care list every 60 s (default: "
+                             "sockets and heartbeats only, as every published run so far; the targets then say so)")
     parser.add_argument("--floor-gevent", nargs="?", const="", metavar="DIR",
                         help="the levers also run the floor on gevent (uncompressed), gevent importable from the "
                              "venv or from DIR (e.g. pip install --target DIR gevent); not a project requirement")

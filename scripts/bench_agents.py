@@ -31,6 +31,15 @@ HEARTBEAT_S = 30.0  # as the desktop: presence lapses after PRESENCE_TTL_SECONDS
 # HEARTBEAT_S after its own connect, so a crowd that connected within seconds beats within the
 # same seconds, every period, as no floor of desktops does.
 SYNCHRONIZED_HEARTBEATS = os.environ.get("KC_BENCH_SYNCHRONIZED_HEARTBEATS") == "1"
+# What an open desktop reads over HTTP by itself, and how often (desktop.js RESYNC_MS,
+# follow_ups.js FOLLOW_UPS_REFRESH_MS, my_day.js MY_DAY_REFRESH_MS): each agent of the app reads
+# them, once on connect and then every period, at its own phase, with its API token. The floor
+# serves none of them (it is the bare emit), so its agents don't.
+DESKTOP_POLLS = (
+    ("resync", 30.0, ("/api/v1/calls?active=true",)),
+    ("follow_ups", 60.0, ("/api/v1/follow-ups?status=open&owner=me",)),
+    ("my_day", 60.0, ("/api/v1/me/figures", "/api/v1/care-list?mine=true")),
+)
 
 
 class AgentPool:
@@ -48,6 +57,7 @@ class AgentPool:
         self.deflated: set[int] = set()  # agents whose socket the server agreed to compress
         self.tasks: dict[int, asyncio.Task] = {}
         self.closing: set[int] = set()
+        self.polls: list[tuple[str, float, bool]] = []  # (kind, ms, answered 200) of DESKTOP_POLLS
 
     def run(self) -> None:
         asyncio.run(self._main())
@@ -74,15 +84,15 @@ class AgentPool:
         await self.session.close()
 
     async def _handle(self, command: str, arg):
-        if command == "connect":  # arg: ([(agent_id, base_url, token)], offer_deflate)
-            specs, offer_deflate = arg
+        if command == "connect":  # arg: ([(agent_id, base_url, token)], offer_deflate, polls)
+            specs, offer_deflate, polls = arg
             semaphore = asyncio.Semaphore(10)  # connect handlers use the database: not all at once
 
             async def one(agent_id, base_url, token):
                 async with semaphore:
                     ready = self.loop.create_future()
                     self.tasks[agent_id] = asyncio.create_task(
-                        self._agent(agent_id, base_url, token, offer_deflate, ready))
+                        self._agent(agent_id, base_url, token, offer_deflate, polls, ready))
                     await ready
 
             await asyncio.gather(*(one(*spec) for spec in specs))
@@ -103,14 +113,35 @@ class AgentPool:
             updates, self.updates = self.updates, []
             counts = {"resyncs": self.resyncs, "other_events": self.other_events, "dropped": self.dropped}
             self.resyncs = self.other_events = 0
-            return pops, updates, counts
+            polls, self.polls = self.polls, []
+            return pops, updates, counts, polls
         if command == "quit":
             for task in self.tasks.values():
                 task.cancel()
             return True
         raise ValueError(command)
 
-    async def _agent(self, agent_id: int, base_url: str, token: str, offer_deflate: bool,
+    async def _poll(self, agent_id: int, base_url: str, token: str, kind: str, period: float,
+                    paths: tuple[str, ...]) -> None:
+        """One of DESKTOP_POLLS for one agent, forever: now, then every `period` at its own phase."""
+        headers = {"Authorization": f"Bearer {token}"}
+        phase = random.Random(f"{agent_id}-{kind}").uniform(0, period)
+        first = True
+        while True:
+            for path in paths:
+                started = time.monotonic()
+                try:
+                    async with self.session.get(base_url + path, headers=headers,
+                                                timeout=aiohttp.ClientTimeout(total=30)) as response:
+                        await response.read()
+                        ok = response.status == 200
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    ok = False
+                self.polls.append((kind, (time.monotonic() - started) * 1000, ok))
+            await asyncio.sleep(phase if first else period)
+            first = False
+
+    async def _agent(self, agent_id: int, base_url: str, token: str, offer_deflate: bool, polls: bool,
                      ready: asyncio.Future) -> None:
         url = base_url.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
         heartbeat = None
@@ -152,6 +183,8 @@ class AgentPool:
                 await asyncio.sleep(HEARTBEAT_S)
 
         heartbeat = asyncio.create_task(beat())
+        pollers = [asyncio.create_task(self._poll(agent_id, base_url, token, kind, period, paths))
+                   for kind, period, paths in (DESKTOP_POLLS if polls else ())]
         try:
             async for message in ws:
                 received = time.monotonic()
@@ -178,6 +211,8 @@ class AgentPool:
                     break
         finally:
             heartbeat.cancel()
+            for poller in pollers:
+                poller.cancel()
             if agent_id not in self.closing:
                 self.dropped += 1
             await ws.close()
@@ -212,15 +247,17 @@ class Agents:
             results.append(value)
         return results
 
-    def connect(self, servers: list[Server], tokens: list[str], offer_deflate: bool = True) -> tuple[list[int], int]:
+    def connect(self, servers: list[Server], tokens: list[str], offer_deflate: bool = True,
+                polls: bool = False) -> tuple[list[int], int]:
         """Agent i on server i mod len(servers), client process i mod len(pools); returns the agents'
-        ids and how many of their sockets the server agreed to compress."""
+        ids and how many of their sockets the server agreed to compress. `polls`: each also reads
+        what a desktop reads over HTTP by itself (DESKTOP_POLLS)."""
         ids = list(range(self.next_id, self.next_id + len(tokens)))
         self.next_id += len(tokens)
         shares: list[list] = [[] for _ in self.pipes]
         for n, (agent_id, token) in enumerate(zip(ids, tokens)):
             shares[n % len(self.pipes)].append((agent_id, servers[n % len(servers)].base_url, token))
-        deflated = self._all("connect", [(share, offer_deflate) for share in shares])
+        deflated = self._all("connect", [(share, offer_deflate, polls) for share in shares])
         return ids, sum(deflated)
 
     def disconnect(self, ids: list[int]) -> None:
@@ -231,15 +268,17 @@ class Agents:
         both = self._all("count")
         return sum(p for p, _ in both), sum(u for _, u in both)
 
-    def collect(self) -> tuple[list, list, dict]:
-        """Every pop and call update received since the last collect, and the sockets' counts."""
-        pops, updates, counts = [], [], {"resyncs": 0, "other_events": 0, "dropped": 0}
-        for part, part_updates, part_counts in self._all("collect"):
+    def collect(self) -> tuple[list, list, dict, list]:
+        """Every pop and call update received since the last collect, the sockets' counts, and the
+        desktop polls made (`(kind, ms, ok)`)."""
+        pops, updates, counts, polls = [], [], {"resyncs": 0, "other_events": 0, "dropped": 0}, []
+        for part, part_updates, part_counts, part_polls in self._all("collect"):
             pops.extend(part)
             updates.extend(part_updates)
+            polls.extend(part_polls)
             for key in counts:
                 counts[key] += part_counts[key]
-        return pops, updates, counts
+        return pops, updates, counts, polls
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(p.pid) for p in self.procs)

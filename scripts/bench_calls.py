@@ -181,6 +181,17 @@ class Target:
         return self.everyone
 
 
+def desktop_polls(polls: list[tuple[str, float, bool]], wall: float) -> dict:
+    """What the agents read over HTTP as desktops do (bench_agents.DESKTOP_POLLS), by kind: how
+    many requests, per second of the step, how many failed, and how long they took."""
+    by_kind: dict[str, list] = {}
+    for kind, ms, ok in polls:
+        by_kind.setdefault(kind, []).append((ms, ok))
+    return {kind: {"requests": len(made), "per_s": round(len(made) / wall, 1) if wall else None,
+                   "failures": sum(not ok for _, ok in made), "ms": percentiles([ms for ms, _ in made])}
+            for kind, made in sorted(by_kind.items())}
+
+
 def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: float, seconds: float,
             profile: tuple[Path, str] | None = None) -> dict:
     seeded, servers = target.seeded, target.servers
@@ -208,7 +219,7 @@ def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: 
     wall = time.monotonic() - started
     for profiler in profilers:
         profiler.wait(timeout=60)
-    pops, updates, counts = agents.collect()
+    pops, updates, counts, polls = agents.collect()
     cpu = {name: round(cpu_seconds(s.worker_pid()) - before, 2) for s, (name, before) in
            zip(servers, cpu_before.items())}
     client_cpu = round(agents.cpu_seconds() + time.process_time() - client_cpu_before, 2)
@@ -255,6 +266,7 @@ def measure(label: str, target: Target, agents: Agents, numbers: Numbers, rate: 
         "call_updates_received": len(my_updates), "call_update_strays": update_strays,
         "resyncs": counts["resyncs"], "other_events_received": counts["other_events"],
         "sockets_dropped": counts["dropped"],
+        "desktop_polls": desktop_polls(polls, wall),
         "messages_delivered": delivered, "messages_per_call": round(delivered / count, 1),
         "websocket_compression": target.compression, "sockets_deflated": target.deflated,
         "connect_s": target.connect_s, "worker": target.worker,

@@ -105,6 +105,10 @@ def targets(results: dict) -> list[dict]:
     main, base = sweep.get(rate), floor.get(rate)
     shape = (f"{cfg['agents']} agents + {cfg['supervisors']} supervisors, {cfg['customers']:,} customers, "
              f"{cfg['processes']} processes, PostgreSQL + Redis")
+    # The agents hold sockets and heartbeat; unless the run says otherwise they do not read what an
+    # open desktop reads over HTTP by itself (bench.py --desktop-polls), and every target says so.
+    if not cfg.get("desktop_polls"):
+        shape += "; sockets only, no desktop HTTP polls"
     rows = []
 
     def add(target: str, measured: str, met: bool | None) -> None:
@@ -136,7 +140,7 @@ def targets(results: dict) -> list[dict]:
     if crowd:
         p99 = crowd["pop_ms"]["p99"]
         add(f"{crowd['agents']:,} agents connected at {crowd['rate_per_s']:g} calls/s: p99 ≤ {P99_LIMIT_MS:g} ms, "
-            f"nothing lost", f"p99 {fmt(p99)} ms, {crowd['lost']:,} lost, {crowd['strays']:,} strays",
+            f"nothing lost" + ("" if cfg.get("desktop_polls") else " (sockets only, no desktop HTTP polls)"), f"p99 {fmt(p99)} ms, {crowd['lost']:,} lost, {crowd['strays']:,} strays",
             p99 is not None and p99 <= P99_LIMIT_MS and crowd["lost"] == 0)
     if base:
         add(f"the floor at {rate:g} calls/s (same stack, only the emit; {base['floor_audience']})",
@@ -213,6 +217,12 @@ def print_report(results: dict) -> None:
         ms = look["ms"]
         print(f"lookup alone, {look['customers']:>10,} customers: p50 {ms['p50']:.2f} ms, p99 {ms['p99']:.2f} ms, "
               f"mean {ms['mean']:.2f} ms ({look['lookups']} lookups; plan: {look['plan'][:70]})")
+    polled = [r for key in ("sweep",) for r in results[key]] + list((results.get("crowd") or {}).values())
+    for r in polled:
+        if r.get("desktop_polls"):
+            print(f"desktop polls at {r['rate_per_s']:g} calls/s, {r['agents']} agents: " + "; ".join(
+                f"{kind} {p['per_s']}/s, {p['failures']} failed, p99 {fmt(p['ms']['p99'])} ms"
+                for kind, p in r["desktop_polls"].items()))
     s = results["summary"]
     print(f"seeding {results['config']['customers']:,} customers: {results['seeding']['big']['seconds']:.1f} s")
     if s["levers"]:

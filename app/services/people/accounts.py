@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import REACH_KINDS, ROLES, ApiToken, User, utcnow
@@ -62,11 +62,15 @@ def issue_token(user: User, ttl_hours: int, now: datetime | None = None) -> tupl
     return plain, token
 
 
+# Every API request with a token, and every heartbeat of a socket opened with one, asks: one
+# statement, built once (the token read and then its user loaded lazily were two round trips).
+_USER_FOR_TOKEN = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+                   .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.expires_at > bindparam("now"),
+                          User.active.is_(True)))
+
+
 def user_for_token(plain: str | None, *, now: datetime) -> User | None:
     """The active owner of a token that has not expired at `now`."""
     if not plain or not isinstance(plain, str):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain)))
-    if token is None or token.expires_at <= now or not token.user.active:
-        return None
-    return token.user
+    return db.session.scalar(_USER_FOR_TOKEN, {"token_hash": ApiToken.hash(plain), "now": now})
