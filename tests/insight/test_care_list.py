@@ -65,6 +65,25 @@ def test_a_supervisor_sees_every_item_soonest_due_first_each_saying_why(floor):
     assert body["callbacks"]["available"] is False  # this app has no TWILIO_CALLER_ID
 
 
+def test_counts_cover_every_item_whatever_is_listed(floor):
+    # Two more overdue promises and a silent VIP: counted in full with one item listed, and with a
+    # reason asked for that lists none of them.
+    now, kenji = floor["now"], floor["kenji"]
+    for days in (3, 4):
+        make_promise(kenji, f"Call back in {days} days", due_at=now - timedelta(days=days), made_by=floor["ann"].user)
+    make_customer("Vip Silent", phones=("+14155550177",), tier="vip", now=now - timedelta(days=400))
+    db.session.commit()
+    expected = {"detractor": 1, "overdue_promise": 3, "overdue_follow_up": 1, "overdue_complaint": 1,
+                "callback_requested": 1, "voicemail": 1, "not_contacted": 1}
+    one = floor["sue"].get("/api/v1/care-list?limit=1").json
+    assert [i["reason"] for i in one["items"]] == ["overdue_promise"] and one["counts"] == expected
+    complaints_only = floor["sue"].get("/api/v1/care-list?reason=overdue_complaint").json
+    assert [i["reason"] for i in complaints_only["items"]] == ["overdue_complaint"]
+    assert complaints_only["counts"] == expected
+    mine = floor["ben"].get("/api/v1/care-list?owner=me").json
+    assert mine["counts"]["overdue_promise"] == 0 and mine["counts"]["not_contacted"] == 0
+
+
 def test_an_agent_sees_their_own_items_and_unowned_ones(floor):
     items = floor["items"]
     ann_sees = [i["id"] for i in floor["ann"].get("/api/v1/care-list").json["items"]]

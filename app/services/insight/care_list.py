@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Call, Complaint, Customer, FollowUp, Promise, User
 from app.services import validation
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.insight.metrics import count_if
 from app.services.people import roles
 
 REASONS = ("detractor", "overdue_promise", "overdue_follow_up", "overdue_complaint", "callback_requested",
@@ -97,6 +98,17 @@ def _visible(column, viewer: Viewer, owner: str | None):
     return conditions
 
 
+# An item shows its customer's id, name and tier, its owner's id and name, its call's CallSid:
+# only those columns are read with it (every desktop reads the list each minute, and whole rows
+# of four tables made each statement's result ~100 columns wide).
+def _customer(relationship):
+    return joinedload(relationship).load_only(Customer.name, Customer.tier)
+
+
+def _person(relationship):
+    return joinedload(relationship).load_only(User.display_name)
+
+
 def _follow_up_text(f: FollowUp, now: datetime) -> str:
     due = _due(f.due_at, now)
     if f.reason == "detractor":
@@ -115,8 +127,8 @@ def _follow_ups(viewer: Viewer, owner: str | None, reason: str | None, now: date
         reason, FollowUp.reason == reason)
     base = [FollowUp.status == "open", wanted, *_visible(FollowUp.owner_id, viewer, owner)]
     rows = db.session.scalars(
-        select(FollowUp).where(*base).options(joinedload(FollowUp.customer), joinedload(FollowUp.owner),
-                                              joinedload(FollowUp.call))
+        select(FollowUp).where(*base).options(_customer(FollowUp.customer), _person(FollowUp.owner),
+                                              joinedload(FollowUp.call).load_only(Call.call_sid))
         .order_by(FollowUp.due_at, FollowUp.id).limit(limit))
     items = []
     for f in rows:
@@ -130,46 +142,51 @@ def _follow_ups(viewer: Viewer, owner: str | None, reason: str | None, now: date
 
 
 def _follow_up_counts(viewer: Viewer, owner: str | None, now: datetime) -> dict[str, int]:
+    """The open follow-ups of each recovery reason, and the other ones overdue: one statement."""
     visible = [FollowUp.status == "open", *_visible(FollowUp.owner_id, viewer, owner)]
+    recovery = FollowUp.reason.in_(RECOVERY)
+    row = db.session.execute(
+        select(*(count_if(FollowUp.reason == reason) for reason in RECOVERY),
+               count_if(~recovery & (FollowUp.due_at < now))).where(*visible)).one()
     counts = {reason: 0 for reason in REASONS}
-    for reason, count in db.session.execute(
-            select(FollowUp.reason, func.count()).where(*visible, FollowUp.reason.in_(RECOVERY))
-            .group_by(FollowUp.reason)):
-        counts[reason] = count
-    counts["overdue_follow_up"] = db.session.scalar(
-        select(func.count()).select_from(FollowUp).where(*visible, ~FollowUp.reason.in_(RECOVERY),
-                                                         FollowUp.due_at < now)) or 0
+    counts.update({reason: int(count or 0) for reason, count in zip((*RECOVERY, "overdue_follow_up"), row)})
     return counts
 
 
-def _promises(viewer: Viewer, owner: str | None, now: datetime, limit: int | None):
-    where = [Promise.status == "open", Promise.due_at < now, *_visible(Promise.made_by_id, viewer, owner)]
+def _listed(model, where: list, stmt, limit: int | None):
+    """`stmt`'s first `limit` rows, each with how many rows of `model` meet `where` in all (a
+    window count, in the same statement); with `limit` None only that count, as `([], count)`."""
     if limit is None:
-        return db.session.scalar(select(func.count()).select_from(Promise).where(*where)) or 0
-    rows = db.session.scalars(select(Promise).where(*where)
-                              .options(joinedload(Promise.customer), joinedload(Promise.made_by),
-                                       joinedload(Promise.call))
-                              .order_by(Promise.due_at, Promise.id).limit(limit))
+        return [], db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    rows = db.session.execute(stmt.add_columns(func.count().over()).limit(limit)).all()
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+
+def _promises(viewer: Viewer, owner: str | None, now: datetime, limit: int | None):
+    """The overdue promises listed (at most `limit`; none with `limit` None), and how many there are."""
+    where = [Promise.status == "open", Promise.due_at < now, *_visible(Promise.made_by_id, viewer, owner)]
+    rows, count = _listed(Promise, where, select(Promise).where(*where)
+                          .options(_customer(Promise.customer), _person(Promise.made_by))
+                          .order_by(Promise.due_at, Promise.id), limit)
     return [CareItem(id=f"promise:{p.id}", reason="overdue_promise", customer=p.customer, since=p.due_at,
                      text=f"Promised \u201c{p.text}\u201d by {_moment(p.due_at)}: not kept yet", owner=p.made_by,
                      due_at=p.due_at, overdue=True, call_sid=p.call_sid,
-                     order=(p.due_at, RANK["overdue_promise"], p.id)) for p in rows]
+                     order=(p.due_at, RANK["overdue_promise"], p.id)) for p, in rows], count
 
 
 def _complaints(viewer: Viewer, owner: str | None, now: datetime, limit: int | None):
+    """The overdue complaints listed (at most `limit`; none with `limit` None), and how many there are."""
     where = [Complaint.status != "resolved", Complaint.due_at < now,
              *_visible(Complaint.assigned_to_id, viewer, owner)]
-    if limit is None:
-        return db.session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
-    rows = db.session.scalars(select(Complaint).where(*where)
-                              .options(joinedload(Complaint.customer), joinedload(Complaint.assigned_to),
-                                       joinedload(Complaint.call))
-                              .order_by(Complaint.due_at, Complaint.id).limit(limit))
+    rows, count = _listed(Complaint, where, select(Complaint).where(*where)
+                          .options(_customer(Complaint.customer), _person(Complaint.assigned_to),
+                                   joinedload(Complaint.call).load_only(Call.call_sid))
+                          .order_by(Complaint.due_at, Complaint.id), limit)
     return [CareItem(id=f"complaint:{c.id}", reason="overdue_complaint", customer=c.customer, since=c.due_at,
                      text=f"Complaint \u201c{c.subject}\u201d was due {_moment(c.due_at)}: still {c.status}",
                      owner=c.assigned_to, due_at=c.due_at, overdue=True,
                      call_sid=c.call.call_sid if c.call is not None else None,
-                     order=(c.due_at, RANK["overdue_complaint"], c.id)) for c in rows]
+                     order=(c.due_at, RANK["overdue_complaint"], c.id)) for c, in rows], count
 
 
 def _silent(silence_days: int, now: datetime) -> tuple:
@@ -183,15 +200,17 @@ def _silent(silence_days: int, now: datetime) -> tuple:
 
 
 def _not_contacted(silence_days: int, now: datetime, limit: int | None):
+    """The valued customers nobody has spoken to, listed (at most `limit`; none with `limit`
+    None), and how many there are."""
     silent = _silent(silence_days, now)
     if limit is None:  # the count needs no last call: that is read only for the customers listed
-        return db.session.scalar(select(func.count()).select_from(Customer).where(*silent)) or 0
+        return [], db.session.scalar(select(func.count()).select_from(Customer).where(*silent)) or 0
     last_call = (select(func.max(Call.started_at)).where(Call.customer_id == Customer.id)
                  .correlate(Customer).scalar_subquery().label("last_call"))
     stmt = select(Customer, last_call).where(*silent)
     vip_first = func.coalesce(func.nullif(Customer.tier, "vip"), "")  # "" (vip) sorts before "gold"
-    rows = db.session.execute(stmt.order_by(vip_first, last_call.asc().nulls_first(),
-                                            Customer.id).limit(limit))
+    rows, count = _listed(Customer, list(silent), stmt.order_by(vip_first, last_call.asc().nulls_first(), Customer.id),
+                          limit)
     items = []
     for customer, last in rows:
         tier = TIER_NAMES.get(customer.tier, customer.tier)
@@ -203,7 +222,7 @@ def _not_contacted(silence_days: int, now: datetime, limit: int | None):
                               since=last or customer.created_at, text=text,
                               order=(datetime.max, RANK["not_contacted"], customer.tier != "vip",
                                      last or datetime.min, customer.id)))
-    return items
+    return items, count
 
 
 def care_list(viewer: Viewer, *, now: datetime, silence_days: int, reason: str | None = None,
@@ -215,21 +234,21 @@ def care_list(viewer: Viewer, *, now: datetime, silence_days: int, reason: str |
     if reason not in (None, *REASONS):
         raise InvalidInput(f"reason must be one of: {', '.join(REASONS)}", {"reason": ["unknown reason"]})
     wants = (lambda r: reason is None or reason == r)
+    listed = (lambda r: limit if wants(r) else None)  # a reason not asked for is only counted
     items: list[CareItem] = []
     if reason is None or reason in RECOVERY or reason == "overdue_follow_up":
         items += _follow_ups(viewer, owner, reason, now, limit)
-    if wants("overdue_promise"):
-        items += _promises(viewer, owner, now, limit)
-    if wants("overdue_complaint"):
-        items += _complaints(viewer, owner, now, limit)
-    unowned_visible = owner in (None, "none")
-    if wants("not_contacted") and unowned_visible:
-        items += _not_contacted(silence_days, now, limit)
-    items.sort(key=lambda item: item.order)
     counts = _follow_up_counts(viewer, owner, now)
-    counts["overdue_promise"] = _promises(viewer, owner, now, None)
-    counts["overdue_complaint"] = _complaints(viewer, owner, now, None)
-    counts["not_contacted"] = _not_contacted(silence_days, now, None) if unowned_visible else 0
+    # Each of these lists its items and counts them all in one statement (a window count).
+    promises, counts["overdue_promise"] = _promises(viewer, owner, now, listed("overdue_promise"))
+    complaints, counts["overdue_complaint"] = _complaints(viewer, owner, now, listed("overdue_complaint"))
+    items += promises + complaints
+    if owner in (None, "none"):
+        silent, counts["not_contacted"] = _not_contacted(silence_days, now, listed("not_contacted"))
+        items += silent
+    else:
+        counts["not_contacted"] = 0
+    items.sort(key=lambda item: item.order)
     return items[:limit], counts
 
 
