@@ -255,6 +255,32 @@ def test_my_follow_ups_lists_mine_soonest_first_and_closes_one_with_its_outcome(
     assert page.errors == []
 
 
+def test_my_panels_read_again_for_a_pop_about_something_of_mine_only(live_server, open_page, people):
+    # Every pop used to re-read "My follow-ups" and "My day" on every desktop it reached: on a floor
+    # of a thousand, hundreds of reads a second about calls that were never theirs.
+    from playwright.sync_api import expect
+
+    page = open_desktop(live_server, open_page(), "dana")
+    panel = page.locator("#follow-ups-panel")
+    expect(panel).to_contain_text("Nothing owed")
+    reads: list[str] = []
+    panels = ("/api/v1/follow-ups", "/api/v1/me/figures", "/api/v1/care-list")
+    page.on("request", lambda request: reads.append(request.url) if any(p in request.url for p in panels) else None)
+
+    stranger, _ = live_server.provider.call(from_="+14155550122")  # nobody we know, nothing of Dana's
+    expect(card(page, stranger)).to_be_visible()
+    page.wait_for_timeout(1500)  # past both panels' settle time (250 ms and 1 s)
+    assert reads == []
+
+    owe(live_server, people["alice"], people["dana"], follow_up="Ring about the voucher", due_in_hours=2)
+    mine, _ = live_server.provider.call(from_=ALICE)  # her card shows Dana's follow-up
+    expect(card(page, mine)).to_be_visible()
+    expect(panel.locator(".follow-up")).to_have_count(1)
+    page.wait_for_timeout(1500)
+    assert any("/api/v1/follow-ups" in url for url in reads) and any("/api/v1/me/figures" in url for url in reads)
+    assert page.errors == []
+
+
 def test_the_customer_page_shows_surveys_keeps_do_not_survey_and_settles_promises_and_follow_ups(live_server, open_page, people):
     from playwright.sync_api import expect
 

@@ -17,6 +17,7 @@ import { createFollowUpsPanel } from "./desktop/follow_ups.js";
 import { installKeys } from "./desktop/keys.js";
 import { createMyDay } from "./desktop/my_day.js";
 import { createPhone } from "./desktop/phone.js";
+import { popConcernsMe, updateConcernsMe } from "./desktop/concerns.js";
 import { createPresence } from "./desktop/presence.js";
 import { createWork } from "./desktop/work.js";
 
@@ -35,7 +36,7 @@ function start(root) {
   const followUpsPanel = document.getElementById("follow-ups-panel");
   const followUps = followUpsPanel ? createFollowUpsPanel(followUpsPanel, {
     customerUrl: root.getAttribute("data-customer-url"), me: desk.me,
-  }) : { refresh() {}, soon() {} };
+  }) : { refresh() {}, soon() {}, lists: () => false };
   const myDayPanel = document.getElementById("my-day");
   const myDay = myDayPanel ? createMyDay(myDayPanel, { me: desk.me, customerUrl: root.getAttribute("data-customer-url") })
     : { refresh() {}, soon() {} };
@@ -150,13 +151,17 @@ function start(root) {
   });
   socket.on("screen_pop", (pop) => {
     desk.receivePop(pop, "socket");
-    // A follow-up may have opened, closed or changed hands: the panel reads its list again.
-    followUps.soon();
-    myDay.soon();
+    // A follow-up, promise or complaint of mine may have opened, closed or changed hands on this
+    // caller, or the call is mine: then my panels read again; a pop about anyone else's leaves
+    // them to their minute (concerns.js).
+    if (popConcernsMe(pop, desk.me, followUps.lists)) {
+      followUps.soon();
+      myDay.soon();
+    }
   });
   socket.on("call_update", (update) => {
     desk.receiveUpdate(update);
-    myDay.soon();  // a call ended: my figures moved on
+    if (updateConcernsMe(update, desk.me)) myDay.soon();  // a call of mine moved on: so did my figures
   });
   // My status changed (here, in another tab, or a call started or ended): the switch follows.
   socket.on("agent_status", presence.receive);

@@ -1,9 +1,9 @@
 /* KnownCaller desktop: "My follow-ups" — what I still owe customers (SPEC §10), soonest due first,
  * overdue ones in red, each closed with its outcome (components/follow_ups.js).
  *
- * Read again when the desktop loads, after each change made here or on a card, on every
- * screen_pop (a pop follows every change to a live caller's follow-ups), and every minute (one
- * turns overdue, a colleague hands one over). A re-read never throws away an outcome being typed:
+ * Read again when the desktop loads, after each change made here or on a card, on a screen_pop
+ * that concerns me (concerns.js: a pop follows every change to a live caller's follow-ups), and
+ * every minute (one turns overdue, a colleague hands one over). A re-read never throws away an outcome being typed:
  * the open form moves into the new list (carryForms), and the keyboard stays where it was.
  */
 import * as api from "../../lib/api.js";
@@ -19,7 +19,8 @@ const SETTLE_MS = 250;
 
 /**
  * The panel `panel` (#follow-ups-panel): `customerUrl` leads a name to the record ("/customers/"),
- * `me` ({id}) is who is logged in. Returns {refresh, soon}: read now, or once a burst settles.
+ * `me` ({id}) is who is logged in. Returns {refresh, soon, lists}: read now, or once a burst
+ * settles; whether the list holds a follow-up for a customer (by id).
  */
 export function createFollowUpsPanel(panel, { customerUrl, me }) {
   const host = panel.querySelector("#my-follow-ups");
@@ -29,6 +30,7 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
   // form it was in is gone (its button, disabled while saving, may have dropped it already).
   let refocus = false;
   let shown = null;  // what the list shows now: a read that brings nothing new leaves it be
+  let customers = new Set();  // whose follow-ups the list holds (as strings)
 
   function say(text, kind) { setStatusLine(status, text, kind); }
 
@@ -80,7 +82,9 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
 
   /** Read my open follow-ups now, or once a burst of pops has settled (lib/reads.js). */
   const reads = oneReadAtATime(() => api.myFollowUps().then((data) => {
-    render((data && data.items) || []);
+    const items = (data && data.items) || [];
+    customers = new Set(items.filter((f) => f.customer_id != null).map((f) => String(f.customer_id)));
+    render(items);
     if (status.classList.contains("status-line-error")) say("");
   }, (error) => {
     say("Could not read your follow-ups: " + error.message, "error");
@@ -100,5 +104,5 @@ export function createFollowUpsPanel(panel, { customerUrl, me }) {
 
   refresh();
   setInterval(refresh, FOLLOW_UPS_REFRESH_MS);
-  return { refresh, soon };
+  return { refresh, soon, lists: (customerId) => customerId != null && customers.has(String(customerId)) };
 }
