@@ -34,7 +34,10 @@ SYNCHRONIZED_HEARTBEATS = os.environ.get("KC_BENCH_SYNCHRONIZED_HEARTBEATS") == 
 # What an open desktop reads over HTTP by itself, and how often (desktop.js RESYNC_MS,
 # follow_ups.js FOLLOW_UPS_REFRESH_MS, my_day.js MY_DAY_REFRESH_MS): each agent of the app reads
 # them, once on connect and then every period, at its own phase, with its API token. The floor
-# serves none of them (it is the bare emit), so its agents don't.
+# serves none of them (it is the bare emit), so its agents don't. A desktop also reads its
+# follow-ups and its day after a pop or update about a call it holds or a customer with something
+# of its user's (concerns.js): the bench's agents never answer a call and its customers owe them
+# nothing, so these periodic reads are all such a desktop makes here.
 DESKTOP_POLLS = (
     ("resync", 30.0, ("/api/v1/calls?active=true",)),
     ("follow_ups", 60.0, ("/api/v1/follow-ups?status=open&owner=me",)),

@@ -114,3 +114,36 @@ def test_my_day_shows_my_figures_and_a_callback_rings_through_the_provider_as_an
     assert card.get_attribute("data-call-sid") == rest_api.calls[next(iter(rest_api.calls))]["sid"]
     assert page.title() == "Desktop · KnownCaller"  # a callback does not ring the desk
     assert page.errors == []
+
+
+def test_my_day_reads_only_the_care_items_it_shows_until_all_are_asked_for(live_server, open_page):
+    # Every open desktop reads its day each minute: it asks for the three items it shows, and the
+    # count and "Show all" come from the list's counts, not from 100 items it would not show.
+    from playwright.sync_api import expect
+
+    now = utcnow()
+    with live_server.app.app_context():
+        dana = make_user("dana", display_name="Dana Scully")
+        for i in range(5):
+            customer = make_customer(f"Customer {i}", phones=(f"+1415555020{i}",), now=now - timedelta(days=30))
+            make_follow_up(customer, "manual", due_at=now - timedelta(hours=5 - i), owner=dana,
+                           created_at=now - timedelta(days=1), note=f"Owed {i}")
+    page = open_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/care-list" in request.url else None)
+    page = open_desktop(live_server, page, "dana")
+    care = page.locator("#my-care")
+    items = care.locator("[data-care-item]")
+    expect(items).to_have_count(3)
+    expect(care.locator("[data-role=care-count]")).to_have_text("5")
+    more = care.get_by_role("button", name="Show all 5")
+    expect(more).to_be_visible()
+    assert asked and all("limit=3" in url for url in asked), asked
+
+    more.click()
+    expect(items).to_have_count(5)
+    expect(care.locator("[data-role=care-more]")).to_have_text("Show fewer")
+    assert "limit=" not in asked[-1], asked
+    care.get_by_role("button", name="Show fewer").click()
+    expect(items).to_have_count(3)
+    assert page.errors == []

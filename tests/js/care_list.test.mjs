@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  calleeName, callbackBody, callbackError, callbackState, canAssign, canTake, careReasonLabel, ownerText, reasonOptions,
+  calleeName, callbackBody, callbackError, callbackState, canAssign, canTake, careReasonLabel, careTotal, ownerText,
+  reasonOptions,
 } from "../../app/static/js/lib/care_list.js";
 
 const item = { id: "follow_up:12", customer: { id: 4, name: "Alice Wong", tier: "vip" }, owner: null, follow_up_id: 12 };
@@ -48,4 +49,13 @@ test("a refused callback says why", () => {
   assert.equal(callbackError({ status: 503, message: "Calling back is not set up" }), "Calling back is not set up");
   assert.match(callbackError({ status: 409, message: "" }), /on a call/);
   assert.match(callbackError({ status: 0 }), /could not be reached/);
+});
+
+test("the list's total comes from its counts, of one reason when one is chosen", () => {
+  const counts = { detractor: 2, overdue_complaint: 5, not_contacted: 0 };
+  assert.equal(careTotal(counts), 7);
+  assert.equal(careTotal(counts, "overdue_complaint"), 5);
+  assert.equal(careTotal(counts, "voicemail"), 0);
+  assert.equal(careTotal(undefined), 0);
+  assert.equal(careTotal({ detractor: "3", odd: null }), 3);
 });

@@ -16,7 +16,8 @@
  */
 import * as api from "../lib/api.js";
 import {
-  calleeName, callbackBody, callbackError, callbackState, canAssign, canTake, careReasonLabel, ownerText, reasonOptions,
+  calleeName, callbackBody, callbackError, callbackState, canAssign, canTake, careReasonLabel, careTotal, ownerText,
+  reasonOptions,
 } from "../lib/care_list.js";
 import { button, el, onAction, setStatusLine } from "../lib/dom.js";
 import { dateTime, dueText, tierLabel } from "../lib/format.js";
@@ -58,6 +59,9 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
     const out = mine ? { mine: "true" } : {};
     if (reasonSelect && reasonSelect.value) out.reason = reasonSelect.value;
     if (ownerSelect && ownerSelect.value) out.owner = ownerSelect.value;
+    // Showing `limit` items, the list asks for no more: `counts` says how many there are in all.
+    // (My day shows 3 and was sent 100, by every desktop, every minute.)
+    if (limit && !showAll) out.limit = String(limit);
     return out;
   }
 
@@ -196,16 +200,17 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
     });
     list.hidden = !limited.length;
     empty.hidden = !!limited.length;
+    const total = Math.max(items.length, careTotal(data.counts, reasonSelect ? reasonSelect.value : ""));
     if (count) {
       const overdue = items.filter((i) => i.overdue).length;
-      count.textContent = String(items.length);
-      count.setAttribute("aria-label", items.length + (items.length === 1 ? " customer" : " customers") +
-        " to care for" + (overdue ? ", " + overdue + " overdue" : ""));
+      count.textContent = String(total);
+      count.setAttribute("aria-label", total + (total === 1 ? " customer" : " customers") +
+        " to care for" + (overdue ? ", " + (items.length < total ? "at least " : "") + overdue + " overdue" : ""));
       count.classList.toggle("count-overdue", overdue > 0);
     }
     if (more) {
-      more.hidden = !limit || items.length <= limit;
-      more.textContent = showAll ? "Show fewer" : "Show all " + items.length;
+      more.hidden = !limit || total <= limit;
+      more.textContent = showAll ? "Show fewer" : "Show all " + total;
       more.setAttribute("aria-expanded", showAll ? "true" : "false");
     }
     if (reasonSelect) {
@@ -305,6 +310,7 @@ export function createCareList(panel, { me, customerUrl = "/customers/", newTab 
     more.addEventListener("click", () => {
       showAll = !showAll;
       render(true);
+      if (showAll) refresh();  // the rest of the list was not read yet
     });
   }
   const heading = panel.querySelector("h2, h3");

@@ -25,11 +25,19 @@ export function careReasonLabel(reason) {
   return REASON_LABELS[reason] || reason.charAt(0).toUpperCase() + reason.slice(1).replace(/_/g, " ");
 }
 
+/** How many items the list holds in all, by its `counts` (every item, not only those sent): of
+ *  `reason` when one is chosen, else of every reason. */
+export function careTotal(counts, reason = "") {
+  const given = counts || {};
+  if (reason) return Number(given[reason]) || 0;
+  return Object.values(given).reduce((sum, n) => sum + (Number(n) || 0), 0);
+}
+
 /** The reason filter's options, [value, label], with how many of each there are: the known
  *  reasons in urgency order, then any the server adds; "" is every reason. */
 export function reasonOptions(counts) {
   const given = counts || {};
-  const all = Object.values(given).reduce((sum, n) => sum + (Number(n) || 0), 0);
+  const all = careTotal(given);
   const reasons = CARE_REASONS.concat(Object.keys(given).filter((r) => !CARE_REASONS.includes(r)));
   return [["", "All reasons (" + all + ")"]].concat(
     reasons.map((r) => [r, careReasonLabel(r) + " (" + (Number(given[r]) || 0) + ")"]));
