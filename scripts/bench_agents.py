@@ -41,7 +41,7 @@ SYNCHRONIZED_HEARTBEATS = os.environ.get("KC_BENCH_SYNCHRONIZED_HEARTBEATS") == 
 DESKTOP_POLLS = (
     ("resync", 30.0, ("/api/v1/calls?active=true",)),
     ("follow_ups", 60.0, ("/api/v1/follow-ups?status=open&owner=me",)),
-    ("my_day", 60.0, ("/api/v1/me/figures", "/api/v1/care-list?mine=true")),
+    ("my_day", 60.0, ("/api/v1/me/figures", "/api/v1/care-list?mine=true&limit=3")),
 )
 
 

@@ -5,8 +5,9 @@ care list every minute (`scripts/bench_agents.py` DESKTOP_POLLS, as desktop.js d
 agents that is about 80 requests a second before a single call arrives, so what each one costs
 is a capacity figure. This posts each read with a bearer token, as an API client does, through
 Flask's test client into the real app on a fresh database (PostgreSQL by default, dropped at the
-end) holding `--agents` agents online, `--customers` customers and `--calls` calls already taken
-(voice webhook and status callbacks, signed), and prints per read the median of this process's
+end) holding `--agents` agents online, `--customers` customers, `--calls` calls already taken
+(voice webhook and status callbacks, signed) and `--care-items` overdue complaints nobody was
+given (on every agent's care list), and prints per read the median of this process's
 CPU (`time.process_time`: the app's Python and the driver's, not the database server's), the
 median wall time, and the statements sent.
 
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,14 +31,14 @@ from sqlalchemy import event, select  # noqa: E402
 
 from app import create_app, jobs  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import User  # noqa: E402
+from app.models import Complaint, Customer, User, utcnow  # noqa: E402
 from app.services.people import accounts  # noqa: E402
 from scripts.bench_webhooks import run as take_calls  # noqa: E402
 from scripts.bench_webhooks import seed  # noqa: E402
 from tests.support import services  # noqa: E402
 
 READS = ("/api/v1/calls?active=true", "/api/v1/follow-ups?status=open&owner=me", "/api/v1/me/figures",
-         "/api/v1/care-list?mine=true", "/api/v1/me")
+         "/api/v1/care-list?mine=true", "/api/v1/care-list?mine=true&limit=3", "/api/v1/me")
 
 
 def main() -> int:
@@ -45,6 +47,8 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--calls", type=int, default=300, help="calls taken before the reads (default 300)")
     parser.add_argument("--reads", type=int, default=60, help="reads of each kind, after 10 to warm up (default 60)")
+    parser.add_argument("--care-items", type=int, default=150,
+                        help="overdue complaints nobody was given, on every agent's care list (default 150)")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
     random.seed(7)
@@ -59,6 +63,12 @@ def main() -> int:
             numbers = seed(app, args.agents, args.customers)
             take_calls(app, numbers, args.calls, None, [None])
             with app.app_context():
+                overdue = utcnow() - timedelta(days=1)
+                customers = db.session.scalars(select(Customer.id).order_by(Customer.id).limit(args.care_items)).all()
+                db.session.add_all(Complaint(customer_id=customer, subject=f"Parcel {customer}", status="open",
+                                             due_at=overdue, opened_at=overdue - timedelta(days=3))
+                                   for customer in customers)
+                db.session.commit()
                 agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id).limit(20)).all()
                 tokens = [accounts.issue_token(agent, 4)[0] for agent in agents]
                 statements = [0]
