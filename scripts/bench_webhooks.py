@@ -14,12 +14,23 @@ them as in production; nobody holds a call, so every call rings `DIAL_MAX_AGENTS
 
     .venv/bin/python scripts/bench_webhooks.py                       # 200 agents, 400 calls, 3 rounds
     .venv/bin/python scripts/bench_webhooks.py --agents 1000 --database sqlite
+
+CPU time on a shared 2-core machine moves 10-20 % between runs of the same code. Instructions
+do not: under valgrind, `--callgrind` counts only the measured rounds (the seeding and warm-up
+run uninstrumented), the same to within about 1 % run after run, so two versions of the code can
+be told apart by a few percent. Divide the `totals:` line by the calls:
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/kc.cg \
+        .venv/bin/python scripts/bench_webhooks.py --callgrind --calls 40 --rounds 1 --customers 100
+    grep ^totals: /tmp/kc.cg                                          # instructions for 40 calls
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,6 +89,12 @@ def run(app, numbers: list[str], calls: int, statements: dict | None, current: l
     return cpu
 
 
+def instrument(under_callgrind: bool, state: str) -> None:
+    """Turn callgrind's counting of this process on or off (`callgrind_control -i`)."""
+    if under_callgrind:
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", type=int, default=200)
@@ -85,6 +102,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=400, help="calls per round (default 400)")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds, after one warm-up (default 3)")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="under valgrind --tool=callgrind --instr-atstart=no: count the measured rounds only")
     args = parser.parse_args()
     random.seed(7)
 
@@ -108,7 +127,9 @@ def main() -> int:
 
             run(app, numbers, max(20, args.calls // 10), None, current)  # warm-up: caches, the pool
             statements.clear()
+            instrument(args.callgrind, "on")
             rounds = [run(app, numbers, args.calls, statements, current) for _ in range(args.rounds)]
+            instrument(args.callgrind, "off")
         finally:
             jobs.stop()
             with app.app_context():
