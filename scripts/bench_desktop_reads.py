@@ -20,7 +20,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -29,13 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, select  # noqa: E402
 
-from app import create_app, jobs  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Complaint, Customer, User, utcnow  # noqa: E402
 from app.services.people import accounts  # noqa: E402
+from scripts.bench_webhooks import fresh_app, seed  # noqa: E402
 from scripts.bench_webhooks import run as take_calls  # noqa: E402
-from scripts.bench_webhooks import seed  # noqa: E402
-from tests.support import services  # noqa: E402
 
 READS = ("/api/v1/calls?active=true", "/api/v1/follow-ups?status=open&owner=me", "/api/v1/me/figures",
          "/api/v1/care-list?mine=true", "/api/v1/care-list?mine=true&limit=3", "/api/v1/me")
@@ -54,51 +51,40 @@ def main() -> int:
     random.seed(7)
 
     results = []
-    with tempfile.TemporaryDirectory(prefix="kc-bench-reads-") as folder:
-        url = services.create_postgres_database() if args.database == "postgresql" else f"sqlite:///{folder}/bench.db"
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SPOOL_DIR=f"{folder}/spool")
-        try:
-            with app.app_context():
-                db.create_all()
-            numbers = seed(app, args.agents, args.customers)
-            take_calls(app, numbers, args.calls, None, [None])
-            with app.app_context():
-                overdue = utcnow() - timedelta(days=1)
-                customers = db.session.scalars(select(Customer.id).order_by(Customer.id).limit(args.care_items)).all()
-                db.session.add_all(Complaint(customer_id=customer, subject=f"Parcel {customer}", status="open",
-                                             due_at=overdue, opened_at=overdue - timedelta(days=3))
-                                   for customer in customers)
-                db.session.commit()
-                agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id).limit(20)).all()
-                tokens = [accounts.issue_token(agent, 4)[0] for agent in agents]
-                statements = [0]
+    with fresh_app(args.database, "kc-bench-reads-") as app:
+        numbers = seed(app, args.agents, args.customers)
+        take_calls(app, numbers, args.calls, None, [None])
+        with app.app_context():
+            overdue = utcnow() - timedelta(days=1)
+            customers = db.session.scalars(select(Customer.id).order_by(Customer.id).limit(args.care_items)).all()
+            db.session.add_all(Complaint(customer_id=customer, subject=f"Parcel {customer}", status="open",
+                                         due_at=overdue, opened_at=overdue - timedelta(days=3))
+                               for customer in customers)
+            db.session.commit()
+            agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id).limit(20)).all()
+            tokens = [accounts.issue_token(agent, 4)[0] for agent in agents]
+            statements = [0]
 
-                @event.listens_for(db.engine, "before_cursor_execute")
-                def _count(*_args):
-                    statements[0] += 1
+            @event.listens_for(db.engine, "before_cursor_execute")
+            def _count(*_args):
+                statements[0] += 1
 
-            client = app.test_client()
-            for path in READS:
-                cpu, wall = [], []
-                statements[0] = 0
-                for i in range(10 + args.reads):
-                    if i == 10:
-                        statements[0] = 0
-                    headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
-                    started, cpu_started = time.perf_counter(), time.process_time()
-                    response = client.get(path, headers=headers)
-                    if response.status_code != 200:
-                        raise SystemExit(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
-                    if i >= 10:
-                        cpu.append((time.process_time() - cpu_started) * 1000)
-                        wall.append((time.perf_counter() - started) * 1000)
-                results.append((path, statistics.median(cpu), statistics.median(wall), statements[0] / args.reads))
-        finally:
-            jobs.stop()
-            with app.app_context():
-                db.engine.dispose()
-            if args.database == "postgresql":
-                services.drop_postgres_database(url)
+        client = app.test_client()
+        for path in READS:
+            cpu, wall = [], []
+            statements[0] = 0
+            for i in range(10 + args.reads):
+                if i == 10:
+                    statements[0] = 0
+                headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+                started, cpu_started = time.perf_counter(), time.process_time()
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+                if i >= 10:
+                    cpu.append((time.process_time() - cpu_started) * 1000)
+                    wall.append((time.perf_counter() - started) * 1000)
+            results.append((path, statistics.median(cpu), statistics.median(wall), statements[0] / args.reads))
 
     print(f"{args.agents} agents online, {args.customers} customers, {args.calls} calls taken, {args.database}; "
           f"{args.reads} reads each (medians)")

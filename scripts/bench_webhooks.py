@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,6 +90,25 @@ def run(app, numbers: list[str], calls: int, statements: dict | None, current: l
     return cpu
 
 
+@contextmanager
+def fresh_app(database: str, prefix: str):
+    """The real app (testing config) on a fresh database with its schema: PostgreSQL (made here,
+    dropped at the end, also on an error) or SQLite in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        url = services.create_postgres_database() if database == "postgresql" else f"sqlite:///{folder}/bench.db"
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SPOOL_DIR=f"{folder}/spool")
+        try:
+            with app.app_context():
+                db.create_all()
+            yield app
+        finally:
+            jobs.stop()
+            with app.app_context():
+                db.engine.dispose()
+            if database == "postgresql":
+                services.drop_postgres_database(url)
+
+
 def instrument(under_callgrind: bool, state: str) -> None:
     """Turn callgrind's counting of this process on or off (`callgrind_control -i`)."""
     if under_callgrind:
@@ -107,35 +127,21 @@ def main() -> int:
     args = parser.parse_args()
     random.seed(7)
 
-    with tempfile.TemporaryDirectory(prefix="kc-bench-webhooks-") as folder:
-        if args.database == "postgresql":
-            url = services.create_postgres_database()
-        else:
-            url = f"sqlite:///{folder}/bench.db"
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SPOOL_DIR=f"{folder}/spool")
-        try:
-            with app.app_context():
-                db.create_all()
-            numbers = seed(app, args.agents, args.customers)
-            statements: dict[str, int] = defaultdict(int)
-            current: list = [None]
-            with app.app_context():
-                @event.listens_for(db.engine, "before_cursor_execute")
-                def _count(_conn, _cursor, _statement, _params, _context, _many):
-                    if current[0] is not None:
-                        statements[current[0]] += 1
+    with fresh_app(args.database, "kc-bench-webhooks-") as app:
+        numbers = seed(app, args.agents, args.customers)
+        statements: dict[str, int] = defaultdict(int)
+        current: list = [None]
+        with app.app_context():
+            @event.listens_for(db.engine, "before_cursor_execute")
+            def _count(_conn, _cursor, _statement, _params, _context, _many):
+                if current[0] is not None:
+                    statements[current[0]] += 1
 
-            run(app, numbers, max(20, args.calls // 10), None, current)  # warm-up: caches, the pool
-            statements.clear()
-            instrument(args.callgrind, "on")
-            rounds = [run(app, numbers, args.calls, statements, current) for _ in range(args.rounds)]
-            instrument(args.callgrind, "off")
-        finally:
-            jobs.stop()
-            with app.app_context():
-                db.engine.dispose()
-            if args.database == "postgresql":
-                services.drop_postgres_database(url)
+        run(app, numbers, max(20, args.calls // 10), None, current)  # warm-up: caches, the pool
+        statements.clear()
+        instrument(args.callgrind, "on")
+        rounds = [run(app, numbers, args.calls, statements, current) for _ in range(args.rounds)]
+        instrument(args.callgrind, "off")
 
     measured = args.calls * args.rounds
     print(f"{args.agents} agents online, {args.customers} customers, {args.database}; "
