@@ -272,6 +272,14 @@ def test_my_panels_read_again_for_a_pop_about_something_of_mine_only(live_server
     page.wait_for_timeout(1500)  # past both panels' settle time (250 ms and 1 s)
     assert reads == []
 
+    # Back after a drop, both panels read again: what changed meanwhile was told to nobody here.
+    page.evaluate("window.kcTestHook.socket.disconnect()")
+    page.evaluate("window.kcTestHook.socket.connect()")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    page.wait_for_timeout(1500)
+    assert any("/api/v1/follow-ups" in url for url in reads) and any("/api/v1/me/figures" in url for url in reads)
+    reads.clear()
+
     owe(live_server, people["alice"], people["dana"], follow_up="Ring about the voucher", due_in_hours=2)
     mine, _ = live_server.provider.call(from_=ALICE)  # her card shows Dana's follow-up
     expect(card(page, mine)).to_be_visible()

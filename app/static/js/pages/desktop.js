@@ -91,10 +91,17 @@ function start(root) {
   // Websocket first; long-polling only when a websocket cannot be opened (a proxy that drops upgrades).
   const socket = window.io({ withCredentials: true, transports: ["websocket", "polling"], tryAllTransports: true });
 
+  let connectedBefore = false;
   socket.on("connect", () => {
     setConnection("connected", "Connected");
     socket.emit("heartbeat");
     presence.load();
+    // Back after a drop: what changed meanwhile was told to nobody here (on load they read anyway).
+    if (connectedBefore) {
+      followUps.soon();
+      myDay.soon();
+    }
+    connectedBefore = true;
     const loaded = Promise.all([resync(), desk.restoreUnwrapped()]);
     // After a reload, once the cards are back: the forms that had drafts open again.
     if (!draftsRestored) {
