@@ -168,7 +168,12 @@ function start(root) {
   });
   socket.on("call_update", (update) => {
     desk.receiveUpdate(update);
-    if (updateConcernsMe(update, desk.me)) myDay.soon();  // a call of mine moved on: so did my figures
+    // A call of mine moved on: so did my figures, and its end may have opened a follow-up of mine
+    // (a low score on the line).
+    if (updateConcernsMe(update, desk.me)) {
+      followUps.soon();
+      myDay.soon();
+    }
   });
   // My status changed (here, in another tab, or a call started or ended): the switch follows.
   socket.on("agent_status", presence.receive);

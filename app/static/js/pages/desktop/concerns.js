@@ -37,7 +37,7 @@ export function popConcernsMe(pop, me, listed = () => false) {
 }
 
 /** Whether a call update can have changed my panels: it is about a call I hold (its end moves my
- * figures). */
+ * figures, and a low score given on the line opened a follow-up of mine). */
 export function updateConcernsMe(update, me) {
   return !!update && isMe(update.agent, me);
 }
