@@ -217,7 +217,7 @@ def print_report(results: dict) -> None:
         ms = look["ms"]
         print(f"lookup alone, {look['customers']:>10,} customers: p50 {ms['p50']:.2f} ms, p99 {ms['p99']:.2f} ms, "
               f"mean {ms['mean']:.2f} ms ({look['lookups']} lookups; plan: {look['plan'][:70]})")
-    polled = [r for key in ("sweep",) for r in results[key]] + list((results.get("crowd") or {}).values())
+    polled = list(results["sweep"]) + list((results.get("crowd") or {}).values())
     for r in polled:
         if r.get("desktop_polls"):
             print(f"desktop polls at {r['rate_per_s']:g} calls/s, {r['agents']} agents: " + "; ".join(

@@ -203,8 +203,8 @@ def _not_contacted(silence_days: int, now: datetime, limit: int | None):
     """The valued customers nobody has spoken to, listed (at most `limit`; none with `limit`
     None), and how many there are."""
     silent = _silent(silence_days, now)
-    if limit is None:  # the count needs no last call: that is read only for the customers listed
-        return [], db.session.scalar(select(func.count()).select_from(Customer).where(*silent)) or 0
+    # With `limit` None only the count is read (`_listed`): it needs no last call, which is read
+    # only for the customers listed.
     last_call = (select(func.max(Call.started_at)).where(Call.customer_id == Customer.id)
                  .correlate(Customer).scalar_subquery().label("last_call"))
     stmt = select(Customer, last_call).where(*silent)

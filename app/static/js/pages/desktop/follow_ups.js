@@ -3,8 +3,9 @@
  *
  * Read again when the desktop loads, after each change made here or on a card, on a screen_pop
  * that concerns me (concerns.js: a pop follows every change to a live caller's follow-ups), and
- * every minute (one turns overdue, a colleague hands one over). A re-read never throws away an outcome being typed:
- * the open form moves into the new list (carryForms), and the keyboard stays where it was.
+ * every minute (one turns overdue, a colleague hands one over). A re-read never throws away an
+ * outcome being typed: the open form moves into the new list (carryForms), and the keyboard stays
+ * where it was.
  */
 import * as api from "../../lib/api.js";
 import { el, onAction, setStatusLine } from "../../lib/dom.js";
